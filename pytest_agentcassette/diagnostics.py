@@ -1,0 +1,86 @@
+"""The messages a user reads when a replay cannot go on: what was asked, where we looked,
+what came closest, and the exact command that records it."""
+
+from __future__ import annotations
+
+from .matching import Nearest
+from .record_mode import RecordMode
+
+__all__ = ["fix_hint", "mismatch_message", "record_advice"]
+
+
+def _command(record_command: str | None, mode: str) -> str | None:
+    return record_command.format(mode=mode) if record_command else None
+
+
+def record_advice(record_command: str | None, *, exists: bool) -> str:
+    """The closing lines: how to record a missing cassette or re-record a stale one."""
+    if not exists:
+        command = _command(record_command, "once")
+        if command:
+            return f"To record it, run:\n  {command}"
+        return "To record it, use record_mode='once' (records once, then replays)."
+    command = _command(record_command, "rewrite")
+    if command:
+        return (
+            "If the change is intended, re-record the cassette:\n"
+            f"  {command}\n"
+            f"(or --record-mode=new_episodes to keep the recorded interactions and add the "
+            f"new ones)"
+        )
+    return (
+        "If the change is intended, re-record it with record_mode='all', or use "
+        "record_mode='new_episodes' to add the new requests to the recorded ones."
+    )
+
+
+def fix_hint(record_command: str | None) -> str:
+    """What to do about a cassette file that cannot be read."""
+    command = _command(record_command, "rewrite")
+    rerecord = f"re-record it from scratch with:\n  {command}" if command else (
+        "re-record it from scratch with record_mode='all'"
+    )
+    return f"The file was left untouched. Fix it by hand, or {rerecord}"
+
+
+def _mode_line(record_mode: RecordMode, exists: bool) -> str:
+    if record_mode is RecordMode.ONCE and exists:
+        return "once (the cassette exists, so it only replays; nothing was sent to the network)"
+    return f"{record_mode.value} (replay only; nothing was sent to the network)"
+
+
+def mismatch_message(
+    *,
+    method: str,
+    url: str,
+    shown_path: str,
+    exists: bool,
+    record_mode: RecordMode,
+    total: int,
+    played: int,
+    nearest: Nearest | None,
+    record_command: str | None,
+) -> tuple[str, str]:
+    """``(details, advice)`` of a :class:`~pytest_agentcassette.CassetteMismatchError`."""
+    if not exists:
+        lines = [
+            f"No cassette to replay {method} {url}",
+            f"  cassette:    {shown_path} (not found)",
+            f"  record mode: {_mode_line(record_mode, exists)}",
+        ]
+        return "\n".join(lines), record_advice(record_command, exists=False)
+    noun = "interaction" if total == 1 else "interactions"
+    lines = [
+        f"No recorded interaction matches {method} {url}",
+        f"  cassette:    {shown_path} ({total} {noun}, {played} played)",
+        f"  record mode: {_mode_line(record_mode, exists)}",
+    ]
+    if nearest is not None:
+        request = nearest.interaction.request
+        lines.append(
+            f"  nearest:     interaction {nearest.interaction.id} "
+            f"({request.method} {request.url}): {nearest.reason}"
+        )
+    elif total:
+        lines.append("  nearest:     none of the recorded requests has this method, host or path")
+    return "\n".join(lines), record_advice(record_command, exists=True)

@@ -1,0 +1,64 @@
+"""Exceptions raised by pytest-agentcassette.
+
+Hierarchy::
+
+    Exception
+     └── CassetteError            a cassette file or option is wrong; names the file and the fix
+          └── CassetteMismatchError  a request has no recorded interaction to replay
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from pathlib import Path
+
+__all__ = ["CassetteError", "CassetteMismatchError", "did_you_mean"]
+
+
+class CassetteError(Exception):
+    """A cassette cannot be used as it is: malformed file, bad option, nothing to replay.
+
+    The message names the file, the place in it and what to do. ``path`` is the cassette
+    file concerned (``None`` for an option error) and ``line`` the 1-based line, when known.
+    """
+
+    def __init__(self, message: str, *, path: Path | None = None, line: int | None = None):
+        super().__init__(message)
+        self.path = path
+        self.line = line
+
+
+class CassetteMismatchError(CassetteError):
+    """A live request found no recorded interaction, and the record mode forbids recording it.
+
+    The message is ``details`` (what was asked, where we looked, what came closest) and then
+    ``advice`` (the command that records it). The exception also carries the request
+    (``method``, ``url``), the ``record_mode`` and ``nearest``, a one-line description of
+    the closest recorded interaction (or ``None``).
+    """
+
+    def __init__(
+        self,
+        details: str,
+        advice: str,
+        *,
+        path: Path,
+        method: str,
+        url: str,
+        record_mode: str,
+        nearest: str | None,
+    ):
+        super().__init__(f"{details}\n{advice}", path=path)
+        self.details = details
+        self.advice = advice
+        self.method = method
+        self.url = url
+        self.record_mode = record_mode
+        self.nearest = nearest
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """Return `` Did you mean 'x'?`` for the closest choice, or an empty string."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" Did you mean {close[0]!r}?" if close else ""

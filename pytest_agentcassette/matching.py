@@ -1,0 +1,125 @@
+"""Which recorded interaction answers a live request.
+
+A request's key is its method, its normalized URL and its body, with JSON bodies compared as
+data (key order and whitespace ignored). Recorded interactions are indexed by key, so a
+lookup costs the same whether the cassette holds ten interactions or thousands. Each
+interaction plays at most once; equal candidates play in recorded order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from .bodies import NOT_JSON, Body
+from .model import Interaction
+
+__all__ = ["MatchIndex", "Nearest", "RequestKey", "canonical_body", "normalize_url", "request_key"]
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True)
+class RequestKey:
+    """What two requests must share to match."""
+
+    method: str
+    url: str
+    body: str | bytes
+
+
+def normalize_url(url: str) -> str:
+    """Lower-case scheme and host, drop a default port and any ``#fragment``."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = host if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
+    if parts.username is not None:
+        userinfo = parts.username + (f":{parts.password}" if parts.password is not None else "")
+        netloc = f"{userinfo}@{netloc}"
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+
+
+def canonical_body(value: Any, content: bytes) -> str | bytes:
+    """JSON as sorted, compact text; anything else as its bytes."""
+    if value is NOT_JSON:
+        return content
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def request_key(method: str, url: str, body: Body) -> RequestKey:
+    """The key of a request whose URL has already been redacted."""
+    value = body.json()
+    content = body.content if value is NOT_JSON else b""
+    return RequestKey(method.upper(), normalize_url(url), canonical_body(value, content))
+
+
+@dataclass(frozen=True)
+class Nearest:
+    """The recorded interaction closest to a request that matched nothing, and why."""
+
+    interaction: Interaction
+    reason: str
+
+
+class MatchIndex:
+    """Recorded interactions by key, each handed out once, in recorded order."""
+
+    def __init__(self, interactions: Iterable[Interaction]):
+        self._interactions = list(interactions)
+        self._keys: list[RequestKey] = []
+        self._unplayed: dict[RequestKey, deque[Interaction]] = {}
+        for interaction in self._interactions:
+            request = interaction.request
+            key = request_key(request.method, request.url, request.body)
+            self._keys.append(key)
+            self._unplayed.setdefault(key, deque()).append(interaction)
+        self._played: set[int] = set()
+
+    def take(self, key: RequestKey) -> Interaction | None:
+        """The first unplayed interaction with this key, now marked as played."""
+        queue = self._unplayed.get(key)
+        if not queue:
+            return None
+        interaction = queue.popleft()
+        self._played.add(interaction.id)
+        return interaction
+
+    def nearest(self, key: RequestKey) -> Nearest | None:
+        """The closest recorded interaction to explain a miss, or ``None`` if empty."""
+        candidates = list(zip(self._keys, self._interactions))
+        for recorded, interaction in candidates:
+            if recorded == key:
+                return Nearest(
+                    interaction,
+                    "it matches, but was already played (each recorded interaction "
+                    "replays once; the code now sends this request more often than "
+                    "when it was recorded)",
+                )
+        same_target = [
+            (recorded, interaction)
+            for recorded, interaction in candidates
+            if recorded.method == key.method and recorded.url == key.url
+        ]
+        unplayed = [pair for pair in same_target if pair[1].id not in self._played]
+        for recorded, interaction in unplayed or same_target:
+            return Nearest(interaction, "same method and URL, but the body differs")
+        for recorded, interaction in candidates:
+            if recorded.url == key.url:
+                return Nearest(interaction, f"same URL, but the method is {recorded.method}")
+        for recorded, interaction in candidates:
+            if recorded.method == key.method and urlsplit(recorded.url).path == urlsplit(
+                key.url
+            ).path:
+                return Nearest(interaction, "same path, but the host or query differs")
+        return None

@@ -1,0 +1,165 @@
+"""Recording a response while it streams: a tee that hands each chunk on as it arrives and
+keeps a copy; the interaction is stored when the body is closed.
+
+Compressed bodies are stored decoded (``content-encoding`` dropped, ``content-length``
+fixed), chunk by chunk as the client's decoder produced them, so a replay hands the client
+the same pieces it saw while recording.
+"""
+
+from __future__ import annotations
+
+import threading
+import zlib
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, Protocol
+
+from .model import Headers
+
+__all__ = ["AsyncTee", "SyncTee", "Tape", "decode_content"]
+
+
+class _Decoder(Protocol):
+    def decompress(self, data: bytes) -> bytes: ...
+
+    def flush(self) -> bytes: ...
+
+
+class _Brotli:
+    def __init__(self, module: Any):
+        self._decoder = module.Decompressor()
+
+    def decompress(self, data: bytes) -> bytes:
+        out: bytes = (getattr(self._decoder, "process", None) or self._decoder.decompress)(data)
+        return out
+
+    def flush(self) -> bytes:
+        return b""
+
+
+def _decoder_for(encoding: str) -> _Decoder | None:
+    if encoding == "gzip" or encoding == "x-gzip":
+        return zlib.decompressobj(zlib.MAX_WBITS | 16)
+    if encoding == "deflate":
+        return _Deflate()
+    if encoding == "br":
+        for name in ("brotli", "brotlicffi"):
+            try:
+                return _Brotli(__import__(name))
+            except ImportError:
+                continue
+    return None
+
+
+class _Deflate:
+    """zlib-wrapped deflate, falling back to raw deflate as browsers and httpx do."""
+
+    def __init__(self) -> None:
+        self._first = True
+        self._decoder = zlib.decompressobj()
+
+    def decompress(self, data: bytes) -> bytes:
+        if self._first:
+            self._first = False
+            try:
+                return self._decoder.decompress(data)
+            except zlib.error:
+                self._decoder = zlib.decompressobj(-zlib.MAX_WBITS)
+        return self._decoder.decompress(data)
+
+    def flush(self) -> bytes:
+        return self._decoder.flush()
+
+
+def decode_content(headers: Headers, chunks: list[bytes]) -> tuple[Headers, list[bytes]]:
+    """Undo ``content-encoding`` chunk by chunk; unknown or broken encodings stay as they are."""
+    encodings = [
+        token.strip().lower()
+        for name, value in headers
+        if name.lower() == "content-encoding"
+        for token in value.split(",")
+        if token.strip() and token.strip().lower() != "identity"
+    ]
+    if not encodings:
+        return headers, [chunk for chunk in chunks if chunk]
+    decoders: list[_Decoder] = []
+    for encoding in reversed(encodings):
+        decoder = _decoder_for(encoding)
+        if decoder is None:
+            return headers, [chunk for chunk in chunks if chunk]
+        decoders.append(decoder)
+    decoded: list[bytes] = []
+    try:
+        for chunk in [*chunks, None]:
+            data = chunk or b""
+            for decoder in decoders:
+                data = decoder.decompress(data) + (decoder.flush() if chunk is None else b"")
+            if data:
+                decoded.append(data)
+    except zlib.error:
+        return headers, [chunk for chunk in chunks if chunk]
+    length = str(sum(len(chunk) for chunk in decoded))
+    kept: Headers = []
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == "content-encoding":
+            continue
+        kept.append((name, length) if lowered == "content-length" else (name, value))
+    return kept, decoded
+
+
+class Tape:
+    """The chunks of one response as they pass; calls ``on_close(chunks)`` once at the end."""
+
+    def __init__(self, on_close: Callable[[list[bytes]], None]):
+        self.chunks: list[bytes] = []
+        self._on_close = on_close
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def close(self) -> None:
+        """Store what was received; later calls do nothing."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._on_close(self.chunks)
+
+
+class SyncTee:
+    """Wraps a sync httpcore response stream."""
+
+    def __init__(self, inner: Any, tape: Tape):
+        self._inner = inner
+        self._tape = tape
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._inner:
+            self._tape.chunks.append(chunk)
+            yield chunk
+
+    def close(self) -> None:
+        try:
+            if hasattr(self._inner, "close"):
+                self._inner.close()
+        finally:
+            self._tape.close()
+
+
+class AsyncTee:
+    """Wraps an async httpcore response stream."""
+
+    def __init__(self, inner: Any, tape: Tape):
+        self._inner = inner
+        self._tape = tape
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._inner:
+            self._tape.chunks.append(chunk)
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            if hasattr(self._inner, "aclose"):
+                await self._inner.aclose()
+        finally:
+            self._tape.close()

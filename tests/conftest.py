@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.provider_server import ProviderServer
+
+SHARED = Path(os.environ.get("AGENTCASSETTE_SHARED", Path(__file__).parents[1].parent / "shared"))
+CAGENT_CORPUS = SHARED / "corpus" / "cagent-e2e"
+
+
+@pytest.fixture
+def provider_server() -> Iterator[ProviderServer]:
+    """A scripted LLM provider on 127.0.0.1 (random port), stopped after the test."""
+    server = ProviderServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def cagent_corpus() -> Path:
+    """The sessions cagent recorded against the real provider APIs, read in place."""
+    if not (CAGENT_CORPUS / "scenarios.yaml").is_file():
+        pytest.skip(
+            f"the cagent corpus is not at {CAGENT_CORPUS} (it comes with ../shared; "
+            f"set AGENTCASSETTE_SHARED to the shared folder to run these tests)"
+        )
+    return CAGENT_CORPUS
+
+
+class NetworkCut:
+    """Inside ``with network_cut:`` every socket connect fails, loopback included, and is
+    noted in ``attempts``: a replay that needs the network cannot pass."""
+
+    def __init__(self) -> None:
+        self.attempts: list[Any] = []
+        self._patch = pytest.MonkeyPatch()
+
+    def __enter__(self) -> NetworkCut:
+        attempts = self.attempts
+
+        def refuse(sock: socket.socket, address: Any) -> None:
+            attempts.append(address)
+            raise OSError(101, f"network unreachable in this test (connect to {address!r})")
+
+        def refuse_ex(sock: socket.socket, address: Any) -> int:
+            attempts.append(address)
+            return 101
+
+        self._patch.setattr(socket.socket, "connect", refuse)
+        self._patch.setattr(socket.socket, "connect_ex", refuse_ex)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._patch.undo()
+
+
+@pytest.fixture
+def network_cut() -> Iterator[NetworkCut]:
+    """A context manager that cuts the network (see :class:`NetworkCut`)."""
+    cut = NetworkCut()
+    try:
+        yield cut
+    finally:
+        cut.__exit__()

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+
+from pytest_agentcassette.bodies import NOT_JSON, Body, BodyFormatError
+from pytest_agentcassette.yamlio import dump_yaml, load_yaml
+
+
+def _through_yaml(body: Body) -> Body:
+    """Store, write as YAML, read back: what a replay gets."""
+    return Body.from_stored(load_yaml(dump_yaml({"body": body.to_stored()}))["body"])
+
+
+CASES: dict[str, tuple[bytes, list[int] | None, Any]] = {
+    "empty": (b"", None, ""),
+    "text": (b"plain text\nsecond line", None, "plain text\nsecond line"),
+    "json compact": (b'{"b":1,"a":[1,2.5,null,true]}', None, {"json": {"b": 1, "a": [1, 2.5, None, True]}}),
+    "json spaced": (b'{"a": 1, "b": "x"}', None, {"json": {"a": 1, "b": "x"}, "json_style": "spaced"}),
+    "json ascii": (b'{"t":"caf\\u00e9"}', None, {"json": {"t": "café"}, "json_ascii": True}),
+    "json unicode": ('{"t":"café ☕"}'.encode(), None, {"json": {"t": "café ☕"}}),
+    "json pretty": (b'{\n  "a": 1\n}\n', None, '{\n  "a": 1\n}\n'),
+    "json padded": (b'{"a":1}   ', None, '{"a":1}   '),
+    "json scalar": (b'"just a string"', None, '"just a string"'),
+    "json chunked": (b'{"a":1}', [3, 4], {"json": {"a": 1}, "chunks": [3, 4]}),
+    "sse": (
+        b'data: {"a":1}\n\ndata: [DONE]\n\n',
+        [15, 14],
+        {"sse": [{"data": {"a": 1}}, {"data": "[DONE]"}]},
+    ),
+    "sse regrouped": (
+        b'data: {"a":1}\n\ndata: [DONE]\n\n',
+        [10, 19],
+        {"sse": [{"data": {"a": 1}}, {"data": "[DONE]"}], "chunks": [10, 19]},
+    ),
+    "sse crlf gemini": (
+        b'data: {"a": [1],"b": 2}\r\n\r\n',
+        [27],
+        {"sse": [{"data": {"a": [1], "b": 2}}], "line_ending": "crlf", "json_style": "key_spaced"},
+    ),
+    "sse mixed json": (
+        b'event: a\ndata: {"x":1}\n\nevent: ping\ndata: {"type": "ping"}\n\n',
+        None,
+        {
+            "sse": [{"event": "a", "data": {"x": 1}}, {"event": "ping", "data": '{"type": "ping"}'}],
+            "chunks": [60],
+        },
+    ),
+    "sse json string data": (b'data: "quoted"\n\n', [16], {"sse": [{"data": '"quoted"'}]}),
+    "text that parses as sse but came in one chunk": (
+        b"data: a\n\ndata: b\n\n",
+        [18],
+        {"sse": [{"data": "a"}, {"data": "b"}], "chunks": [18]},
+    ),
+    "binary": (bytes(range(256)), None, {"base64": base64.encodebytes(bytes(range(256))).decode()}),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_each_body_is_stored_in_its_readable_form_and_decodes_exactly(case: str) -> None:
+    content, sizes, stored = CASES[case]
+    body = Body.from_bytes(content, sizes)
+    assert body.to_stored() == stored
+    again = _through_yaml(body)
+    assert again.content == content
+    assert again.chunks == body.chunks
+
+
+def test_cagent_raw_sse_text_replays_one_event_per_chunk() -> None:
+    text = "event: a\ndata: {}\n\nevent: b\ndata: {}\n\n"
+    assert Body.from_stored(text).chunks == [b"event: a\ndata: {}\n\n", b"event: b\ndata: {}\n\n"]
+
+
+def test_json_is_read_from_the_stored_data_or_parsed_from_bytes() -> None:
+    assert Body.from_stored({"json": {"a": [1]}}).json() == {"a": [1]}
+    assert Body.from_bytes(b'  {"a": 2}').json() == {"a": 2}
+    assert Body.from_bytes(b"{not json").json() is NOT_JSON
+    assert Body.from_bytes(b"text").json() is NOT_JSON
+
+
+@pytest.mark.parametrize(
+    ("stored", "message"),
+    [
+        (12, "expected a string or a mapping with one of json, sse, text, base64, got int"),
+        ({"jsn": {}}, "unknown key 'jsn'; a body has one of json, sse, text, base64"),
+        ({"json": {}, "text": "x"}, "a body needs exactly one of json, sse, text, base64"),
+        ({"json": 3}, "json must be a mapping or a list, got int"),
+        ({"text": ["x"]}, "text must be a string, got list"),
+        ({"sse": {"data": "x"}}, "sse must be a list of events, got dict"),
+        ({"sse": [{"dta": "x"}]}, "unknown SSE field 'dta'"),
+        ({"sse": [{"event": 3}]}, "SSE field 'event' must be a string, got int"),
+        ({"sse": [{"data": 3}]}, "SSE field 'data' must be a string (or JSON data), got int"),
+        ({"text": "x", "chunks": [0]}, "chunks must be a list of positive byte counts"),
+        ({"sse": [], "line_ending": "cr"}, "line_ending must be one of lf, crlf"),
+        ({"json": {}, "json_style": "pretty"}, "json_style must be one of compact, spaced"),
+    ],
+)
+def test_malformed_stored_bodies_are_refused_with_the_reason(stored: Any, message: str) -> None:
+    with pytest.raises(BodyFormatError) as caught:
+        Body.from_stored(stored)
+    assert message in str(caught.value)
+
+
+def test_chunk_sizes_that_do_not_add_up_are_refused_on_use() -> None:
+    body = Body.from_stored({"text": "abc", "chunks": [1, 1]})
+    with pytest.raises(BodyFormatError, match="chunks add up to 2 bytes but the body has 3"):
+        body.content  # noqa: B018
+
+
+def test_invalid_base64_is_refused_on_use() -> None:
+    with pytest.raises(BodyFormatError, match="base64 is not valid base64"):
+        Body.from_stored({"base64": "abc"}).content  # noqa: B018
+
+
+def test_json_data_survives_yaml_with_its_types() -> None:
+    value = {"s": ["yes", "no", "on", "1_000", "0x10", "1e5", "null", ""], "n": [1, 1.5, 1e-7, 10**30]}
+    content = json.dumps(value, separators=(",", ":")).encode()
+    assert _through_yaml(Body.from_bytes(content)).content == content
