@@ -194,10 +194,10 @@ class Cassette:
         if found is not None:
             try:
                 return replayed_response(found.response)
-            except BodyFormatError as error:
+            except BodyFormatError as malformed:
                 raise CassetteError(
                     f"cassette {display_path(self.path)} (at interactions[{found.id}]"
-                    f".response.body): {error}.\n{fix_hint(self.record_command)}",
+                    f".response.body): {malformed}.\n{fix_hint(self.record_command)}",
                     path=self.path,
                 ) from None
         if self._may_record:
@@ -248,7 +248,9 @@ def use_cassette(
     redact_query_parameters: Iterable[str] = (),
     record_command: str | None = None,
 ) -> Cassette:
-    """Run a block inside a cassette: ``with use_cassette("x.yaml", record_mode="once"):``.
+    """Build a :class:`Cassette` to run a ``with`` block in, replaying or recording its traffic.
+
+    Example: ``with use_cassette("tests/cassettes/explain.yaml", record_mode="once"): ...``
 
     - ``record_mode``: ``"none"`` (default: replay only), ``"once"``, ``"new_episodes"``,
       ``"all"`` (alias ``"rewrite"``); see :class:`RecordMode`.

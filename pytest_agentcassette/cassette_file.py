@@ -67,9 +67,7 @@ def load_cassette(path: Path, *, fix_hint: str) -> list[Interaction]:
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise CassetteError(
-            f"cannot read cassette {shown}: {error.strerror}.", path=path
-        ) from None
+        raise CassetteError(f"cannot read cassette {shown}: {error.strerror}.", path=path) from None
     if not raw.strip():
         raise CassetteError(
             f"cassette {shown} is empty: expected 'version: {FORMAT_VERSION}' and "
@@ -264,7 +262,7 @@ def _verified(interactions: list[Interaction]) -> str:
     text = _render(interactions)
     again = _interactions(load_yaml(text))
     repaired = False
-    for original, loaded in zip(interactions, again):
+    for original, loaded in zip(interactions, again, strict=True):
         for part in ("request", "response"):
             before: Body = getattr(original, part).body
             after: Body = getattr(loaded, part).body

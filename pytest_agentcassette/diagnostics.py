@@ -1,5 +1,6 @@
 """The messages a user reads when a replay cannot go on: what was asked, where we looked,
-what came closest, and the exact command that records it."""
+what came closest, and the exact command that records it.
+"""
 
 from __future__ import annotations
 
@@ -37,8 +38,10 @@ def record_advice(record_command: str | None, *, exists: bool) -> str:
 def fix_hint(record_command: str | None) -> str:
     """What to do about a cassette file that cannot be read."""
     command = _command(record_command, "rewrite")
-    rerecord = f"re-record it from scratch with:\n  {command}" if command else (
-        "re-record it from scratch with record_mode='all'"
+    rerecord = (
+        f"re-record it from scratch with:\n  {command}"
+        if command
+        else ("re-record it from scratch with record_mode='all'")
     )
     return f"The file was left untouched. Fix it by hand, or {rerecord}"
 

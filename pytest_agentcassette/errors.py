@@ -10,6 +10,7 @@ Hierarchy::
 from __future__ import annotations
 
 import difflib
+import traceback
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -52,6 +53,8 @@ class CassetteMismatchError(CassetteError):
         super().__init__(f"{details}\n{advice}", path=path)
         self.details = details
         self.advice = advice
+        # Where the request was sent from, even if the code that sent it swallows this error.
+        self.stack: list[traceback.FrameSummary] = traceback.extract_stack()[:-1]
         self.method = method
         self.url = url
         self.record_mode = record_mode

@@ -28,14 +28,13 @@ import respx
 from respx.mocks import HTTPCoreMocker
 from respx.models import PassThrough
 
+from .errors import CassetteError
 from .recording import AsyncTee, SyncTee, Tape
 
 if TYPE_CHECKING:
     from .cassette import Cassette
 
-__all__ = [
-    "PendingRecording",
-    "RecordThrough", "activate", "deactivate", "httpx2_available"]
+__all__ = ["PendingRecording", "RecordThrough", "activate", "deactivate", "httpx2_available"]
 
 
 class PendingRecording(Protocol):
@@ -67,7 +66,7 @@ def _head(response: Any) -> tuple[int, str, list[tuple[str, str]]]:
     return response.status, reason, headers
 
 
-class _CassetteMocker(HTTPCoreMocker, ABC):  # type: ignore[misc]
+class _CassetteMocker(HTTPCoreMocker, ABC):
     """An httpcore-style mocker that can also record through the real pool."""
 
     response_class: ClassVar[Any] = httpcore.Response
@@ -101,6 +100,8 @@ class _CassetteMocker(HTTPCoreMocker, ABC):  # type: ignore[misc]
     ) -> Any:
         try:
             httpx_response = cls.handler(httpx_request)
+        except CassetteError as error:
+            raise error from None  # not chained to respx's internal SideEffectError
         except (RecordThrough, PassThrough) as through:
             token = _bypass.set(True)
             try:
@@ -128,6 +129,8 @@ class _CassetteMocker(HTTPCoreMocker, ABC):  # type: ignore[misc]
     ) -> Any:
         try:
             httpx_response = await cls.async_handler(httpx_request)
+        except CassetteError as error:
+            raise error from None  # not chained to respx's internal SideEffectError
         except (RecordThrough, PassThrough) as through:
             token = _bypass.set(True)
             try:
@@ -164,13 +167,19 @@ class _CassetteMocker(HTTPCoreMocker, ABC):  # type: ignore[misc]
 class HttpcoreCassetteMocker(_CassetteMocker):
     """Covers httpx clients (httpcore connection pools)."""
 
-    name = "agentcassette-httpcore"
+    # No name: kept out of respx's global registry (a reloaded module, or another plugin
+    # with an "httpcore2" mocker, would collide there); routers are wired to it directly.
+    name = ""
+    routers: ClassVar[list[Any]] = []
+    _patches: ClassVar[list[Any]] = []
 
 
 class Httpcore2CassetteMocker(_CassetteMocker):
     """Covers httpx2 clients (httpcore2 connection pools); used when httpx2 is importable."""
 
-    name = "agentcassette-httpcore2"
+    name = ""
+    routers: ClassVar[list[Any]] = []
+    _patches: ClassVar[list[Any]] = []
     targets: ClassVar[list[str]] = [
         target.replace("httpcore.", "httpcore2.", 1) for target in HTTPCoreMocker.targets
     ]
@@ -197,25 +206,34 @@ def _dispatch(request: httpx.Request) -> httpx.Response | httpx.Request:
 
 _lock = threading.Lock()
 _active: list[Cassette] = []
-_routers: list[Any] = []
+_started: list[type[_CassetteMocker]] = []
 
 
-def _start_routers() -> None:
+def _start_mockers() -> None:
     mockers: list[type[_CassetteMocker]] = [HttpcoreCassetteMocker]
     if httpx2_available():
         mockers.append(Httpcore2CassetteMocker)
     for mocker in mockers:
-        router = respx.MockRouter(using=mocker.name, assert_all_called=False)
+        router = respx.Router(assert_all_called=False)
         router.route(name="agentcassette").mock(side_effect=_dispatch)
-        router.start()
-        _routers.append(router)
+        mocker.register(router)
+        mocker.start()
+        _started.append(mocker)
+
+
+def _stop_mockers() -> None:
+    while _started:
+        mocker = _started.pop()
+        for router in list(mocker.routers):
+            mocker.unregister(router)
+        mocker.stop()
 
 
 def activate(cassette: Cassette) -> Token[Cassette | None]:
     """Route every httpx/httpx2 request of this context (and of threads) to ``cassette``."""
     with _lock:
         if not _active:
-            _start_routers()
+            _start_mockers()
         _active.append(cassette)
     return _current.set(cassette)
 
@@ -231,5 +249,4 @@ def deactivate(cassette: Cassette, token: Token[Cassette | None]) -> None:
         if cassette in _active:
             _active.remove(cassette)
         if not _active:
-            while _routers:
-                _routers.pop().stop(quiet=True)
+            _stop_mockers()

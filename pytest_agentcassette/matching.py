@@ -97,7 +97,7 @@ class MatchIndex:
 
     def nearest(self, key: RequestKey) -> Nearest | None:
         """The closest recorded interaction to explain a miss, or ``None`` if empty."""
-        candidates = list(zip(self._keys, self._interactions))
+        candidates = list(zip(self._keys, self._interactions, strict=True))
         for recorded, interaction in candidates:
             if recorded == key:
                 return Nearest(
@@ -112,14 +112,16 @@ class MatchIndex:
             if recorded.method == key.method and recorded.url == key.url
         ]
         unplayed = [pair for pair in same_target if pair[1].id not in self._played]
-        for recorded, interaction in unplayed or same_target:
+        if unplayed or same_target:
+            interaction = (unplayed or same_target)[0][1]
             return Nearest(interaction, "same method and URL, but the body differs")
         for recorded, interaction in candidates:
             if recorded.url == key.url:
                 return Nearest(interaction, f"same URL, but the method is {recorded.method}")
         for recorded, interaction in candidates:
-            if recorded.method == key.method and urlsplit(recorded.url).path == urlsplit(
-                key.url
-            ).path:
+            if (
+                recorded.method == key.method
+                and urlsplit(recorded.url).path == urlsplit(key.url).path
+            ):
                 return Nearest(interaction, "same path, but the host or query differs")
         return None

@@ -1,5 +1,6 @@
 """Cassette options as users write them (marker keywords, the ``agent_cassette_config``
-fixture, ini keys): checked strictly, then merged from the broadest source to the closest."""
+fixture, ini keys): checked strictly, then merged from the broadest source to the closest.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def _names(value: Any, key: str, source: str) -> tuple[str, ...]:
     ):
         raise CassetteError(
             f"{source}: {key} must be a list of names, for example "
-            f"{key}=[\"x-my-token\"]; got {value!r}"
+            f'{key}=["x-my-token"]; got {value!r}'
         )
     return tuple(value)
 
@@ -51,9 +52,12 @@ class CassetteOptions:
         if values.get("record_mode") is not None:
             mode = RecordMode.parse(values["record_mode"], source=f"{source}: record_mode")
             options = replace(options, record_mode=mode)
-        for key in ("redact_headers", "redact_query_parameters"):
-            if key in values:
-                options = replace(options, **{key: _names(values[key], key, source)})
+        if "redact_headers" in values:
+            headers = _names(values["redact_headers"], "redact_headers", source)
+            options = replace(options, redact_headers=headers)
+        if "redact_query_parameters" in values:
+            names = _names(values["redact_query_parameters"], "redact_query_parameters", source)
+            options = replace(options, redact_query_parameters=names)
         return options
 
     def merged(self, closer: CassetteOptions) -> CassetteOptions:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .errors import CassetteError
+from .errors import CassetteError, CassetteMismatchError
 from .options import OPTION_NAMES, CassetteOptions
 from .record_mode import RECORD_MODE_CHOICES, RecordMode
 
@@ -33,6 +33,7 @@ _MARKER_HELP = (
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add ``--record-mode``, ``--cassette-dir`` and the ``agentcassette_*`` ini keys."""
     group = parser.getgroup("agentcassette", "record and replay LLM traffic (agentcassette)")
     group.addoption(
         "--record-mode",
@@ -86,6 +87,7 @@ def _base_options(config: pytest.Config) -> CassetteOptions:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """Register the marker; refuse a wrong record mode in the ini file before any test runs."""
     config.addinivalue_line("markers", _MARKER_HELP)
     config.stash[_WRITTEN] = []
     try:
@@ -98,7 +100,7 @@ def _base_dir(item: pytest.Item) -> Path:
     config = item.config
     cli_dir = config.getoption("--cassette-dir")
     if cli_dir:
-        return config.invocation_params.dir / cli_dir
+        return config.invocation_params.dir / str(cli_dir)
     ini_dir = str(config.getini("agentcassette_dir") or "").strip()
     if ini_dir:
         anchor = config.inipath.parent if config.inipath else config.rootpath
@@ -179,7 +181,8 @@ def agent_cassette(
             )
             .merged(marker_options)
         )
-        cls_prefix = f"{item.cls.__name__}." if getattr(item, "cls", None) else ""
+        cls = getattr(item, "cls", None)
+        cls_prefix = f"{cls.__name__}." if cls is not None else ""
         path = _cassette_location(item, name, cls_prefix)
         cassette = Cassette(
             path,
@@ -190,7 +193,11 @@ def agent_cassette(
         )
         cassette.__enter__()
     except CassetteError as error:
-        pytest.fail(str(error), pytrace=False)
+        problem = str(error)
+    else:
+        problem = ""
+    if problem:
+        pytest.fail(problem, pytrace=False)  # outside the except block: no chained copy
     item.stash[_ACTIVE] = cassette
     try:
         yield cassette
@@ -221,41 +228,47 @@ def _agent_cassette_marker(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("agent_cassette")
 
 
-def _call_site(item: pytest.Item, error: BaseException | None) -> str:
-    """`` (sent from tests/test_x.py:12)``: the test line that made the request."""
-    traceback = error.__traceback__ if error is not None else None
-    line = None
-    while traceback is not None:
-        if Path(traceback.tb_frame.f_code.co_filename) == item.path:
-            line = traceback.tb_lineno
-        traceback = traceback.tb_next
-    return f"\n  sent from:   {_node_for_command(item).partition('::')[0]}:{line}" if line else ""
+def _call_site(item: pytest.Item, error: CassetteMismatchError) -> str:
+    """``sent from: tests/test_x.py:12``: the test function's line that led to the request
+    (or, failing that, the innermost line of the test file on the stack).
+    """
+    test_file = str(item.path)
+    function = getattr(item, "originalname", item.name)
+    in_file = [frame for frame in error.stack if frame.filename == test_file]
+    in_test = [frame for frame in in_file if frame.name == function]
+    frames = in_test or in_file
+    if not frames:
+        return ""
+    return f"\n  sent from:   {_node_for_command(item).partition('::')[0]}:{frames[-1].lineno}"
 
 
-def _fail_on_mismatch(item: pytest.Item, error: BaseException | None) -> None:
+def _fail_on_mismatch(item: pytest.Item) -> None:
+    """Fail with the first miss: its details, where the test sent it, and the fix."""
     cassette = item.stash.get(_ACTIVE, None)
     if cassette is None or not cassette.mismatches:
         return
     first, *others = cassette.mismatches
     more = f"\n  ({len(others)} more unmatched request{'s' if len(others) > 1 else ''})"
-    text = first.details + _call_site(item, error) + (more if others else "")
-    pytest.fail(f"{text}\n{first.advice}", pytrace=False)
+    text = first.details + _call_site(item, first) + (more if others else "")
+    raise pytest.fail.Exception(f"{text}\n{first.advice}", pytrace=False) from None
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     """Fail a test whose requests had nothing to replay, even if the code caught the error
-    (SDKs wrap transport errors into their own connection errors and retry)."""
+    (SDKs wrap transport errors into their own connection errors and retry).
+    """
     try:
         result = yield
-    except BaseException as error:
-        _fail_on_mismatch(item, error)
+    except BaseException:
+        _fail_on_mismatch(item)
         raise
-    _fail_on_mismatch(item, None)
+    _fail_on_mismatch(item)
     return result
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """List the cassettes this run wrote, so that they get reviewed and committed."""
     written = config.stash.get(_WRITTEN, [])
     if not written:
         return

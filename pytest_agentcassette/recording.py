@@ -138,6 +138,7 @@ class SyncTee:
             yield chunk
 
     def close(self) -> None:
+        """Close the real stream, then store what passed."""
         try:
             if hasattr(self._inner, "close"):
                 self._inner.close()
@@ -158,6 +159,7 @@ class AsyncTee:
             yield chunk
 
     async def aclose(self) -> None:
+        """Close the real stream, then store what passed."""
         try:
             if hasattr(self._inner, "aclose"):
                 await self._inner.aclose()

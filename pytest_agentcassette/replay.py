@@ -1,5 +1,6 @@
 """Serving a recorded response: status, headers and the body as a stream of the recorded
-chunks, for sync and async clients alike."""
+chunks, for sync and async clients alike.
+"""
 
 from __future__ import annotations
 

@@ -67,7 +67,7 @@ def redact_url(url: str, parameters: frozenset[str]) -> str:
     query, hash_sign, fragment = rest.partition("#")
     pieces = []
     for piece in query.split("&"):
-        name, equals, _ = piece.partition("=")
+        name = piece.partition("=")[0]
         if unquote_plus(name).lower() in parameters:
             piece = f"{name}={PLACEHOLDER}"
         pieces.append(piece)

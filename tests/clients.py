@@ -45,13 +45,17 @@ def send(
     """Send with a fresh client of ``kind``; read the body chunk by chunk as it streams."""
     module: Any = httpx2 if kind.startswith("httpx2") else httpx
     if kind.endswith("sync") and not kind.endswith("async"):
-        with module.Client() as client:
-            with client.stream(method, url, json=json, headers=headers) as response:
-                return _received(response, list(response.iter_bytes()))
+        with (
+            module.Client() as client,
+            client.stream(method, url, json=json, headers=headers) as response,
+        ):
+            return _received(response, list(response.iter_bytes()))
 
     async def main() -> Received:
-        async with module.AsyncClient() as client:
-            async with client.stream(method, url, json=json, headers=headers) as response:
-                return _received(response, [chunk async for chunk in response.aiter_bytes()])
+        async with (
+            module.AsyncClient() as client,
+            client.stream(method, url, json=json, headers=headers) as response,
+        ):
+            return _received(response, [chunk async for chunk in response.aiter_bytes()])
 
     return asyncio.run(main())

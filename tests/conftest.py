@@ -8,6 +8,10 @@ from typing import Any
 
 import pytest
 
+# Import the engine (and with it yaml, httpx, respx) in this process before any inner
+# pytester run: in-process runs drop modules they imported, and libyaml's C extension
+# cannot be initialised a second time.
+import pytest_agentcassette.cassette  # noqa: F401
 from tests.provider_server import ProviderServer
 
 SHARED = Path(os.environ.get("AGENTCASSETTE_SHARED", Path(__file__).parents[1].parent / "shared"))

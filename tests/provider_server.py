@@ -82,9 +82,7 @@ class ProviderServer:
 
         self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, args=(0.01,), daemon=True
-        )
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.01,), daemon=True)
         self._thread.start()
         return self
 
@@ -266,11 +264,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             yield b'event: ping\ndata: {"type": "ping"}\n\n'
             for word in _words(reply.text):
                 delta = {"type": "text_delta", "text": word}
-                yield event("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": delta})
+                yield event(
+                    "content_block_delta",
+                    {"type": "content_block_delta", "index": 0, "delta": delta},
+                )
             yield event("content_block_stop", {"type": "content_block_stop", "index": 0})
             yield event(
                 "message_delta",
-                {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 9}},
+                {
+                    "type": "message_delta",
+                    "delta": {"stop_reason": "end_turn"},
+                    "usage": {"output_tokens": 9},
+                },
             )
             yield event("message_stop", {"type": "message_stop"})
 
@@ -284,7 +289,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             words = _words(reply.text)
             for index, word in enumerate(words):
                 data: dict[str, Any] = {
-                    "candidates": [{"content": {"parts": [{"text": word}], "role": "model"}, "index": 0}],
+                    "candidates": [
+                        {"content": {"parts": [{"text": word}], "role": "model"}, "index": 0}
+                    ],
                     "modelVersion": "gemini-2.5-flash",
                     "responseId": response_id,
                 }

@@ -18,8 +18,16 @@ def _through_yaml(body: Body) -> Body:
 CASES: dict[str, tuple[bytes, list[int] | None, Any]] = {
     "empty": (b"", None, ""),
     "text": (b"plain text\nsecond line", None, "plain text\nsecond line"),
-    "json compact": (b'{"b":1,"a":[1,2.5,null,true]}', None, {"json": {"b": 1, "a": [1, 2.5, None, True]}}),
-    "json spaced": (b'{"a": 1, "b": "x"}', None, {"json": {"a": 1, "b": "x"}, "json_style": "spaced"}),
+    "json compact": (
+        b'{"b":1,"a":[1,2.5,null,true]}',
+        None,
+        {"json": {"b": 1, "a": [1, 2.5, None, True]}},
+    ),
+    "json spaced": (
+        b'{"a": 1, "b": "x"}',
+        None,
+        {"json": {"a": 1, "b": "x"}, "json_style": "spaced"},
+    ),
     "json ascii": (b'{"t":"caf\\u00e9"}', None, {"json": {"t": "café"}, "json_ascii": True}),
     "json unicode": ('{"t":"café ☕"}'.encode(), None, {"json": {"t": "café ☕"}}),
     "json pretty": (b'{\n  "a": 1\n}\n', None, '{\n  "a": 1\n}\n'),
@@ -45,7 +53,10 @@ CASES: dict[str, tuple[bytes, list[int] | None, Any]] = {
         b'event: a\ndata: {"x":1}\n\nevent: ping\ndata: {"type": "ping"}\n\n',
         None,
         {
-            "sse": [{"event": "a", "data": {"x": 1}}, {"event": "ping", "data": '{"type": "ping"}'}],
+            "sse": [
+                {"event": "a", "data": {"x": 1}},
+                {"event": "ping", "data": '{"type": "ping"}'},
+            ],
             "chunks": [60],
         },
     ),
@@ -116,6 +127,9 @@ def test_invalid_base64_is_refused_on_use() -> None:
 
 
 def test_json_data_survives_yaml_with_its_types() -> None:
-    value = {"s": ["yes", "no", "on", "1_000", "0x10", "1e5", "null", ""], "n": [1, 1.5, 1e-7, 10**30]}
+    value = {
+        "s": ["yes", "no", "on", "1_000", "0x10", "1e5", "null", ""],
+        "n": [1, 1.5, 1e-7, 10**30],
+    }
     content = json.dumps(value, separators=(",", ":")).encode()
     assert _through_yaml(Body.from_bytes(content)).content == content

@@ -28,7 +28,7 @@ def test_a_cagent_cassette_replays_every_recorded_body(
     before = path.read_bytes()
 
     with network_cut, use_cassette(path) as cassette, httpx.Client() as client:
-        for interaction, expected in zip(recorded, raw_bodies):
+        for interaction, expected in zip(recorded, raw_bodies, strict=False):
             request = interaction.request
             with client.stream(request.method, request.url, content=request.body.content) as r:
                 chunks = list(r.iter_raw())

@@ -125,9 +125,11 @@ def test_a_broken_cassette_is_never_replaced(mode: str, tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"
     path.write_text(BAD_CASSETTES["missing code"][0])
     before = path.read_bytes()
-    with pytest.raises(CassetteError) as caught:
-        with use_cassette(path, record_mode=mode, record_command="pytest --record-mode={mode} t.py::x"):
-            pass
+    with (
+        pytest.raises(CassetteError) as caught,
+        use_cassette(path, record_mode=mode, record_command="pytest --record-mode={mode} t.py::x"),
+    ):
+        pass
     assert path.read_bytes() == before
     assert str(caught.value).endswith(
         "The file was left untouched. Fix it by hand, or re-record it from scratch with:\n"
@@ -137,7 +139,9 @@ def test_a_broken_cassette_is_never_replaced(mode: str, tmp_path: Path) -> None:
 
 def test_a_body_that_breaks_only_on_use_fails_with_the_file_and_place(tmp_path: Path) -> None:
     path = tmp_path / "chunks.yaml"
-    path.write_text(GOOD.replace("      json: {id: chatcmpl-1}", "      text: abc\n      chunks: [1]"))
+    path.write_text(
+        GOOD.replace("      json: {id: chatcmpl-1}", "      text: abc\n      chunks: [1]")
+    )
     with use_cassette(path), pytest.raises(CassetteError) as caught:
         httpx.post("https://api.example.com/v1/chat/completions", json={"model": "gpt-4o"})
     assert str(caught.value).startswith(
@@ -229,10 +233,12 @@ def test_a_cassette_written_here_reads_back_the_same(
 ) -> None:
     path = tmp_path / "roundtrip.yaml"
     with use_cassette(path, record_mode="once") as cassette:
-        httpx.post(provider_server.url + "/v1/chat/completions", json={"stream": True, "messages": []})
+        httpx.post(
+            provider_server.url + "/v1/chat/completions", json={"stream": True, "messages": []}
+        )
         httpx.get(provider_server.url + "/binary")
     loaded = load_cassette(path, fix_hint="")
-    for original, again in zip(cassette.interactions, loaded):
+    for original, again in zip(cassette.interactions, loaded, strict=False):
         assert again.request.method == original.request.method
         assert again.request.url == original.request.url
         assert again.request.headers == original.request.headers

@@ -71,28 +71,33 @@ def test_recording_hands_each_event_on_before_the_server_sends_the_last(
         seen_before_release.append((chunk, provider_server.streams_finished))
         provider_server.gate.set()
 
+    chunks: list[bytes]
     with use_cassette(tmp_path / "slow.yaml", record_mode="once"):
         if kind.endswith("async"):
 
             async def main() -> list[bytes]:
-                async with module.AsyncClient() as client:
-                    async with client.stream("POST", provider_server.url + "/v1/slow") as r:
-                        chunks = []
-                        async for chunk in r.aiter_bytes():
-                            if not chunks:
-                                on_first_chunk(chunk)
-                            chunks.append(chunk)
-                        return chunks
+                async with (
+                    module.AsyncClient() as client,
+                    client.stream("POST", provider_server.url + "/v1/slow") as r,
+                ):
+                    received: list[bytes] = []
+                    async for chunk in r.aiter_bytes():
+                        if not received:
+                            on_first_chunk(chunk)
+                        received.append(chunk)
+                    return received
 
             chunks = asyncio.run(main())
         else:
-            with module.Client() as client:
-                with client.stream("POST", provider_server.url + "/v1/slow") as r:
-                    chunks = []
-                    for chunk in r.iter_bytes():
-                        if not chunks:
-                            on_first_chunk(chunk)
-                        chunks.append(chunk)
+            with (
+                module.Client() as client,
+                client.stream("POST", provider_server.url + "/v1/slow") as r,
+            ):
+                chunks = []
+                for chunk in r.iter_bytes():
+                    if not chunks:
+                        on_first_chunk(chunk)
+                    chunks.append(chunk)
 
     assert seen_before_release == [(chunks[0], 0)]
     assert chunks[0].startswith(b'data: {"n":0,')
@@ -117,7 +122,8 @@ def test_no_credential_reaches_the_cassette(
     kind: str, tmp_path: Path, provider_server: ProviderServer
 ) -> None:
     query = "&".join(f"{name}={value}" for name, value in QUERY_SECRETS.items())
-    url = f"{provider_server.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse&{query}"
+    path = "/v1beta/models/gemini-2.5-flash:streamGenerateContent"
+    url = f"{provider_server.url}{path}?alt=sse&{query}"
     body = ENDPOINTS["gemini-stream"][1]
     cassette_file = tmp_path / "secrets.yaml"
     with use_cassette(cassette_file, record_mode="once", redact_headers=["X-Custom-Token"]):
@@ -198,12 +204,14 @@ def test_once_records_a_missing_cassette_then_only_replays(
     cassette_file = tmp_path / "once.yaml"
     with use_cassette(cassette_file, record_mode="once") as first:
         ids = [_chat(provider_server, "one"), _chat(provider_server, "two")]
-    assert first.is_recording and first.saved
+    assert first.is_recording
+    assert first.saved
     with use_cassette(cassette_file, record_mode="once") as second:
         assert [_chat(provider_server, "one"), _chat(provider_server, "two")] == ids
         with pytest.raises(CassetteMismatchError) as caught:
             _chat(provider_server, "three")
-    assert not second.is_recording and not second.saved
+    assert not second.is_recording
+    assert not second.saved
     assert len(provider_server.requests) == 2
     assert "record mode: once (the cassette exists, so it only replays" in str(caught.value)
     assert "nearest:     interaction 0 " in str(caught.value)
@@ -221,7 +229,10 @@ def test_new_episodes_replays_what_matches_and_adds_the_rest(
     assert [len(cassette.played), len(cassette.recorded)] == [1, 1]
     assert len(provider_server.requests) == 2
     with use_cassette(cassette_file) as replay:
-        assert [_chat(provider_server, "one"), _chat(provider_server, "two")] == [first_id, second_id]
+        assert [_chat(provider_server, "one"), _chat(provider_server, "two")] == [
+            first_id,
+            second_id,
+        ]
     assert len(replay.interactions) == 2
 
 
@@ -274,7 +285,10 @@ def test_json_bodies_match_as_data_whatever_the_key_order_or_spacing(
     cassette_file = tmp_path / "order.yaml"
     with use_cassette(cassette_file, record_mode="once"):
         recorded_id = _chat(provider_server, "hi", temperature=0.5)
-    content = b'{ "temperature": 0.5, "messages": [{"content": "hi", "role": "user"}], "model": "gpt-4o" }'
+    content = (
+        b'{ "temperature": 0.5, "messages": [{"content": "hi", "role": "user"}], '
+        b'"model": "gpt-4o" }'
+    )
     with use_cassette(cassette_file):
         response = httpx.post(provider_server.url + "/v1/chat/completions", content=content)
     assert response.json()["id"] == recorded_id
