@@ -1,0 +1,114 @@
+"""The README's examples run as written."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from tests.provider_server import ProviderServer
+
+README = (Path(__file__).parents[1] / "README.md").read_text()
+
+
+def _blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+
+
+def test_the_set_up_commands_are_the_ones_ci_runs() -> None:
+    ci = (Path(__file__).parents[1] / ".ci" / "run").read_text()
+    setup = _blocks("console")[0].splitlines()
+    assert setup == ['pip install -e ".[test]"', "pytest"]
+    for command in setup:
+        assert f"\n{command}\n" in ci
+
+
+def test_the_30_second_example_records_once_then_replays_offline(
+    pytester: pytest.Pytester, provider_server: ProviderServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    example = _blocks("python")[0]
+    path = example.splitlines()[0].removeprefix("# ")
+    assert path == "tests/test_explain.py"
+    pytester.mkdir("tests")
+    (pytester.path / path).write_text(example)
+    record, replay = (shlex.split(block.strip())[1:] for block in _blocks("console")[1:3] if block)
+    assert record == ["--record-mode=once", "tests/test_explain.py"]
+
+    monkeypatch.setenv("OPENAI_BASE_URL", provider_server.url + "/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-readme-secret")
+    pytester.runpytest(*record).assert_outcomes(passed=1)
+    cassette = pytester.path / "tests/cassettes/test_explain/test_explains_containers.yaml"
+    assert cassette.is_file()
+    assert "sk-readme-secret" not in cassette.read_text()
+
+    provider_server.stop()
+    monkeypatch.delenv("OPENAI_API_KEY")
+    pytester.runpytest(*replay).assert_outcomes(passed=1)
+    assert len(provider_server.requests) == 1
+
+
+def test_the_use_cassette_example_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, provider_server: ProviderServer
+) -> None:
+    example = next(block for block in _blocks("python") if "use_cassette(" in block)
+    monkeypatch.chdir(tmp_path)
+    code = example.replace(
+        "...  # every", f"__import__('httpx').get({provider_server.url + '/v1/models'!r})  #"
+    )
+    namespace: dict[str, object] = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert (tmp_path / "cassettes" / "explain.yaml").is_file()
+
+
+def test_the_cassette_example_is_a_valid_cassette(tmp_path: Path) -> None:
+    from pytest_agentcassette.cassette_file import load_cassette
+
+    example = next(block for block in _blocks("yaml") if block.startswith("version: 2"))
+    path = tmp_path / "example.yaml"
+    path.write_text(example)
+    (interaction,) = load_cassette(path, fix_hint="")
+    assert interaction.request.json()["messages"][0]["content"] == "Explain containers"
+    assert (
+        b'event: message_stop\ndata: {"type":"message_stop"}\n\n'
+        in interaction.response.body.content
+    )
+
+
+def test_the_mismatch_message_in_the_readme_is_what_users_see(
+    pytester: pytest.Pytester, provider_server: ProviderServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    example = _blocks("python")[0]
+    pytester.mkdir("tests")
+    test_file = pytester.path / "tests" / "test_explain.py"
+    test_file.write_text(example)
+    monkeypatch.setenv("OPENAI_BASE_URL", provider_server.url + "/v1")
+    pytester.runpytest("--record-mode=once", "tests").assert_outcomes(passed=1)
+    test_file.write_text(example.replace('"Explain containers"', '"Explain containers briefly"'))
+
+    result = pytester.runpytest("tests")
+    result.assert_outcomes(failed=1)
+    shown = next(block for block in _blocks("text") if block.startswith("No recorded"))
+    expected = shown.replace("https://api.openai.com/v1", provider_server.url + "/v1")
+    result.stdout.fnmatch_lines(expected.splitlines(), consecutive=True)
+
+
+def test_the_fixture_example_runs(
+    pytester: pytest.Pytester, provider_server: ProviderServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    example = next(block for block in _blocks("python") if "def test_agent_asks_twice" in block)
+    agent = f"""
+import httpx
+
+
+def run_my_agent(prompt):
+    for _ in range(2):
+        body = {{"model": "gpt-4o", "messages": [{{"role": "user", "content": prompt}}]}}
+        httpx.post({provider_server.url + "/v1/chat/completions"!r}, json=body)
+
+"""
+    pytester.makepyfile(test_agent=agent + example)
+    pytester.runpytest("--record-mode=once").assert_outcomes(passed=1)
+    pytester.runpytest().assert_outcomes(passed=1)
+    assert len(provider_server.requests) == 2
