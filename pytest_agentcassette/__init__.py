@@ -17,12 +17,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .bodies import Body
     from .cassette import Cassette, use_cassette
     from .errors import CassetteError, CassetteMismatchError
     from .model import Interaction, RecordedRequest, RecordedResponse
     from .record_mode import RecordMode
 
 __all__ = [
+    "Body",
     "Cassette",
     "CassetteError",
     "CassetteMismatchError",
@@ -35,6 +37,7 @@ __all__ = [
 ]
 
 _LAZY = {
+    "Body": ".bodies",
     "Cassette": ".cassette",
     "use_cassette": ".cassette",
     "CassetteError": ".errors",

@@ -63,11 +63,21 @@ def _json_form(text: str) -> tuple[Any, str, bool] | None:
         value = json.loads(text)
     except ValueError:
         return None
+    if "\\u" in text and not _utf8_safe(value):
+        return None  # a lone surrogate (half an emoji): YAML cannot hold it as a string
     for style in JSON_STYLES:
         for ascii_only in (False, True):
             if _dumps(value, style, ascii_only) == text:
                 return value, style, ascii_only
     return None
+
+
+def _utf8_safe(value: Any) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _split(content: bytes, sizes: Sequence[int]) -> list[bytes]:
@@ -199,7 +209,11 @@ def _encode_sse(events: list[SSEEvent], ending: str, sizes: list[int]) -> dict[s
                 value = json.loads(data)
             except ValueError:
                 value = None
-            if value is not None and _dumps(value, style, ascii_only) == data:
+            if (
+                value is not None
+                and _dumps(value, style, ascii_only) == data
+                and ("\\u" not in data or _utf8_safe(value))
+            ):
                 stored_event["data"] = value
         stored_events.append(stored_event)
     stored: dict[str, Any] = {"sse": stored_events}

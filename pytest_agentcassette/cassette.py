@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextvars import Token
 from os import PathLike
 from pathlib import Path
 from types import TracebackType
+from typing import Any, TypeVar, cast
 
 import httpx
 
 from .bodies import Body, BodyFormatError
-from .cassette_file import display_path, load_cassette, save_cassette
+from .cassette_file import display_path, load_cassette, located_error, save_cassette
 from .diagnostics import fix_hint, mismatch_message
 from .errors import CassetteError, CassetteMismatchError
-from .interception import RecordThrough, activate, deactivate
-from .matching import MatchIndex, RequestKey, request_key
+from .interception import RecordThrough, ResponseHead, activate, deactivate
+from .matching import MatchIndex, RequestKey, UnusableInteraction, request_key
 from .model import Interaction, RecordedRequest, RecordedResponse
 from .record_mode import RecordMode
 from .recording import Tape, decode_content
@@ -31,6 +34,8 @@ from .scrub import (
 
 __all__ = ["Cassette", "use_cassette"]
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
 
 class _Recording:
     """A request sent for real; becomes an interaction when its response body closes."""
@@ -41,10 +46,10 @@ class _Recording:
         self.interaction: Interaction | None = None
         self.failed = False
         self._tape: Tape | None = None
-        self._head: tuple[int, str, list[tuple[str, str]]] = (0, "", [])
+        self._head = ResponseHead(0, "", [], "HTTP/1.1")
 
-    def start(self, status: int, reason: str, headers: list[tuple[str, str]]) -> Tape:
-        self._head = (status, reason, headers)
+    def start(self, head: ResponseHead) -> Tape:
+        self._head = head
         self._tape = Tape(self._finish)
         return self._tape
 
@@ -56,14 +61,18 @@ class _Recording:
         if self._tape is not None:
             self._tape.close()
 
-    def _finish(self, chunks: list[bytes]) -> None:
-        status, reason, headers = self._head
-        headers, chunks = decode_content(headers, chunks)
+    def _finish(self, chunks: list[bytes], failed: bool) -> None:
+        if failed:
+            # The body broke off with an error: not a response the server meant to send.
+            # The client saw the error; a retry, if any, is recorded on its own.
+            self.failed = True
+            return
+        head = self._head
+        headers, chunks = decode_content(head.headers, chunks)
         headers = redact_headers(headers, self._cassette.redacted_headers)
         body = Body.from_bytes(b"".join(chunks), [len(chunk) for chunk in chunks])
-        self.interaction = Interaction(
-            self.request, RecordedResponse(status, reason, headers, body)
-        )
+        response = RecordedResponse(head.status, head.reason, headers, body, head.http_version)
+        self.interaction = Interaction(self.request, response)
 
 
 class Cassette:
@@ -163,11 +172,36 @@ class Cassette:
     ) -> None:
         self.__exit__(exc_type, exc, traceback)
 
+    def __call__(self, function: _F) -> _F:
+        """Use the cassette as a decorator: each call of ``function`` runs inside it."""
+        if inspect.iscoroutinefunction(function):
+
+            @functools.wraps(function)
+            async def run_async(*args: Any, **kwargs: Any) -> Any:
+                async with self:
+                    return await function(*args, **kwargs)
+
+            return cast(_F, run_async)
+
+        @functools.wraps(function)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with self:
+                return function(*args, **kwargs)
+
+        return cast(_F, run)
+
     def _open(self) -> None:
+        self.saved = False
+        self._loaded, self._played, self._recordings, self._mismatches = [], [], [], []
         self.existed = self.path.exists()
+        hint = fix_hint(self.record_command)
         if self.existed and self.record_mode is not RecordMode.ALL:
-            self._loaded = load_cassette(self.path, fix_hint=fix_hint(self.record_command))
-        self._index = MatchIndex(self._loaded)
+            self._loaded = load_cassette(self.path, fix_hint=hint)
+        try:
+            self._index = MatchIndex(self._loaded)
+        except UnusableInteraction as unusable:
+            where = ("interactions", unusable.index, "request", *unusable.where)
+            raise located_error(self.path, where, str(unusable), hint) from None
         self._may_record = self.record_mode in (RecordMode.ALL, RecordMode.NEW_EPISODES) or (
             self.record_mode is RecordMode.ONCE and not self.existed
         )
@@ -194,12 +228,11 @@ class Cassette:
         if found is not None:
             try:
                 return replayed_response(found.response)
-            except BodyFormatError as malformed:
-                raise CassetteError(
-                    f"cassette {display_path(self.path)} (at interactions[{found.id}]"
-                    f".response.body): {malformed}.\n{fix_hint(self.record_command)}",
-                    path=self.path,
-                ) from None
+            except (BodyFormatError, TypeError, ValueError) as malformed:
+                below = malformed.where if isinstance(malformed, BodyFormatError) else ()
+                where = ("interactions", found.id, "response", "body", *below)
+                hint = fix_hint(self.record_command)
+                raise located_error(self.path, where, str(malformed), hint) from None
         if self._may_record:
             headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
             recorded = RecordedRequest(
@@ -250,7 +283,8 @@ def use_cassette(
 ) -> Cassette:
     """Build a :class:`Cassette` to run a ``with`` block in, replaying or recording its traffic.
 
-    Example: ``with use_cassette("tests/cassettes/explain.yaml", record_mode="once"): ...``
+    Example: ``with use_cassette("tests/cassettes/explain.yaml", record_mode="once"): ...``;
+    ``async with`` works too, and so does ``@use_cassette(...)`` on a function.
 
     - ``record_mode``: ``"none"`` (default: replay only), ``"once"``, ``"new_episodes"``,
       ``"all"`` (alias ``"rewrite"``); see :class:`RecordMode`.

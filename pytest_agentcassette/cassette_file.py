@@ -20,7 +20,7 @@ from .errors import CassetteError, did_you_mean
 from .model import Headers, Interaction, RecordedRequest, RecordedResponse
 from .yamlio import FlowSequence, YAMLError, dump_yaml, line_of, load_yaml
 
-__all__ = ["FORMAT_VERSION", "display_path", "load_cassette", "save_cassette"]
+__all__ = ["FORMAT_VERSION", "display_path", "load_cassette", "located_error", "save_cassette"]
 
 FORMAT_VERSION = 2
 
@@ -38,6 +38,9 @@ _RESPONSE_FIELDS = ("status", "code", "headers", "body", *_GO_VCR_RESPONSE_FIELD
 _INTERACTION_FIELDS = ("id", "request", "response")
 
 Where = tuple[str | int, ...]
+
+# What dumping a readable body form can raise (lone surrogates, unexpected types).
+_UNWRITABLE = (YAMLError, UnicodeError, TypeError, ValueError, RecursionError)
 
 
 def display_path(path: Path) -> str:
@@ -95,6 +98,20 @@ def load_cassette(path: Path, *, fix_hint: str) -> list[Interaction]:
         raise CassetteError(
             f"cassette {shown}{place}{at}: {invalid}.\n{fix_hint}", path=path, line=line
         ) from None
+
+
+def located_error(path: Path, where: Where, problem: str, fix_hint: str) -> CassetteError:
+    """A :class:`CassetteError` for ``problem`` at ``where`` in the file, with its line."""
+    try:
+        line = line_of(path.read_bytes(), where)
+    except OSError:
+        line = None
+    place = f", line {line}" if line else ""
+    return CassetteError(
+        f"cassette {display_path(path)}{place} (at {_where(where)}): {problem}.\n{fix_hint}",
+        path=path,
+        line=line,
+    )
 
 
 def _mapping(value: Any, where: Where, what: str) -> Mapping[str, Any]:
@@ -178,7 +195,16 @@ def _response(data: Mapping[str, Any], where: Where) -> RecordedResponse:
     if not isinstance(status, str):
         raise _Invalid(f"'status' must be a string, got {_type(status)}", (*where, "status"))
     reason = status.partition(" ")[2] if status.startswith(str(code)) else status
-    return RecordedResponse(code, reason, _headers(data.get("headers"), where), _body(data, where))
+    proto = data.get("proto") or "HTTP/1.1"
+    if not isinstance(proto, str):
+        raise _Invalid(f"'proto' must be a string, got {_type(proto)}", (*where, "proto"))
+    return RecordedResponse(
+        code,
+        reason,
+        _headers(data.get("headers"), where),
+        _body(data, where),
+        http_version=proto.removesuffix(".0") if proto.startswith("HTTP/2") else proto,
+    )
 
 
 def _headers(data: Any, where: Where) -> Headers:
@@ -222,17 +248,17 @@ def _interaction_to_stored(index: int, interaction: Interaction) -> dict[str, An
         stored_request["headers"] = _headers_to_stored(request.headers)
     if request.body.content:
         stored_request["body"] = request.body.to_stored()
-    status = f"{response.status_code} {response.reason}".strip()
-    return {
-        "id": index,
-        "request": stored_request,
-        "response": {
-            "status": status,
-            "code": response.status_code,
-            "headers": _headers_to_stored(response.headers),
-            "body": response.body.to_stored(),
-        },
+    stored_response: dict[str, Any] = {
+        "status": f"{response.status_code} {response.reason}".strip(),
+        "code": response.status_code,
     }
+    if response.http_version != "HTTP/1.1":
+        # go-vcr's field and spelling: "HTTP/2.0".
+        version = response.http_version
+        stored_response["proto"] = f"{version}.0" if version == "HTTP/2" else version
+    stored_response["headers"] = _headers_to_stored(response.headers)
+    stored_response["body"] = response.body.to_stored()
+    return {"id": index, "request": stored_request, "response": stored_response}
 
 
 def _exact_copy(body: Body) -> Body:
@@ -257,9 +283,24 @@ def _render(interactions: list[Interaction]) -> str:
     return dump_yaml(document)
 
 
+def _writable(interactions: list[Interaction]) -> str:
+    """Render; a body whose readable form YAML cannot hold is stored in an exact form."""
+    try:
+        return _render(interactions)
+    except _UNWRITABLE:
+        pass
+    for interaction in interactions:
+        for part in (interaction.request, interaction.response):
+            try:
+                dump_yaml(part.body.to_stored())
+            except _UNWRITABLE:
+                part.body = _exact_copy(part.body)
+    return _render(interactions)
+
+
 def _verified(interactions: list[Interaction]) -> str:
     """Render, read back, and re-store any body that would not replay byte for byte."""
-    text = _render(interactions)
+    text = _writable(interactions)
     again = _interactions(load_yaml(text))
     repaired = False
     for original, loaded in zip(interactions, again, strict=True):

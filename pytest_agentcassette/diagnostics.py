@@ -11,7 +11,7 @@ __all__ = ["fix_hint", "mismatch_message", "record_advice"]
 
 
 def _command(record_command: str | None, mode: str) -> str | None:
-    return record_command.format(mode=mode) if record_command else None
+    return record_command.replace("{mode}", mode) if record_command else None
 
 
 def record_advice(record_command: str | None, *, exists: bool) -> str:

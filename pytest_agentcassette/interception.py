@@ -20,6 +20,7 @@ import inspect
 import threading
 from abc import ABC
 from contextvars import ContextVar, Token
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import httpcore
@@ -40,7 +41,7 @@ __all__ = ["PendingRecording", "RecordThrough", "activate", "deactivate", "httpx
 class PendingRecording(Protocol):
     """A request the cassette records: told about the response head, or about a failure."""
 
-    def start(self, status: int, reason: str, headers: list[tuple[str, str]]) -> Tape:
+    def start(self, head: ResponseHead) -> Tape:
         """The response head arrived; returns the tape that receives the body."""
 
     def fail(self) -> None:
@@ -59,11 +60,27 @@ _bypass: ContextVar[bool] = ContextVar("agentcassette_bypass", default=False)
 _current: ContextVar[Cassette | None] = ContextVar("agentcassette_current", default=None)
 
 
-def _head(response: Any) -> tuple[int, str, list[tuple[str, str]]]:
-    reason = response.extensions.get("reason_phrase", b"")
-    reason = reason.decode("latin-1") if isinstance(reason, bytes) else str(reason)
-    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers]
-    return response.status, reason, headers
+@dataclass(frozen=True)
+class ResponseHead:
+    """Status line and headers of a response being recorded."""
+
+    status: int
+    reason: str
+    headers: list[tuple[str, str]]
+    http_version: str
+
+
+def _text(value: Any) -> str:
+    return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+
+
+def _head(response: Any) -> ResponseHead:
+    return ResponseHead(
+        response.status,
+        _text(response.extensions.get("reason_phrase", b"")),
+        [(_text(k), _text(v)) for k, v in response.headers],
+        _text(response.extensions.get("http_version", b"HTTP/1.1")),
+    )
 
 
 class _CassetteMocker(HTTPCoreMocker, ABC):
@@ -73,26 +90,37 @@ class _CassetteMocker(HTTPCoreMocker, ABC):
 
     @classmethod
     def mock(cls, spec: Any) -> Any:
-        mocked = super().mock(spec)
-        if mocked is spec:
-            return spec
+        """Wrap ``spec``, the current ``handle_request`` or ``handle_async_request``.
+
+        ``spec`` may already be another mocker's wrapper (respx's own, when a test also
+        uses ``respx.mock``): it is wrapped all the same, and the wrappers keep the method's
+        name and signature, so that respx started later wraps these in turn.
+        """
         # A pool passes a recorded request on to its (also patched) connection objects:
         # those inner calls must reach the network, not the cassette again.
         if inspect.iscoroutinefunction(spec):
 
-            async def amock(self: Any, *args: Any, **kwargs: Any) -> Any:
+            async def handle_async_request(self: Any, request: Any) -> Any:
                 if _bypass.get():
-                    return await spec(self, *args, **kwargs)
-                return await mocked(self, *args, **kwargs)
+                    return await spec(self, request=request)
+                httpx_request = cls.to_httpx_request(request=request)
+                httpx_request, kwargs = await cls.prepare_async_request(
+                    httpx_request, request=request
+                )
+                return await cls._send_async_request(
+                    httpx_request, target_spec=spec, instance=self, **kwargs
+                )
 
-            return amock
+            return handle_async_request
 
-        def smock(self: Any, *args: Any, **kwargs: Any) -> Any:
+        def handle_request(self: Any, request: Any) -> Any:
             if _bypass.get():
-                return spec(self, *args, **kwargs)
-            return mocked(self, *args, **kwargs)
+                return spec(self, request=request)
+            httpx_request = cls.to_httpx_request(request=request)
+            httpx_request, kwargs = cls.prepare_sync_request(httpx_request, request=request)
+            return cls._send_sync_request(httpx_request, target_spec=spec, instance=self, **kwargs)
 
-        return smock
+        return handle_request
 
     @classmethod
     def _send_sync_request(
@@ -114,7 +142,7 @@ class _CassetteMocker(HTTPCoreMocker, ABC):
                 _bypass.reset(token)
             if isinstance(through, PassThrough):
                 return response
-            tape = through.recording.start(*_head(response))
+            tape = through.recording.start(_head(response))
             return cls.response_class(
                 status=response.status,
                 headers=response.headers,
@@ -143,7 +171,7 @@ class _CassetteMocker(HTTPCoreMocker, ABC):
                 _bypass.reset(token)
             if isinstance(through, PassThrough):
                 return response
-            tape = through.recording.start(*_head(response))
+            tape = through.recording.start(_head(response))
             return cls.response_class(
                 status=response.status,
                 headers=response.headers,
@@ -197,15 +225,35 @@ def httpx2_available() -> bool:
     return importlib.util.find_spec("httpcore2") is not None
 
 
+def _cassette_for_this_request() -> Cassette | None:
+    """The cassette of this task or thread; else the one cassette open in the process."""
+    with _lock:
+        cassette = _current.get()
+        if cassette is not None and any(entry[0] is cassette for entry in _active):
+            return cassette
+        # A worker thread starts with an empty context, and a task may outlive the
+        # cassette it copied: fall back to the open cassettes, if they are unambiguous.
+        threads = {thread for _, thread in _active}
+        if len(threads) > 1:
+            raise CassetteError(
+                f"a request came from a thread that entered no cassette while "
+                f"{len(_active)} cassettes are open in different threads, so it is unclear "
+                f"which one it belongs to. Run that thread's code with "
+                f"contextvars.copy_context().run(...) from inside its cassette, or enter "
+                f"the cassette in that thread."
+            )
+        return _active[-1][0] if _active else None
+
+
 def _dispatch(request: httpx.Request) -> httpx.Response | httpx.Request:
-    cassette = _current.get() or (_active[-1] if _active else None)
+    cassette = _cassette_for_this_request()
     if cassette is None:
-        return request  # respx's pass-through: no cassette is active any more
+        return request  # respx's pass-through: no cassette is open any more
     return cassette.handle_request(request)
 
 
-_lock = threading.Lock()
-_active: list[Cassette] = []
+_lock = threading.RLock()
+_active: list[tuple[Cassette, int]] = []
 _started: list[type[_CassetteMocker]] = []
 
 
@@ -234,7 +282,7 @@ def activate(cassette: Cassette) -> Token[Cassette | None]:
     with _lock:
         if not _active:
             _start_mockers()
-        _active.append(cassette)
+        _active.append((cassette, threading.get_ident()))
     return _current.set(cassette)
 
 
@@ -246,7 +294,6 @@ def deactivate(cassette: Cassette, token: Token[Cassette | None]) -> None:
         if _current.get() is cassette:
             _current.set(None)
     with _lock:
-        if cassette in _active:
-            _active.remove(cassette)
+        _active[:] = [entry for entry in _active if entry[0] is not cassette]
         if not _active:
             _stop_mockers()

@@ -9,16 +9,25 @@ interaction plays at most once; equal candidates play in recorded order.
 from __future__ import annotations
 
 import json
+import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from .bodies import NOT_JSON, Body
+from .bodies import NOT_JSON, Body, BodyFormatError
 from .model import Interaction
 
-__all__ = ["MatchIndex", "Nearest", "RequestKey", "canonical_body", "normalize_url", "request_key"]
+__all__ = [
+    "MatchIndex",
+    "Nearest",
+    "RequestKey",
+    "UnusableInteraction",
+    "canonical_body",
+    "normalize_url",
+    "request_key",
+]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -50,10 +59,21 @@ def normalize_url(url: str) -> str:
     return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
 
 
-def canonical_body(value: Any, content: bytes) -> str | bytes:
-    """JSON as sorted, compact text; anything else as its bytes."""
-    if value is NOT_JSON:
+_MULTIPART = re.compile(rb"--([!-~]{1,70})\r\n")
+
+
+def _without_boundary(content: bytes) -> bytes:
+    """A multipart body with its random boundary replaced, so equal uploads compare equal."""
+    found = _MULTIPART.match(content)
+    if found is None or not content.endswith(b"--" + found.group(1) + b"--\r\n"):
         return content
+    return content.replace(found.group(1), b"BOUNDARY")
+
+
+def canonical_body(value: Any, content: bytes) -> str | bytes:
+    """JSON as sorted, compact text; a multipart body without its boundary; else bytes."""
+    if value is NOT_JSON:
+        return _without_boundary(content) if content.startswith(b"--") else content
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -62,6 +82,26 @@ def request_key(method: str, url: str, body: Body) -> RequestKey:
     value = body.json()
     content = body.content if value is NOT_JSON else b""
     return RequestKey(method.upper(), normalize_url(url), canonical_body(value, content))
+
+
+class UnusableInteraction(ValueError):
+    """A recorded request that cannot be matched (its body or URL does not decode)."""
+
+    def __init__(self, message: str, index: int, where: tuple[str | int, ...]):
+        super().__init__(message)
+        self.index = index
+        self.where = where
+
+
+def _key_of(interaction: Interaction) -> RequestKey:
+    request = interaction.request
+    try:
+        return request_key(request.method, request.url, request.body)
+    except BodyFormatError as error:
+        raise UnusableInteraction(str(error), interaction.id, ("body", *error.where)) from None
+    except (TypeError, ValueError, RecursionError) as error:
+        where = ("url",) if isinstance(error, ValueError) and "URL" in str(error) else ("body",)
+        raise UnusableInteraction(str(error), interaction.id, where) from None
 
 
 @dataclass(frozen=True)
@@ -80,8 +120,7 @@ class MatchIndex:
         self._keys: list[RequestKey] = []
         self._unplayed: dict[RequestKey, deque[Interaction]] = {}
         for interaction in self._interactions:
-            request = interaction.request
-            key = request_key(request.method, request.url, request.body)
+            key = _key_of(interaction)
             self._keys.append(key)
             self._unplayed.setdefault(key, deque()).append(interaction)
         self._played: set[int] = set()

@@ -33,6 +33,11 @@ class RecordedRequest:
         """The first value of header ``name`` (case-insensitive), or ``None``."""
         return _get_header(self.headers, name)
 
+    @property
+    def text(self) -> str:
+        """The body decoded as UTF-8 (undecodable bytes replaced)."""
+        return self.body.content.decode("utf-8", errors="replace")
+
     def json(self) -> Any:
         """The body parsed as JSON; raises ``ValueError`` if it is not JSON."""
         value = self.body.json()
@@ -49,6 +54,7 @@ class RecordedResponse:
     reason: str = ""
     headers: Headers = field(default_factory=list)
     body: Body = field(default_factory=lambda: Body.from_bytes(b""))
+    http_version: str = "HTTP/1.1"
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (case-insensitive), or ``None``."""
@@ -58,6 +64,13 @@ class RecordedResponse:
     def text(self) -> str:
         """The body decoded as UTF-8 (undecodable bytes replaced)."""
         return self.body.content.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """The body parsed as JSON; raises ``ValueError`` if it is not JSON (an SSE stream)."""
+        value = self.body.json()
+        if value is NOT_JSON:
+            raise ValueError(f"the {self.status_code} response body is not JSON")
+        return value
 
 
 @dataclass

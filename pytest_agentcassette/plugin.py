@@ -144,8 +144,7 @@ def _node_for_command(item: pytest.Item) -> str:
 
 
 def _record_command(item: pytest.Item) -> str:
-    node = shlex.quote(_node_for_command(item)).replace("{", "{{").replace("}", "}}")
-    return f"pytest --record-mode={{mode}} {node}"
+    return f"pytest --record-mode={{mode}} {shlex.quote(_node_for_command(item))}"
 
 
 @pytest.fixture

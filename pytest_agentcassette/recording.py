@@ -79,7 +79,8 @@ def decode_content(headers: Headers, chunks: list[bytes]) -> tuple[Headers, list
         for token in value.split(",")
         if token.strip() and token.strip().lower() != "identity"
     ]
-    if not encodings:
+    if not encodings or not any(chunks):
+        # Nothing to decode (HEAD, 204, 304): the headers still describe the real entity.
         return headers, [chunk for chunk in chunks if chunk]
     decoders: list[_Decoder] = []
     for encoding in reversed(encodings):
@@ -108,10 +109,16 @@ def decode_content(headers: Headers, chunks: list[bytes]) -> tuple[Headers, list
 
 
 class Tape:
-    """The chunks of one response as they pass; calls ``on_close(chunks)`` once at the end."""
+    """The chunks of one response as they pass; calls ``on_close(chunks, failed)`` once.
 
-    def __init__(self, on_close: Callable[[list[bytes]], None]):
+    ``failed`` is true when reading the real body raised (a dropped connection, a
+    truncated body): such a response is not what the server meant to send, and is not
+    stored. A body the client merely stopped reading is stored as far as it was read.
+    """
+
+    def __init__(self, on_close: Callable[[list[bytes], bool], None]):
         self.chunks: list[bytes] = []
+        self.failed = False
         self._on_close = on_close
         self._lock = threading.Lock()
         self._closed = False
@@ -122,7 +129,7 @@ class Tape:
             if self._closed:
                 return
             self._closed = True
-        self._on_close(self.chunks)
+        self._on_close(self.chunks, self.failed)
 
 
 class SyncTee:
@@ -133,9 +140,13 @@ class SyncTee:
         self._tape = tape
 
     def __iter__(self) -> Iterator[bytes]:
-        for chunk in self._inner:
-            self._tape.chunks.append(chunk)
-            yield chunk
+        try:
+            for chunk in self._inner:
+                self._tape.chunks.append(chunk)
+                yield chunk
+        except Exception:
+            self._tape.failed = True
+            raise
 
     def close(self) -> None:
         """Close the real stream, then store what passed."""
@@ -154,9 +165,13 @@ class AsyncTee:
         self._tape = tape
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._inner:
-            self._tape.chunks.append(chunk)
-            yield chunk
+        try:
+            async for chunk in self._inner:
+                self._tape.chunks.append(chunk)
+                yield chunk
+        except Exception:
+            self._tape.failed = True
+            raise
 
     async def aclose(self) -> None:
         """Close the real stream, then store what passed."""

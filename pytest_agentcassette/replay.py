@@ -27,14 +27,22 @@ class ReplayStream(httpx.SyncByteStream, httpx.AsyncByteStream):
             yield chunk
 
 
+def _wire(text: str) -> bytes:
+    """Header text as bytes: latin-1 as recorded, UTF-8 for what latin-1 cannot hold."""
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8")
+
+
 def replayed_response(response: RecordedResponse) -> httpx.Response:
     """An ``httpx.Response`` that streams ``response`` as it was recorded."""
     return httpx.Response(
         response.status_code,
-        headers=response.headers,
+        headers=[(_wire(name), _wire(value)) for name, value in response.headers],
         stream=ReplayStream(response.body.chunks),
         extensions={
-            "reason_phrase": response.reason.encode("latin-1", "replace"),
-            "http_version": b"HTTP/1.1",
+            "reason_phrase": _wire(response.reason),
+            "http_version": response.http_version.encode("ascii", "replace"),
         },
     )

@@ -28,6 +28,7 @@ def _line_ending(text: str) -> str | None:
 
 def _parse_block(block: str, newline: str) -> SSEEvent | None:
     event: SSEEvent = {}
+    data: list[str] = []
     last_field = ""
     for line in block.split(newline):
         if line.startswith(":"):
@@ -41,10 +42,14 @@ def _parse_block(block: str, newline: str) -> SSEEvent | None:
             # representable as a mapping and falls back to text.
             if name != "data" or last_field != "data":
                 return None
-            event["data"] += "\n" + value
+            data.append(value)
         else:
             event[name] = value
+            if name == "data":
+                data.append(value)
         last_field = name
+    if len(data) > 1:
+        event["data"] = "\n".join(data)
     return event
 
 

@@ -157,15 +157,37 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send(200, gzip.compress(payload), "application/json", content_encoding="gzip")
         elif path == "/cookie":
             self._send(200, b"{}", "application/json", set_cookie=f"session={secrets.token_hex(8)}")
+        elif path == "/latin1":
+            self._send(200, b"{}", "application/json", x_note="caf\xe9")  # sent as latin-1
+        elif path == "/truncated":
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", "100")
+            self.end_headers()
+            self.wfile.write(b'{"partial"')
+            self.wfile.flush()
+            self.close_connection = True
         elif path == "/v1/models":
             models = {"object": "list", "data": [{"id": "gpt-4o", "created": int(time.time())}]}
             self._send(200, _compact(models).encode(), "application/json")
         else:
             self._send(404, b'{"error":"not found"}', "application/json")
 
+    def do_HEAD(self) -> None:
+        self._read()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-encoding", "gzip")
+        self.send_header("content-length", "77")
+        self.end_headers()
+
     def do_POST(self) -> None:
         raw = self._read()
         path = urlsplit(self.path).path
+        if path == "/v1/files":
+            upload = {"id": f"file-{secrets.token_hex(6)}", "bytes": len(raw)}
+            self._send(200, _compact(upload).encode(), "application/json")
+            return
         body = json.loads(raw) if raw else {}
         if path == "/v1/chat/completions":
             self._openai_chat(body)

@@ -145,8 +145,8 @@ def test_a_body_that_breaks_only_on_use_fails_with_the_file_and_place(tmp_path: 
     with use_cassette(path), pytest.raises(CassetteError) as caught:
         httpx.post("https://api.example.com/v1/chat/completions", json={"model": "gpt-4o"})
     assert str(caught.value).startswith(
-        f"cassette {path} (at interactions[0].response.body): chunks add up to 1 bytes but "
-        f"the body has 3."
+        f"cassette {path}, line 15 (at interactions[0].response.body.chunks): chunks add up "
+        f"to 1 bytes but the body has 3."
     )
 
 

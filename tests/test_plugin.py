@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import NetworkCut
 from tests.provider_server import ProviderServer
 
 CHAT_TEST = """
@@ -45,7 +46,7 @@ def line_of(path: Path, text: str) -> int:
 
 
 def test_a_marked_test_records_once_then_replays_with_the_server_gone(
-    inner: pytest.Pytester, provider_server: ProviderServer
+    inner: pytest.Pytester, provider_server: ProviderServer, network_cut: NetworkCut
 ) -> None:
     write_tests(
         inner,
@@ -67,9 +68,11 @@ def test_a_marked_test_records_once_then_replays_with_the_server_gone(
     assert "sk-inner-secret" not in cassette.read_text()
     provider_server.stop()
 
-    replayed = inner.runpytest()
+    with network_cut:
+        replayed = inner.runpytest()
     replayed.assert_outcomes(passed=1)
     assert "cassettes written" not in replayed.stdout.str()
+    assert network_cut.attempts == []
     assert len(provider_server.requests) == 1
 
 
