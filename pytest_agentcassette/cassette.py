@@ -5,22 +5,25 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import Token
 from os import PathLike
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import httpx
 
 from .bodies import Body, BodyFormatError
 from .cassette_file import display_path, load_cassette, located_error, save_cassette
 from .diagnostics import fix_hint, mismatch_message
+from .drift import find_nearest, recorded_comparable, render_patch
 from .errors import CassetteError, CassetteMismatchError
 from .interception import RecordThrough, ResponseHead, activate, deactivate
-from .matching import MatchIndex, RequestKey, UnusableInteraction, request_key
+from .matching import Matcher, MatchIndex, RequestKey, UnusableInteraction
 from .model import Interaction, RecordedRequest, RecordedResponse
+from .options import match_config
 from .record_mode import RecordMode
 from .recording import Tape, decode_content
 from .replay import replayed_response
@@ -31,6 +34,9 @@ from .scrub import (
     redact_headers,
     redact_url,
 )
+
+if TYPE_CHECKING:
+    from .conversation import Conversation, ToolCall
 
 __all__ = ["Cassette", "use_cassette"]
 
@@ -47,6 +53,7 @@ class _Recording:
         self.failed = False
         self._tape: Tape | None = None
         self._head = ResponseHead(0, "", [], "HTTP/1.1")
+        self._started = time.perf_counter()
 
     def start(self, head: ResponseHead) -> Tape:
         self._head = head
@@ -71,17 +78,24 @@ class _Recording:
         headers, chunks = decode_content(head.headers, chunks)
         headers = redact_headers(headers, self._cassette.redacted_headers)
         body = Body.from_bytes(b"".join(chunks), [len(chunk) for chunk in chunks])
-        response = RecordedResponse(head.status, head.reason, headers, body, head.http_version)
+        response = RecordedResponse(
+            head.status,
+            head.reason,
+            headers,
+            body,
+            head.http_version,
+            duration=round(time.perf_counter() - self._started, 3),
+        )
         self.interaction = Interaction(self.request, response)
 
 
 class Cassette:
     """A YAML cassette of HTTP interactions, in use as a context manager.
 
-    Inside ``with cassette:`` (or ``async with``), every request of an httpx or httpx2
-    client goes to the cassette: it is replayed from the file, or sent for real and
-    recorded, as ``record_mode`` says. Leaving the block writes the file when something was
-    recorded. Prefer :func:`use_cassette` to build one.
+    Inside ``with cassette:`` (or ``async with``, or as a decorator), every request of an
+    httpx or httpx2 client goes to the cassette: it is replayed from the file, or sent for
+    real and recorded, as ``record_mode`` says. Leaving the block writes the file when
+    something was recorded. Build one with :func:`use_cassette`, which documents the options.
     """
 
     def __init__(
@@ -89,12 +103,25 @@ class Cassette:
         path: str | PathLike[str],
         *,
         record_mode: str | RecordMode = RecordMode.NONE,
+        match_on: str | Iterable[str | Matcher] = ("method", "url", "body"),
+        allow_playback_repeats: bool = False,
+        ignore_headers: Iterable[str] = (),
+        ignore_json_pointers: Iterable[str] = (),
+        normalize_text: Mapping[str, str] | Iterable[tuple[str, str]] = (),
         redact_headers: Iterable[str] = (),
         redact_query_parameters: Iterable[str] = (),
         record_command: str | None = None,
     ):
         self.path = Path(path)
         self.record_mode = RecordMode.parse(record_mode)
+        self.match_config = match_config(
+            match_on=match_on,
+            allow_playback_repeats=allow_playback_repeats,
+            ignore_headers=ignore_headers,
+            ignore_json_pointers=ignore_json_pointers,
+            normalize_text=normalize_text,
+            source="use_cassette",
+        )
         self.redacted_headers = lowercase_set(DEFAULT_REDACTED_HEADERS, redact_headers)
         self.redacted_query_parameters = lowercase_set(
             DEFAULT_REDACTED_QUERY_PARAMETERS, redact_query_parameters
@@ -103,9 +130,9 @@ class Cassette:
         self.existed = False
         self.saved = False
         self._loaded: list[Interaction] = []
-        self._index = MatchIndex([])
+        self._index = MatchIndex([], self.match_config)
         self._may_record = False
-        self._played: list[Interaction] = []
+        self._used: list[Interaction | _Recording] = []
         self._recordings: list[_Recording] = []
         self._mismatches: list[CassetteMismatchError] = []
         self._lock = threading.Lock()
@@ -136,12 +163,39 @@ class Cassette:
     @property
     def played(self) -> list[Interaction]:
         """Recorded interactions replayed so far, in the order they were played."""
-        return list(self._played)
+        return [used for used in self._used if isinstance(used, Interaction)]
+
+    @property
+    def exchanges(self) -> list[Interaction]:
+        """What the code exchanged in this use, replayed or recorded, in request order."""
+        result = []
+        for used in self._used:
+            interaction = used if isinstance(used, Interaction) else used.interaction
+            if interaction is not None:
+                result.append(interaction)
+        return result
+
+    @property
+    def unplayed(self) -> list[Interaction]:
+        """Interactions loaded from the file that no request has replayed."""
+        return self._index.unplayed()
 
     @property
     def mismatches(self) -> list[CassetteMismatchError]:
         """The errors raised for requests that had nothing to replay."""
         return list(self._mismatches)
+
+    @property
+    def conversation(self) -> Conversation:
+        """A provider-neutral view of :attr:`exchanges`: messages, text, tool calls, usage."""
+        from .conversation import Conversation
+
+        return Conversation.of(self.exchanges)
+
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        """The tool calls the model made in :attr:`exchanges`, in order."""
+        return self.conversation.tool_calls
 
     def __enter__(self) -> Cassette:
         if self._token is not None:
@@ -192,13 +246,13 @@ class Cassette:
 
     def _open(self) -> None:
         self.saved = False
-        self._loaded, self._played, self._recordings, self._mismatches = [], [], [], []
+        self._loaded, self._used, self._recordings, self._mismatches = [], [], [], []
         self.existed = self.path.exists()
         hint = fix_hint(self.record_command)
         if self.existed and self.record_mode is not RecordMode.ALL:
             self._loaded = load_cassette(self.path, fix_hint=hint)
         try:
-            self._index = MatchIndex(self._loaded)
+            self._index = MatchIndex(self._loaded, self.match_config)
         except UnusableInteraction as unusable:
             where = ("interactions", unusable.index, "request", *unusable.where)
             raise located_error(self.path, where, str(unusable), hint) from None
@@ -217,59 +271,77 @@ class Cassette:
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Answer one intercepted request: replay it, or raise to record or to refuse it."""
-        method = request.method
-        url = redact_url(str(request.url), self.redacted_query_parameters)
-        body = Body.from_bytes(request.content)
-        key = request_key(method, url, body)
-        with self._lock:
-            found = None if self.record_mode is RecordMode.ALL else self._index.take(key)
-            if found is not None:
-                self._played.append(found)
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
+        live = RecordedRequest(
+            request.method,
+            redact_url(str(request.url), self.redacted_query_parameters),
+            redact_headers(headers, self.redacted_headers),
+            Body.from_bytes(request.content),
+        )
+        found = None
+        key = None
+        if self.record_mode is not RecordMode.ALL:
+            key = self._index.live_key(live)
+            with self._lock:
+                found = self._index.take(live, key)
+                if found is not None:
+                    self._used.append(found)
         if found is not None:
-            try:
-                return replayed_response(found.response)
-            except (BodyFormatError, TypeError, ValueError) as malformed:
-                below = malformed.where if isinstance(malformed, BodyFormatError) else ()
-                where = ("interactions", found.id, "response", "body", *below)
-                hint = fix_hint(self.record_command)
-                raise located_error(self.path, where, str(malformed), hint) from None
+            return self._replay(found)
         if self._may_record:
-            headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
-            recorded = RecordedRequest(
-                method, url, redact_headers(headers, self.redacted_headers), body
-            )
-            recording = _Recording(self, recorded)
+            recording = _Recording(self, live)
             with self._lock:
                 self._recordings.append(recording)
+                self._used.append(recording)
             raise RecordThrough(recording)
-        error = self._mismatch(method, url, key)
+        error = self._mismatch(live, key or self._index.live_key(live))
         with self._lock:
             self._mismatches.append(error)
         raise error
 
-    def _mismatch(self, method: str, url: str, key: RequestKey) -> CassetteMismatchError:
+    def _replay(self, found: Interaction) -> httpx.Response:
+        try:
+            return replayed_response(found.response)
+        except (BodyFormatError, TypeError, ValueError) as malformed:
+            below = malformed.where if isinstance(malformed, BodyFormatError) else ()
+            where = ("interactions", found.id, "response", "body", *below)
+            hint = fix_hint(self.record_command)
+            raise located_error(self.path, where, str(malformed), hint) from None
+
+    def _mismatch(self, live: RecordedRequest, key: RequestKey) -> CassetteMismatchError:
         with self._lock:
-            nearest = self._index.nearest(key) if self.existed else None
-            played = len(self._played)
+            nearest = find_nearest(self._index, live, key) if self.existed else None
+            played = sum(self._index.played)
+        changes = []
+        if nearest is not None and nearest.patch:
+            recorded = recorded_comparable(self.match_config, nearest.interaction)
+            changes = render_patch(nearest.patch, recorded)
         details, advice = mismatch_message(
-            method=method,
-            url=url,
+            method=live.method,
+            url=live.url,
             shown_path=display_path(self.path),
             exists=self.existed,
             record_mode=self.record_mode,
             total=len(self._loaded),
             played=played,
             nearest=nearest,
+            changes=changes,
             record_command=self.record_command,
         )
+        mode = "once" if not self.existed else "rewrite"
         return CassetteMismatchError(
             details,
             advice,
             path=self.path,
-            method=method,
-            url=url,
+            method=live.method,
+            url=live.url,
             record_mode=self.record_mode.value,
-            nearest=nearest.reason if nearest else None,
+            nearest=nearest.interaction if nearest else None,
+            reason=nearest.reason if nearest else None,
+            patch=nearest.patch if nearest else [],
+            record_command=(
+                self.record_command.replace("{mode}", mode) if self.record_command else None
+            ),
         )
 
 
@@ -277,6 +349,11 @@ def use_cassette(
     path: str | PathLike[str],
     *,
     record_mode: str | RecordMode = RecordMode.NONE,
+    match_on: str | Iterable[str | Matcher] = ("method", "url", "body"),
+    allow_playback_repeats: bool = False,
+    ignore_headers: Iterable[str] = (),
+    ignore_json_pointers: Iterable[str] = (),
+    normalize_text: Mapping[str, str] | Iterable[tuple[str, str]] = (),
     redact_headers: Iterable[str] = (),
     redact_query_parameters: Iterable[str] = (),
     record_command: str | None = None,
@@ -288,6 +365,14 @@ def use_cassette(
 
     - ``record_mode``: ``"none"`` (default: replay only), ``"once"``, ``"new_episodes"``,
       ``"all"`` (alias ``"rewrite"``); see :class:`RecordMode`.
+    - ``match_on``: what must agree, among ``"method"``, ``"url"``, ``"body"``,
+      ``"headers"`` and callables ``(live, recorded) -> bool``; or ``"sequential"``
+      (recorded order, method and URL only: for cassettes made by another runtime).
+    - ``allow_playback_repeats``: let an interaction answer again once all its equals are used.
+    - ``ignore_headers``: header names (``*`` globs) left out when headers are compared.
+    - ``ignore_json_pointers``: body fields left out of the comparison, e.g.
+      ``"/metadata/user_id"`` (``*`` stands for any key or index).
+    - ``normalize_text``: ``{regex: replacement}`` applied to body text before comparing.
     - ``redact_headers`` / ``redact_query_parameters``: names added to the credentials that
       are always replaced by ``REDACTED`` before anything is written.
     - ``record_command``: the command that records this cassette, shown in error messages;
@@ -296,6 +381,11 @@ def use_cassette(
     return Cassette(
         path,
         record_mode=record_mode,
+        match_on=match_on,
+        allow_playback_repeats=allow_playback_repeats,
+        ignore_headers=ignore_headers,
+        ignore_json_pointers=ignore_json_pointers,
+        normalize_text=normalize_text,
         redact_headers=redact_headers,
         redact_query_parameters=redact_query_parameters,
         record_command=record_command,

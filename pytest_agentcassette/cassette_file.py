@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -198,13 +199,41 @@ def _response(data: Mapping[str, Any], where: Where) -> RecordedResponse:
     proto = data.get("proto") or "HTTP/1.1"
     if not isinstance(proto, str):
         raise _Invalid(f"'proto' must be a string, got {_type(proto)}", (*where, "proto"))
+    duration = None
+    if data.get("duration") is not None:
+        duration = parse_duration(data["duration"])
+        if duration is None:
+            raise _Invalid(
+                f"'duration' must look like 1.25s or 830ms, got {data['duration']!r}",
+                (*where, "duration"),
+            )
     return RecordedResponse(
         code,
         reason,
         _headers(data.get("headers"), where),
         _body(data, where),
         http_version=proto.removesuffix(".0") if proto.startswith("HTTP/2") else proto,
+        duration=duration,
     )
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ms|us|µs|μs|ns|h|m|s)")
+_DURATION_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6}
+_DURATION_UNITS.update({"μs": 1e-6, "ns": 1e-9})
+
+
+def parse_duration(value: Any) -> float | None:
+    """Seconds from a number or a Go duration as go-vcr writes it (``1.5s``, ``830.2ms``)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, str) or not value:
+        return None
+    if value == "0":
+        return 0.0
+    parts = _DURATION_PART.findall(value)
+    if "".join(number + unit for number, unit in parts) != value:
+        return None
+    return sum(float(number) * _DURATION_UNITS[unit] for number, unit in parts)
 
 
 def _headers(data: Any, where: Where) -> Headers:
@@ -258,6 +287,8 @@ def _interaction_to_stored(index: int, interaction: Interaction) -> dict[str, An
         stored_response["proto"] = f"{version}.0" if version == "HTTP/2" else version
     stored_response["headers"] = _headers_to_stored(response.headers)
     stored_response["body"] = response.body.to_stored()
+    if response.duration is not None:
+        stored_response["duration"] = f"{response.duration:.3f}s"
     return {"id": index, "request": stored_request, "response": stored_response}
 
 

@@ -4,10 +4,12 @@ what came closest, and the exact command that records it.
 
 from __future__ import annotations
 
-from .matching import Nearest
+from .drift import Nearest
+from .model import Interaction, RecordedRequest
+from .providers_wire import request_prompt
 from .record_mode import RecordMode
 
-__all__ = ["fix_hint", "mismatch_message", "record_advice"]
+__all__ = ["fix_hint", "mismatch_message", "record_advice", "request_summary", "unused_message"]
 
 
 def _command(record_command: str | None, mode: str) -> str | None:
@@ -62,6 +64,7 @@ def mismatch_message(
     total: int,
     played: int,
     nearest: Nearest | None,
+    changes: list[str],
     record_command: str | None,
 ) -> tuple[str, str]:
     """``(details, advice)`` of a :class:`~pytest_agentcassette.CassetteMismatchError`."""
@@ -84,6 +87,54 @@ def mismatch_message(
             f"  nearest:     interaction {nearest.interaction.id} "
             f"({request.method} {request.url}): {nearest.reason}"
         )
+        if changes:
+            lines.append("  changes from the recording to this request:")
+            lines.extend(f"    {change}" for change in changes)
     elif total:
         lines.append("  nearest:     none of the recorded requests has this method, host or path")
     return "\n".join(lines), record_advice(record_command, exists=True)
+
+
+def request_summary(request: RecordedRequest, width: int = 60) -> str:
+    """The first words of what a request asked: its last user message, else its body."""
+    try:
+        prompt = request_prompt(request.json())
+    except ValueError:
+        prompt = None
+    text = prompt if prompt is not None else request.text
+    text = " ".join(text.split())
+    return repr(text if len(text) <= width else text[: width - 1] + "…")
+
+
+def unused_message(
+    unused: list[Interaction],
+    *,
+    shown_path: str,
+    total: int,
+    record_command: str | None,
+    warning: bool,
+) -> str:
+    """The failure (or warning) for recorded interactions a replay never played."""
+    count = len(unused)
+    noun = "interaction was" if count == 1 else "interactions were"
+    lines = [
+        f"{count} recorded {noun} never played: the code sent fewer or other requests "
+        f"than when the cassette was recorded",
+        f"  cassette:    {shown_path} ({total} interactions, {total - count} played)",
+    ]
+    for interaction in unused[:10]:
+        request = interaction.request
+        lines.append(
+            f"  unused:      interaction {interaction.id}: {request.method} {request.url} "
+            f"{request_summary(request)}"
+        )
+    if count > 10:
+        lines.append(f"  (and {count - 10} more)")
+    command = _command(record_command, "rewrite")
+    if command:
+        lines += ["If the change is intended, re-record the cassette:", f"  {command}"]
+    else:
+        lines.append("If the change is intended, re-record it with record_mode='all'.")
+    if not warning:
+        lines.append('(or pass unused_interactions="warn" to the marker to only warn about it)')
+    return "\n".join(lines)

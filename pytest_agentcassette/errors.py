@@ -5,6 +5,8 @@ Hierarchy::
     Exception
      └── CassetteError            a cassette file or option is wrong; names the file and the fix
           └── CassetteMismatchError  a request has no recorded interaction to replay
+    UserWarning
+     └── UnusedInteractionsWarning   a replay left recorded interactions unused
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ import difflib
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
-__all__ = ["CassetteError", "CassetteMismatchError", "did_you_mean"]
+__all__ = ["CassetteError", "CassetteMismatchError", "UnusedInteractionsWarning", "did_you_mean"]
 
 
 class CassetteError(Exception):
@@ -33,10 +36,12 @@ class CassetteError(Exception):
 class CassetteMismatchError(CassetteError):
     """A live request found no recorded interaction, and the record mode forbids recording it.
 
-    The message is ``details`` (what was asked, where we looked, what came closest) and then
-    ``advice`` (the command that records it). The exception also carries the request
-    (``method``, ``url``), the ``record_mode`` and ``nearest``, a one-line description of
-    the closest recorded interaction (or ``None``).
+    The message is ``details`` (what was asked, where we looked, what came closest and what
+    changed) and then ``advice`` (the command that records it). For programs, it also
+    carries the request (``method``, ``url``), the ``record_mode``, ``nearest`` (the closest
+    recorded :class:`~pytest_agentcassette.Interaction`, or ``None``), ``reason`` (why that
+    one did not match), ``patch`` (the JSON Patch operations from the recorded body to the
+    live one, normalized as compared) and ``record_command`` (what re-records it, if known).
     """
 
     def __init__(
@@ -48,7 +53,10 @@ class CassetteMismatchError(CassetteError):
         method: str,
         url: str,
         record_mode: str,
-        nearest: str | None,
+        nearest: Any = None,
+        reason: str | None = None,
+        patch: list[dict[str, Any]] | None = None,
+        record_command: str | None = None,
     ):
         super().__init__(f"{details}\n{advice}", path=path)
         self.details = details
@@ -59,6 +67,13 @@ class CassetteMismatchError(CassetteError):
         self.url = url
         self.record_mode = record_mode
         self.nearest = nearest
+        self.reason = reason
+        self.patch = patch or []
+        self.record_command = record_command
+
+
+class UnusedInteractionsWarning(UserWarning):
+    """Recorded interactions that a replay never used (with ``unused_interactions="warn"``)."""
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

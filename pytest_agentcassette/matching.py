@@ -1,65 +1,98 @@
 """Which recorded interaction answers a live request.
 
-A request's key is its method, its normalized URL and its body, with JSON bodies compared as
-data (key order and whitespace ignored). Recorded interactions are indexed by key, so a
-lookup costs the same whether the cassette holds ten interactions or thousands. Each
-interaction plays at most once; equal candidates play in recorded order.
+A request's key holds what ``match_on`` names: the method, the URL (scheme and host in lower
+case, no default port, no ``#fragment``, query parameters in sorted order), the body (JSON
+compared as data after :mod:`.normalize`; a multipart body without its random boundary) and,
+when asked, the headers minus the volatile ones. Recorded interactions are indexed by key,
+so a lookup costs the same for ten interactions or thousands; a live body that is byte for
+byte a recorded one skips normalization altogether. Each interaction plays once (unless
+``allow_playback_repeats``), equal candidates in recorded order, and user callables
+``(live, recorded) -> bool`` choose among the candidates of a key.
+
+``sequential`` mode replays in recorded order, checking only method and URL: for cassettes
+recorded by another runtime (cagent), whose request bodies differ from this one's.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
-from collections import deque
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 from .bodies import NOT_JSON, Body, BodyFormatError
-from .model import Interaction
+from .model import Interaction, RecordedRequest
+from .normalize import BodyNormalizer
 
 __all__ = [
+    "DEFAULT_IGNORED_HEADERS",
+    "MATCHERS",
+    "MatchConfig",
     "MatchIndex",
-    "Nearest",
+    "Matcher",
     "RequestKey",
     "UnusableInteraction",
-    "canonical_body",
     "normalize_url",
-    "request_key",
 ]
 
+Matcher = Callable[[RecordedRequest, RecordedRequest], bool]
+MATCHERS = ("method", "url", "body", "headers")
+
+DEFAULT_IGNORED_HEADERS = (
+    "user-agent",
+    "x-stainless-*",
+    "x-request-id",
+    "request-id",
+    "idempotency-key",
+    "x-goog-api-client",
+    "traceparent",
+    "tracestate",
+    "content-length",
+    "accept-encoding",
+    "connection",
+    "host",
+    "date",
+    "authorization",
+    "proxy-authorization",
+    "x-api-key",
+    "x-goog-api-key",
+    "api-key",
+    "cookie",
+)
+"""Headers never compared, even with ``match_on=[..., "headers"]``: they change with the SDK
+version, the machine, the attempt or the key (a replay in CI may send none), not with what
+is asked."""
+
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_MULTIPART = re.compile(rb"--([!-~]{1,70})\r\n")
 
 
-@dataclass(frozen=True)
-class RequestKey:
-    """What two requests must share to match."""
+class RequestKey(NamedTuple):
+    """What two requests must share to match (empty where ``match_on`` leaves a part out)."""
 
     method: str
     url: str
     body: str | bytes
+    headers: tuple[tuple[str, str], ...]
 
 
 def normalize_url(url: str) -> str:
-    """Lower-case scheme and host, drop a default port and any ``#fragment``."""
+    """Lower-case scheme and host, no default port, no ``#fragment``, sorted query."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     if ":" in host:
         host = f"[{host}]"
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
+    port = parts.port
     netloc = host if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
     if parts.username is not None:
         userinfo = parts.username + (f":{parts.password}" if parts.password is not None else "")
         netloc = f"{userinfo}@{netloc}"
-    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
-
-
-_MULTIPART = re.compile(rb"--([!-~]{1,70})\r\n")
+    query = "&".join(sorted(parts.query.split("&"))) if parts.query else ""
+    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
 
 
 def _without_boundary(content: bytes) -> bytes:
@@ -70,18 +103,61 @@ def _without_boundary(content: bytes) -> bytes:
     return content.replace(found.group(1), b"BOUNDARY")
 
 
-def canonical_body(value: Any, content: bytes) -> str | bytes:
-    """JSON as sorted, compact text; a multipart body without its boundary; else bytes."""
-    if value is NOT_JSON:
-        return _without_boundary(content) if content.startswith(b"--") else content
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+@dataclass(frozen=True)
+class MatchConfig:
+    """How requests are compared; see the module documentation."""
 
+    match_on: tuple[str | Matcher, ...] = ("method", "url", "body")
+    sequential: bool = False
+    ignore_headers: tuple[str, ...] = ()
+    normalizer: BodyNormalizer = field(default_factory=BodyNormalizer)
+    allow_playback_repeats: bool = False
 
-def request_key(method: str, url: str, body: Body) -> RequestKey:
-    """The key of a request whose URL has already been redacted."""
-    value = body.json()
-    content = body.content if value is NOT_JSON else b""
-    return RequestKey(method.upper(), normalize_url(url), canonical_body(value, content))
+    @property
+    def callables(self) -> tuple[Matcher, ...]:
+        """The user's ``(live, recorded) -> bool`` matchers."""
+        return tuple(m for m in self.match_on if callable(m))
+
+    def _ignored(self, name: str) -> bool:
+        name = name.lower()
+        return any(
+            fnmatch.fnmatchcase(name, p.lower())
+            for p in (*DEFAULT_IGNORED_HEADERS, *self.ignore_headers)
+        )
+
+    def compared_body(self, body: Body) -> str | bytes:
+        """The body as it is compared: normalized JSON text, else (normalized) bytes."""
+        value = body.json()
+        if value is not NOT_JSON:
+            normalized = self.normalizer.json(value)
+            return json.dumps(normalized, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        content = body.content
+        if content.startswith(b"--"):
+            content = _without_boundary(content)
+        if self.normalizer.normalize_text:
+            try:
+                return self.normalizer.text(content.decode("utf-8")).encode("utf-8")
+            except UnicodeDecodeError:
+                return content
+        return content
+
+    def key(self, request: RecordedRequest, *, raw: bool = False) -> RequestKey:
+        """The request's key; ``raw`` keeps the body's exact bytes (the fast path)."""
+        on = self.match_on
+        body: str | bytes = b""
+        if "body" in on and not self.sequential:
+            body = request.body.content if raw else self.compared_body(request.body)
+        headers: tuple[tuple[str, str], ...] = ()
+        if "headers" in on and not self.sequential:
+            headers = tuple(
+                sorted((k.lower(), v) for k, v in request.headers if not self._ignored(k))
+            )
+        return RequestKey(
+            request.method.upper() if "method" in on or self.sequential else "",
+            normalize_url(request.url) if "url" in on or self.sequential else "",
+            body,
+            headers,
+        )
 
 
 class UnusableInteraction(ValueError):
@@ -93,74 +169,70 @@ class UnusableInteraction(ValueError):
         self.where = where
 
 
-def _key_of(interaction: Interaction) -> RequestKey:
-    request = interaction.request
-    try:
-        return request_key(request.method, request.url, request.body)
-    except BodyFormatError as error:
-        raise UnusableInteraction(str(error), interaction.id, ("body", *error.where)) from None
-    except (TypeError, ValueError, RecursionError) as error:
-        where = ("url",) if isinstance(error, ValueError) and "URL" in str(error) else ("body",)
-        raise UnusableInteraction(str(error), interaction.id, where) from None
-
-
-@dataclass(frozen=True)
-class Nearest:
-    """The recorded interaction closest to a request that matched nothing, and why."""
-
-    interaction: Interaction
-    reason: str
-
-
 class MatchIndex:
     """Recorded interactions by key, each handed out once, in recorded order."""
 
-    def __init__(self, interactions: Iterable[Interaction]):
-        self._interactions = list(interactions)
-        self._keys: list[RequestKey] = []
-        self._unplayed: dict[RequestKey, deque[Interaction]] = {}
-        for interaction in self._interactions:
-            key = _key_of(interaction)
-            self._keys.append(key)
-            self._unplayed.setdefault(key, deque()).append(interaction)
-        self._played: set[int] = set()
+    def __init__(self, interactions: Iterable[Interaction], config: MatchConfig):
+        self.config = config
+        self.interactions = list(interactions)
+        self.keys: list[RequestKey] = []
+        self._by_key: dict[RequestKey, list[int]] = {}
+        self._by_raw: dict[RequestKey, RequestKey] = {}
+        self.played: list[bool] = [False] * len(self.interactions)
+        self._next = 0  # sequential mode
+        for position, interaction in enumerate(self.interactions):
+            key, raw = self._keys_of(interaction)
+            self.keys.append(key)
+            self._by_key.setdefault(key, []).append(position)
+            self._by_raw.setdefault(raw, key)
 
-    def take(self, key: RequestKey) -> Interaction | None:
-        """The first unplayed interaction with this key, now marked as played."""
-        queue = self._unplayed.get(key)
-        if not queue:
+    def _keys_of(self, interaction: Interaction) -> tuple[RequestKey, RequestKey]:
+        request = interaction.request
+        try:
+            return self.config.key(request), self.config.key(request, raw=True)
+        except BodyFormatError as error:
+            raise UnusableInteraction(str(error), interaction.id, ("body", *error.where)) from None
+        except (TypeError, ValueError, RecursionError) as error:
+            where = ("url",) if isinstance(error, ValueError) and "URL" in str(error) else ("body",)
+            raise UnusableInteraction(str(error), interaction.id, where) from None
+
+    def live_key(self, request: RecordedRequest) -> RequestKey:
+        """The key of a live request: looked up by its exact bytes first, else normalized."""
+        return self._by_raw.get(self.config.key(request, raw=True)) or self.config.key(request)
+
+    def take(self, request: RecordedRequest, key: RequestKey) -> Interaction | None:
+        """The interaction that answers ``request`` (now marked played), or ``None``."""
+        if self.config.sequential:
+            return self._take_next(key)
+        positions = self._by_key.get(key, ())
+        chosen = self._choose(request, [p for p in positions if not self.played[p]])
+        if chosen is None and self.config.allow_playback_repeats:
+            chosen = self._choose(request, list(reversed(positions)))
+        if chosen is None:
             return None
-        interaction = queue.popleft()
-        self._played.add(interaction.id)
-        return interaction
+        self.played[chosen] = True
+        return self.interactions[chosen]
 
-    def nearest(self, key: RequestKey) -> Nearest | None:
-        """The closest recorded interaction to explain a miss, or ``None`` if empty."""
-        candidates = list(zip(self._keys, self._interactions, strict=True))
-        for recorded, interaction in candidates:
-            if recorded == key:
-                return Nearest(
-                    interaction,
-                    "it matches, but was already played (each recorded interaction "
-                    "replays once; the code now sends this request more often than "
-                    "when it was recorded)",
-                )
-        same_target = [
-            (recorded, interaction)
-            for recorded, interaction in candidates
-            if recorded.method == key.method and recorded.url == key.url
-        ]
-        unplayed = [pair for pair in same_target if pair[1].id not in self._played]
-        if unplayed or same_target:
-            interaction = (unplayed or same_target)[0][1]
-            return Nearest(interaction, "same method and URL, but the body differs")
-        for recorded, interaction in candidates:
-            if recorded.url == key.url:
-                return Nearest(interaction, f"same URL, but the method is {recorded.method}")
-        for recorded, interaction in candidates:
-            if (
-                recorded.method == key.method
-                and urlsplit(recorded.url).path == urlsplit(key.url).path
-            ):
-                return Nearest(interaction, "same path, but the host or query differs")
+    def _choose(self, request: RecordedRequest, positions: list[int]) -> int | None:
+        checks = self.config.callables
+        for position in positions:
+            recorded = self.interactions[position].request
+            if all(check(request, recorded) for check in checks):
+                return position
         return None
+
+    def _take_next(self, key: RequestKey) -> Interaction | None:
+        if self._next >= len(self.interactions) or self.keys[self._next] != key:
+            return None
+        self.played[self._next] = True
+        self._next += 1
+        return self.interactions[self._next - 1]
+
+    @property
+    def next_position(self) -> int:
+        """In sequential mode, the position of the interaction expected next."""
+        return self._next
+
+    def unplayed(self) -> list[Interaction]:
+        """Recorded interactions that no request has taken."""
+        return [i for i, played in zip(self.interactions, self.played, strict=True) if not played]

@@ -55,6 +55,8 @@ class RecordedResponse:
     headers: Headers = field(default_factory=list)
     body: Body = field(default_factory=lambda: Body.from_bytes(b""))
     http_version: str = "HTTP/1.1"
+    duration: float | None = None
+    """Seconds from sending the request to the end of the body, when recorded."""
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (case-insensitive), or ``None``."""

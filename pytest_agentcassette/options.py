@@ -1,19 +1,24 @@
 """Cassette options as users write them (marker keywords, the ``agent_cassette_config``
-fixture, ini keys): checked strictly, then merged from the broadest source to the closest.
+fixture, ini keys, ``use_cassette`` arguments): checked strictly, then merged from the
+broadest source to the closest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from .errors import CassetteError, did_you_mean
+from .matching import MATCHERS, MatchConfig, Matcher
+from .normalize import BodyNormalizer, TextNormalizer, parse_pointer
 from .record_mode import RecordMode
 
-__all__ = ["OPTION_NAMES", "CassetteOptions"]
+__all__ = ["OPTION_NAMES", "UNUSED_POLICIES", "CassetteOptions", "match_config"]
 
-OPTION_NAMES = ("record_mode", "redact_headers", "redact_query_parameters")
+UNUSED_POLICIES = ("fail", "warn")
+_LISTS = ("redact_headers", "redact_query_parameters", "ignore_headers", "ignore_json_pointers")
 
 
 def _names(value: Any, key: str, source: str) -> tuple[str, ...]:
@@ -23,10 +28,46 @@ def _names(value: Any, key: str, source: str) -> tuple[str, ...]:
         isinstance(item, str) for item in value
     ):
         raise CassetteError(
-            f"{source}: {key} must be a list of names, for example "
-            f'{key}=["x-my-token"]; got {value!r}'
+            f'{source}: {key} must be a list of names, for example {key}=["x-my-token"]; '
+            f"got {value!r}"
         )
     return tuple(value)
+
+
+def _text_rules(value: Any, source: str) -> tuple[tuple[str, str], ...]:
+    pairs = list(value.items()) if isinstance(value, Mapping) else list(value)
+    for pair in pairs:
+        if not (
+            isinstance(pair, (tuple, list))
+            and len(pair) == 2
+            and all(isinstance(part, str) for part in pair)
+        ):
+            raise CassetteError(
+                f"{source}: normalize_text takes {{regex: replacement}} or (regex, "
+                f'replacement) pairs, for example {{r"\\d{{4}}-\\d{{2}}-\\d{{2}}": "<date>"}}; '
+                f"got {pair!r}"
+            )
+    return tuple((pattern, replacement) for pattern, replacement in pairs)
+
+
+def _match_on(value: Any, source: str) -> tuple[str | Matcher, ...]:
+    items = [value] if isinstance(value, str) or callable(value) else list(value)
+    if items == ["sequential"]:
+        return ("sequential",)
+    allowed = (*MATCHERS, "sequential")
+    for item in items:
+        if callable(item):
+            continue
+        if item == "sequential":
+            raise CassetteError(f'{source}: match_on="sequential" is a mode of its own')
+        if item not in MATCHERS:
+            raise CassetteError(
+                f"{source}: match_on: unknown matcher {item!r}; use {', '.join(allowed)} or "
+                f"a callable (live, recorded) -> bool.{did_you_mean(str(item), allowed)}"
+            )
+    if not items:
+        raise CassetteError(f"{source}: match_on is empty; name at least one of {MATCHERS}")
+    return tuple(items)
 
 
 @dataclass(frozen=True)
@@ -34,36 +75,111 @@ class CassetteOptions:
     """Options for one cassette; ``None``/empty means "not set here"."""
 
     record_mode: RecordMode | None = None
+    match_on: tuple[str | Matcher, ...] | None = None
+    allow_playback_repeats: bool | None = None
+    unused_interactions: str | None = None
     redact_headers: tuple[str, ...] = ()
     redact_query_parameters: tuple[str, ...] = ()
+    ignore_headers: tuple[str, ...] = ()
+    ignore_json_pointers: tuple[str, ...] = ()
+    normalize_text: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_mapping(
-        cls, values: Mapping[str, Any], *, source: str, allowed: tuple[str, ...] = OPTION_NAMES
+        cls, values: Mapping[str, Any], *, source: str, allowed: tuple[str, ...] | None = None
     ) -> CassetteOptions:
         """Check keyword options from ``source`` (named in errors) and build them."""
+        allowed = allowed or OPTION_NAMES
         for key in values:
             if key not in allowed:
                 raise CassetteError(
                     f"{source}: unknown option {key!r}; the options are "
                     f"{', '.join(allowed)}.{did_you_mean(str(key), allowed)}"
                 )
-        options = cls()
+        changes: dict[str, Any] = {}
         if values.get("record_mode") is not None:
-            mode = RecordMode.parse(values["record_mode"], source=f"{source}: record_mode")
-            options = replace(options, record_mode=mode)
-        if "redact_headers" in values:
-            headers = _names(values["redact_headers"], "redact_headers", source)
-            options = replace(options, redact_headers=headers)
-        if "redact_query_parameters" in values:
-            names = _names(values["redact_query_parameters"], "redact_query_parameters", source)
-            options = replace(options, redact_query_parameters=names)
+            changes["record_mode"] = RecordMode.parse(
+                values["record_mode"], source=f"{source}: record_mode"
+            )
+        if values.get("match_on") is not None:
+            changes["match_on"] = _match_on(values["match_on"], source)
+        if values.get("allow_playback_repeats") is not None:
+            if not isinstance(values["allow_playback_repeats"], bool):
+                raise CassetteError(f"{source}: allow_playback_repeats must be True or False")
+            changes["allow_playback_repeats"] = values["allow_playback_repeats"]
+        if values.get("unused_interactions") is not None:
+            policy = values["unused_interactions"]
+            if policy not in UNUSED_POLICIES:
+                raise CassetteError(
+                    f"{source}: unused_interactions must be one of "
+                    f"{', '.join(UNUSED_POLICIES)}, got {policy!r}"
+                )
+            changes["unused_interactions"] = policy
+        for key in _LISTS:
+            if key in values:
+                changes[key] = _names(values[key], key, source)
+        if "normalize_text" in values:
+            changes["normalize_text"] = _text_rules(values["normalize_text"], source)
+        options = replace(cls(), **changes)
+        match_config(source=source, **options.matching())  # check regexes and pointers now
         return options
 
     def merged(self, closer: CassetteOptions) -> CassetteOptions:
-        """These options overridden by ``closer``: its record mode wins, name lists add up."""
-        return CassetteOptions(
-            record_mode=closer.record_mode or self.record_mode,
-            redact_headers=self.redact_headers + closer.redact_headers,
-            redact_query_parameters=self.redact_query_parameters + closer.redact_query_parameters,
-        )
+        """These options overridden by ``closer``: its settings win, name lists add up."""
+        merged: dict[str, Any] = {}
+        for option in fields(self):
+            mine, theirs = getattr(self, option.name), getattr(closer, option.name)
+            if option.name in (*_LISTS, "normalize_text"):
+                merged[option.name] = mine + theirs
+            else:
+                merged[option.name] = theirs if theirs is not None else mine
+        return CassetteOptions(**merged)
+
+    def matching(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`match_config` these options set."""
+        result: dict[str, Any] = {
+            "ignore_headers": self.ignore_headers,
+            "ignore_json_pointers": self.ignore_json_pointers,
+            "normalize_text": self.normalize_text,
+            "allow_playback_repeats": bool(self.allow_playback_repeats),
+        }
+        if self.match_on is not None:
+            result["match_on"] = self.match_on
+        return result
+
+
+OPTION_NAMES = tuple(option.name for option in fields(CassetteOptions))
+
+
+def match_config(
+    *,
+    match_on: str | Iterable[str | Matcher] = ("method", "url", "body"),
+    allow_playback_repeats: bool = False,
+    ignore_headers: Iterable[str] = (),
+    ignore_json_pointers: Iterable[str] = (),
+    normalize_text: Mapping[str, str] | Iterable[tuple[str, str]] = (),
+    source: str,
+) -> MatchConfig:
+    """Check the matching options and build the :class:`MatchConfig` they describe."""
+    matchers = _match_on(match_on, source)
+    pointers = []
+    for pointer in _names(tuple(ignore_json_pointers), "ignore_json_pointers", source):
+        try:
+            pointers.append(parse_pointer(pointer))
+        except ValueError as error:
+            raise CassetteError(f"{source}: ignore_json_pointers: {error}") from None
+    rules: list[TextNormalizer] = []
+    for pattern, replacement in _text_rules(normalize_text, source):
+        try:
+            rules.append((re.compile(pattern), replacement))
+        except re.error as error:
+            raise CassetteError(
+                f"{source}: normalize_text: {pattern!r} is not a valid regular expression ({error})"
+            ) from None
+    return MatchConfig(
+        match_on=() if matchers == ("sequential",) else matchers,
+        sequential=matchers == ("sequential",),
+        ignore_headers=_names(tuple(ignore_headers), "ignore_headers", source),
+        normalizer=BodyNormalizer(tuple(pointers), tuple(rules)),
+        allow_playback_repeats=allow_playback_repeats,
+    )

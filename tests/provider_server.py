@@ -1,9 +1,11 @@
 """A scripted LLM provider on 127.0.0.1: the recording target of every test that records.
 
-It speaks the wire formats the tests need (OpenAI chat completions, Anthropic messages,
-Gemini ``streamGenerateContent?alt=sse``), streams server-sent events with a pause between
-events, one HTTP chunk per event, and mints fresh random ids and timestamps in every reply,
-as real providers do: a replay that matches what was recorded cannot have come from here.
+It speaks the wire formats of :mod:`tests.wire_formats` (OpenAI Chat Completions and
+Responses, Anthropic Messages, Gemini, Mistral; whole or streamed), streams server-sent
+events with a pause between events, one HTTP chunk per event, and mints fresh random ids and
+timestamps in every reply, as real providers do: a replay that matches what was recorded
+cannot have come from here. Replies follow ``script`` (text or a tool call), else echo the
+last user message.
 
 A few extra routes serve what a recorder must cope with: gzip bodies, bytes that are not
 UTF-8, cookies, and a stream that holds its last events until the test lets it go.
@@ -22,6 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests import wire_formats
+from tests.wire_formats import Reply, Wire, compact
+
 BINARY_BODY = bytes(range(256)) * 4  # not valid UTF-8
 
 
@@ -31,23 +36,6 @@ class ReceivedRequest:
     path: str
     headers: dict[str, str]
     body: bytes
-
-
-@dataclass
-class Reply:
-    """What the next request gets: text, or a tool call (name, arguments)."""
-
-    text: str = ""
-    tool: tuple[str, dict[str, Any]] | None = None
-
-
-def _words(text: str) -> list[str]:
-    pieces = text.split(" ")
-    return [piece + (" " if i < len(pieces) - 1 else "") for i, piece in enumerate(pieces)]
-
-
-def _compact(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
 
 
 def _last_user_text(body: dict[str, Any]) -> str:
@@ -153,7 +141,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if path == "/binary":
             self._send(200, BINARY_BODY, "application/octet-stream")
         elif path == "/gzip":
-            payload = _compact({"id": secrets.token_hex(6), "items": list(range(50))}).encode()
+            payload = compact({"id": secrets.token_hex(6), "items": list(range(50))}).encode()
             self._send(200, gzip.compress(payload), "application/json", content_encoding="gzip")
         elif path == "/cookie":
             self._send(200, b"{}", "application/json", set_cookie=f"session={secrets.token_hex(8)}")
@@ -169,7 +157,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
         elif path == "/v1/models":
             models = {"object": "list", "data": [{"id": "gpt-4o", "created": int(time.time())}]}
-            self._send(200, _compact(models).encode(), "application/json")
+            self._send(200, compact(models).encode(), "application/json")
         else:
             self._send(404, b'{"error":"not found"}', "application/json")
 
@@ -186,149 +174,38 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if path == "/v1/files":
             upload = {"id": f"file-{secrets.token_hex(6)}", "bytes": len(raw)}
-            self._send(200, _compact(upload).encode(), "application/json")
+            self._send(200, compact(upload).encode(), "application/json")
             return
         body = json.loads(raw) if raw else {}
+        reply = self.provider.next_reply(body)
         if path == "/v1/chat/completions":
-            self._openai_chat(body)
+            self._reply(wire_formats.openai_chat(body, reply))
+        elif path == "/mistral/v1/chat/completions":
+            self._reply(wire_formats.openai_chat(body, reply, mistral=True))
+        elif path == "/v1/responses":
+            self._reply(wire_formats.openai_responses(body, reply))
         elif path == "/v1/messages":
-            self._anthropic(body)
+            self._reply(wire_formats.anthropic(body, reply))
+        elif path.endswith(":generateContent"):
+            self._reply(wire_formats.gemini(body, reply, stream=False))
         elif path.endswith(":streamGenerateContent"):
-            self._gemini(body, parse_qs(urlsplit(self.path).query))
+            if parse_qs(urlsplit(self.path).query).get("alt") != ["sse"]:
+                self._send(400, b'{"error":{"message":"use alt=sse"}}', "application/json")
+            else:
+                self._reply(wire_formats.gemini(body, reply, stream=True))
         elif path == "/v1/slow":
             self._stream(self._slow_events())
         else:
             self._send(404, b'{"error":"not found"}', "application/json")
 
-    def _openai_chat(self, body: dict[str, Any]) -> None:
-        reply = self.provider.next_reply(body)
-        completion_id = f"chatcmpl-{secrets.token_urlsafe(21)}"
-        created = int(time.time())
-        model = body.get("model", "gpt-4o")
-        if not body.get("stream"):
-            message: dict[str, Any] = {"role": "assistant", "content": reply.text or None}
-            if reply.tool:
-                message["tool_calls"] = [self._openai_tool_call(reply.tool)]
-            response = {
-                "id": completion_id,
-                "object": "chat.completion",
-                "created": created,
-                "model": model,
-                "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": 12, "completion_tokens": 5, "total_tokens": 17},
-            }
-            self._send(200, _compact(response).encode(), "application/json")
-            return
-
-        def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
-            data = {
-                "id": completion_id,
-                "object": "chat.completion.chunk",
-                "created": created,
-                "model": model,
-                "system_fingerprint": f"fp_{secrets.token_hex(5)}",
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-            }
-            return f"data: {_compact(data)}\n\n".encode()
-
-        def events() -> Iterator[bytes]:
-            yield chunk({"role": "assistant", "content": ""})
-            for word in _words(reply.text) if reply.text else []:
-                yield chunk({"content": word})
-            if reply.tool:
-                call = self._openai_tool_call(reply.tool)
-                arguments = call["function"]["arguments"]
-                call["function"]["arguments"] = ""
-                yield chunk({"tool_calls": [{"index": 0, **call}]})
-                for start in range(0, len(arguments), 7):
-                    piece = arguments[start : start + 7]
-                    yield chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]})
-            yield chunk({}, "tool_calls" if reply.tool else "stop")
-            yield b"data: [DONE]\n\n"
-
-        self._stream(events())
-
-    @staticmethod
-    def _openai_tool_call(tool: tuple[str, dict[str, Any]]) -> dict[str, Any]:
-        name, arguments = tool
-        return {
-            "id": f"call_{secrets.token_urlsafe(18)[:24]}",
-            "type": "function",
-            "function": {"name": name, "arguments": _compact(arguments)},
-        }
-
-    def _anthropic(self, body: dict[str, Any]) -> None:
-        reply = self.provider.next_reply(body)
-        message_id = f"msg_01{secrets.token_urlsafe(18)[:22]}"
-
-        def event(name: str, data: dict[str, Any]) -> bytes:
-            return f"event: {name}\ndata: {_compact(data)}\n\n".encode()
-
-        def events() -> Iterator[bytes]:
-            yield event(
-                "message_start",
-                {
-                    "type": "message_start",
-                    "message": {
-                        "id": message_id,
-                        "type": "message",
-                        "role": "assistant",
-                        "model": body.get("model", "claude-sonnet-4-0"),
-                        "content": [],
-                        "usage": {"input_tokens": 12, "output_tokens": 1},
-                    },
-                },
-            )
-            yield event(
-                "content_block_start",
-                {"type": "content_block_start", "index": 0, "content_block": {"type": "text"}},
-            )
-            yield b'event: ping\ndata: {"type": "ping"}\n\n'
-            for word in _words(reply.text):
-                delta = {"type": "text_delta", "text": word}
-                yield event(
-                    "content_block_delta",
-                    {"type": "content_block_delta", "index": 0, "delta": delta},
-                )
-            yield event("content_block_stop", {"type": "content_block_stop", "index": 0})
-            yield event(
-                "message_delta",
-                {
-                    "type": "message_delta",
-                    "delta": {"stop_reason": "end_turn"},
-                    "usage": {"output_tokens": 9},
-                },
-            )
-            yield event("message_stop", {"type": "message_stop"})
-
-        self._stream(events())
-
-    def _gemini(self, body: dict[str, Any], query: dict[str, list[str]]) -> None:
-        reply = self.provider.next_reply(body)
-        response_id = secrets.token_urlsafe(16)
-
-        def events() -> Iterator[bytes]:
-            words = _words(reply.text)
-            for index, word in enumerate(words):
-                data: dict[str, Any] = {
-                    "candidates": [
-                        {"content": {"parts": [{"text": word}], "role": "model"}, "index": 0}
-                    ],
-                    "modelVersion": "gemini-2.5-flash",
-                    "responseId": response_id,
-                }
-                if index == len(words) - 1:
-                    data["candidates"][0]["finishReason"] = "STOP"
-                # Gemini's own framing: ", " after keys, CRLF line ends.
-                yield f"data: {json.dumps(data, separators=(',', ': '))}\r\n\r\n".encode()
-
-        if query.get("alt") == ["sse"]:
-            self._stream(events())
+    def _reply(self, wire: Wire) -> None:
+        if wire.events is None:
+            self._send(200, wire.body, wire.content_type)
         else:
-            self._send(400, b'{"error":{"message":"use alt=sse"}}', "application/json")
+            self._stream(iter(wire.events), wire.content_type)
 
     def _slow_events(self) -> Iterator[bytes]:
-        yield f"data: {_compact({'n': 0, 'id': secrets.token_hex(4)})}\n\n".encode()
+        yield f"data: {compact({'n': 0, 'id': secrets.token_hex(4)})}\n\n".encode()
         self.provider.gate.wait(self.provider.gate_timeout)
         for n in range(1, 4):
-            yield f"data: {_compact({'n': n, 'id': secrets.token_hex(4)})}\n\n".encode()
+            yield f"data: {compact({'n': n, 'id': secrets.token_hex(4)})}\n\n".encode()

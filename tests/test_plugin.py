@@ -36,6 +36,12 @@ def inner(
     return pytester
 
 
+OPTIONS = (
+    "record_mode, match_on, allow_playback_repeats, unused_interactions, redact_headers, "
+    "redact_query_parameters, ignore_headers, ignore_json_pointers, normalize_text"
+)
+
+
 def write_tests(pytester: pytest.Pytester, tests: str, name: str = "test_chat") -> Path:
     return pytester.makepyfile(**{name: CHAT_TEST.format(tests=textwrap.dedent(tests))})
 
@@ -61,8 +67,10 @@ def test_a_marked_test_records_once_then_replays_with_the_server_gone(
     cassette = inner.path / "cassettes" / "test_chat" / "test_answer.yaml"
     recorded.stdout.fnmatch_lines(
         [
-            "*- agentcassette: cassettes written -*",
-            "cassettes/test_chat/test_answer.yaml (1 interaction)",
+            "*- agentcassette -*",
+            "cassettes: 1 recorded",
+            "written (review and commit):",
+            "  cassettes/test_chat/test_answer.yaml (1 interaction)",
         ]
     )
     assert "sk-inner-secret" not in cassette.read_text()
@@ -71,7 +79,8 @@ def test_a_marked_test_records_once_then_replays_with_the_server_gone(
     with network_cut:
         replayed = inner.runpytest()
     replayed.assert_outcomes(passed=1)
-    assert "cassettes written" not in replayed.stdout.str()
+    replayed.stdout.fnmatch_lines(["*- agentcassette -*", "cassettes: 1 replayed (1 interaction)"])
+    assert "written" not in replayed.stdout.str()
     assert network_cut.attempts == []
     assert len(provider_server.requests) == 1
 
@@ -170,7 +179,7 @@ def test_a_request_with_nothing_recorded_fails_the_test_with_the_command_to_reco
             f"  sent from:   test_chat.py:{sent_from}",
             "To record it, run:",
             "  pytest --record-mode=once test_chat.py::test_answer",
-            "=* short test summary info =*",
+            "-* agentcassette -*",
         ],
         consecutive=True,
     )
@@ -195,12 +204,14 @@ def test_a_changed_request_names_the_nearest_interaction_and_how_to_re_record(
             "  cassette:    cassettes/test_chat/test_answer.yaml (1 interaction, 0 played)",
             "  record mode: none (replay only; nothing was sent to the network)",
             f"  nearest:     interaction 0 (POST {url}): same method and URL, but the body differs",
+            "  changes from the recording to this request:",
+            '    replace /messages/0/content: "hello" → "hello again"',
             f"  sent from:   test_chat.py:{line_of(test_file, 'hello again')}",
             "If the change is intended, re-record the cassette:",
             "  pytest --record-mode=rewrite test_chat.py::test_answer",
             "(or --record-mode=new_episodes to keep the recorded interactions and add the "
             "new ones)",
-            "=* short test summary info =*",
+            "-* agentcassette -*",
         ],
         consecutive=True,
     )
@@ -322,7 +333,7 @@ def test_options_from_the_config_fixture_the_ini_file_and_the_marker_add_up(
             'cassette(record_mod="once")',
             "@pytest.mark.cassette(...) on "
             "test_chat.py::test_answer: unknown option 'record_mod'; the options are name, "
-            "record_mode, redact_headers, redact_query_parameters. Did you mean 'record_mode'?",
+            f"{OPTIONS}. Did you mean 'record_mode'?",
         ),
         (
             'cassette("a", "b")',
@@ -340,7 +351,7 @@ def test_options_from_the_config_fixture_the_ini_file_and_the_marker_add_up(
             'cassette(redact_headers="x-a", allow_playback_repeat=True)',
             "@pytest.mark.cassette(...) on "
             "test_chat.py::test_answer: unknown option 'allow_playback_repeat'; the options "
-            "are name, record_mode, redact_headers, redact_query_parameters.",
+            f"are name, {OPTIONS}. Did you mean 'allow_playback_repeats'?",
         ),
     ],
 )
@@ -369,8 +380,7 @@ def test_a_wrong_config_fixture_key_is_an_error(inner: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         [
             "the agent_cassette_config fixture: unknown option 'redact_header'; the "
-            "options are record_mode, redact_headers, redact_query_parameters. Did you mean "
-            "'redact_headers'?"
+            f"options are {OPTIONS}. Did you mean 'redact_headers'?"
         ]
     )
 
@@ -469,5 +479,5 @@ def test_the_options_and_marker_are_documented_in_help(inner: pytest.Pytester) -
         ]
     )
     inner.runpytest("--markers").stdout.fnmatch_lines(
-        ["@pytest.mark.cassette(name=None, *, record_mode=None, redact_headers=(), *"]
+        ["@pytest.mark.cassette(name=None, *, record_mode=None, match_on=None, *"]
     )

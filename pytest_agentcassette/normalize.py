@@ -1,0 +1,185 @@
+"""What a request body is compared as: volatile parts replaced, the rest kept.
+
+Applied identically to the recorded and the live request, never to what is stored:
+
+1. fields named by ``ignore_json_pointers`` are removed (``*`` matches any key or index);
+2. ``normalize_text`` regexes rewrite every string (a date injected into a system prompt);
+3. tool-call IDs become ``<tool-call-N>``, numbered by first appearance in the body, so a
+   conversation that differs only in the IDs a provider minted still matches:
+
+   - values of ``tool_call_id``, ``tool_use_id`` and ``call_id`` (tool results, Responses
+     items), anywhere;
+   - the ``id`` of a tool call: an item of a ``tool_calls`` list (OpenAI, Mistral, xAI), a
+     block or item whose ``type`` is a call (Anthropic ``tool_use``, Responses
+     ``function_call``...), a Gemini ``functionCall`` / ``functionResponse``;
+   - the ``id`` of the other output items a Responses client sends back (``rs_``,
+     ``msg_``), and ``previous_response_id``, as ``<response-item-N>`` / ``<response-N>``;
+   - a known ID (``call_…``, ``toolu_…``, ``fc_…``) quoted inside other text;
+
+4. opaque per-run tokens (Anthropic thinking ``signature``, Gemini ``thoughtSignature``,
+   OpenAI ``encrypted_content``) become ``<opaque>``.
+
+Names, arguments, message text, roles and order are untouched: a conversation whose tool
+calls or messages changed does not match.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["BodyNormalizer", "TextNormalizer", "parse_pointer"]
+
+_ID_FIELDS = frozenset({"tool_call_id", "tool_use_id", "call_id"})
+_CALL_TYPES = frozenset(
+    {
+        "function",
+        "tool_use",
+        "server_tool_use",
+        "function_call",
+        "custom_tool_call",
+        "mcp_call",
+        "web_search_call",
+        "file_search_call",
+        "computer_call",
+        "code_interpreter_call",
+        "local_shell_call",
+    }
+)
+_ITEM_TYPES = frozenset({"reasoning", "message"})
+_GEMINI_CALLS = frozenset(
+    {"functionCall", "functionResponse", "function_call", "function_response"}
+)
+_OPAQUE_FIELDS = frozenset(
+    {"signature", "thoughtSignature", "thought_signature", "encrypted_content"}
+)
+# IDs quoted in free text: OpenAI's call_ + 24, cagent's call_<uuid>, Anthropic's toolu_,
+# Responses' fc_. Tool *names* such as call_weather_api have underscores and stay as they are.
+_KNOWN_ID = re.compile(
+    r"\b(?:call_[A-Za-z0-9]{20,}|call_[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}"
+    r"|toolu_[A-Za-z0-9]{20,}|fc_[0-9a-f]{32,})\b"
+)
+_ID_HINTS = ("call_", "toolu_", "fc_")
+
+TextNormalizer = tuple["re.Pattern[str]", str]
+
+
+def parse_pointer(pointer: str) -> tuple[str, ...]:
+    """Split a JSON pointer (RFC 6901) into its tokens; raises ``ValueError`` if malformed."""
+    if pointer == "":
+        return ()
+    if not pointer.startswith("/"):
+        raise ValueError(f"JSON pointer {pointer!r} must start with '/', e.g. '/metadata/user_id'")
+    return tuple(t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/"))
+
+
+def _remove(value: Any, tokens: tuple[str, ...]) -> Any:
+    """A copy of ``value`` without what ``tokens`` points at (``*`` is any key or index)."""
+    if not tokens:
+        return value
+    head, rest = tokens[0], tokens[1:]
+    if isinstance(value, dict):
+        kept: dict[str, Any] = {}
+        for key, item in value.items():
+            selected = head in ("*", key)
+            if selected and not rest:
+                continue
+            kept[key] = _remove(item, rest) if selected else item
+        return kept
+    if isinstance(value, list):
+        items = []
+        for index, item in enumerate(value):
+            selected = head in ("*", str(index))
+            if selected and not rest:
+                continue
+            items.append(_remove(item, rest) if selected else item)
+        return items
+    return value
+
+
+@dataclass
+class _Numbering:
+    """Placeholders numbered by first appearance, one series per kind."""
+
+    seen: dict[str, str] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def __call__(self, kind: str, value: str) -> str:
+        if value not in self.seen:
+            self.counts[kind] = self.counts.get(kind, 0) + 1
+            self.seen[value] = f"<{kind}-{self.counts[kind]}>"
+        return self.seen[value]
+
+
+def _kind(node: dict[str, Any]) -> str:
+    kind = node.get("type")  # a JSON schema's "type" may be a list
+    return kind if isinstance(kind, str) else ""
+
+
+def _is_call(node: dict[str, Any], parent: str) -> bool:
+    return parent == "tool_calls" or _kind(node) in _CALL_TYPES or parent in _GEMINI_CALLS
+
+
+def _ids(value: Any, number: _Numbering, parent: str = "") -> Any:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        call = _is_call(value, parent)
+        for key in sorted(value):
+            item = value[key]
+            if isinstance(item, str) and item:
+                if key in _ID_FIELDS or (key == "id" and call):
+                    out[key] = number("tool-call", item)
+                    continue
+                if key == "id" and _kind(value) in _ITEM_TYPES:
+                    out[key] = number("response-item", item)
+                    continue
+                if key == "previous_response_id":
+                    out[key] = number("response", item)
+                    continue
+                if key in _OPAQUE_FIELDS:
+                    out[key] = "<opaque>"
+                    continue
+            out[key] = _ids(item, number, key)
+        return out
+    if isinstance(value, list):
+        return [_ids(item, number, parent) for item in value]
+    if isinstance(value, str) and any(hint in value for hint in _ID_HINTS):
+        return _KNOWN_ID.sub(lambda m: number("tool-call", m.group(0)), value)
+    return value
+
+
+def _texts(value: Any, rewrite: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return rewrite(value)
+    if isinstance(value, dict):
+        return {key: _texts(item, rewrite) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_texts(item, rewrite) for item in value]
+    return value
+
+
+@dataclass(frozen=True)
+class BodyNormalizer:
+    """Turns a JSON body (or text) into the form requests are compared in."""
+
+    ignore_json_pointers: tuple[tuple[str, ...], ...] = ()
+    normalize_text: tuple[TextNormalizer, ...] = ()
+
+    def _rewrite(self, text: str) -> str:
+        for pattern, replacement in self.normalize_text:
+            text = pattern.sub(replacement, text)
+        return text
+
+    def json(self, value: Any) -> Any:
+        """The comparable form of a parsed JSON body."""
+        for tokens in self.ignore_json_pointers:
+            value = _remove(value, tokens)
+        if self.normalize_text:
+            value = _texts(value, self._rewrite)
+        return _ids(value, _Numbering())
+
+    def text(self, text: str) -> str:
+        """The comparable form of a body that is not JSON."""
+        return self._rewrite(text) if self.normalize_text else text

@@ -1,0 +1,104 @@
+"""The end-of-session summary: cassettes replayed, recorded, rewritten; interactions played;
+unused interactions; and what replaying saved (provider tokens and provider time, from the
+usage and durations recorded with the interactions that were played).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .cassette import Cassette
+
+__all__ = ["CassetteUse", "SessionReport"]
+
+
+@dataclass(frozen=True)
+class CassetteUse:
+    """What one test did with its cassette."""
+
+    path: str
+    outcome: str  # replayed, recorded, rewritten, extended, unused
+    interactions: int
+    played: int
+    unused: int
+    tokens: int
+    seconds: float
+
+    @classmethod
+    def of(cls, cassette: Cassette) -> CassetteUse:
+        """Summarize a cassette once its test is over."""
+        from .cassette_file import display_path
+        from .conversation import Conversation
+
+        played = cassette.played
+        if cassette.saved:
+            outcome = "recorded"
+            if cassette.existed:
+                outcome = "rewritten" if cassette.record_mode.value == "all" else "extended"
+        else:
+            outcome = "replayed" if played else "unused"
+        return cls(
+            path=display_path(cassette.path),
+            outcome=outcome,
+            interactions=len(cassette.interactions),
+            played=len(played),
+            unused=len(cassette.unplayed) if not cassette.is_recording else 0,
+            tokens=Conversation.of(played).usage.total_tokens,
+            seconds=sum(i.response.duration or 0.0 for i in played),
+        )
+
+
+def _duration(seconds: float) -> str:
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes)}m {rest:.1f}s" if minutes else f"{rest:.1f}s"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+@dataclass
+class SessionReport:
+    """Collects :class:`CassetteUse` records over a pytest session and renders them."""
+
+    uses: list[CassetteUse] = field(default_factory=list)
+
+    def add(self, cassette: Cassette) -> None:
+        """Count a cassette whose test is over."""
+        self.uses.append(CassetteUse.of(cassette))
+
+    def lines(self) -> list[str]:
+        """The summary lines; empty when no test used a cassette."""
+        if not self.uses:
+            return []
+        outcomes: dict[str, list[CassetteUse]] = {}
+        for use in self.uses:
+            outcomes.setdefault(use.outcome, []).append(use)
+        parts = []
+        if "replayed" in outcomes:
+            replayed = outcomes["replayed"]
+            played = sum(u.played for u in replayed)
+            parts.append(f"{len(replayed)} replayed ({_count(played, 'interaction')})")
+        for outcome in ("recorded", "rewritten", "extended"):
+            if outcome in outcomes:
+                parts.append(f"{len(outcomes[outcome])} {outcome}")
+        if "unused" in outcomes:
+            parts.append(f"{len(outcomes['unused'])} with nothing played")
+        lines = [f"cassettes: {', '.join(parts)}"]
+        tokens = sum(u.tokens for u in self.uses)
+        seconds = sum(u.seconds for u in self.uses)
+        if tokens or seconds:
+            lines.append(
+                f"replay saved {tokens:,} provider tokens and {_duration(seconds)} of provider time"
+            )
+        unused = [u for u in self.uses if u.unused]
+        if unused:
+            lines.append("unused interactions:")
+            lines += [f"  {u.path} ({u.unused} of {u.interactions})" for u in unused]
+        written = [u for u in self.uses if u.outcome in ("recorded", "rewritten", "extended")]
+        if written:
+            lines.append("written (review and commit):")
+            lines += [f"  {u.path} ({_count(u.interactions, 'interaction')})" for u in written]
+        return lines

@@ -1,0 +1,226 @@
+"""Request bodies as they are compared: IDs, opaque tokens, ignored fields, regex rules."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from pytest_agentcassette.normalize import BodyNormalizer, parse_pointer
+
+NORMALIZE = BodyNormalizer().json
+
+
+def openai_chat(call_id: str, arguments: str = '{"path":"README.md"}') -> dict[str, Any]:
+    return {
+        "model": "gpt-4o",
+        "messages": [
+            {"role": "user", "content": "Read the README"},
+            {
+                "role": "assistant",
+                "tool_calls": [
+                    {
+                        "id": call_id,
+                        "type": "function",
+                        "function": {"name": "read_file", "arguments": arguments},
+                    }
+                ],
+            },
+            {"role": "tool", "tool_call_id": call_id, "content": "# Title"},
+        ],
+        "tools": [{"type": "function", "function": {"name": "read_file", "parameters": {}}}],
+    }
+
+
+def responses(call_id: str, item_id: str, previous: str = "resp_1") -> dict[str, Any]:
+    return {
+        "model": "gpt-5",
+        "previous_response_id": previous,
+        "input": [
+            {"role": "user", "content": "Read the README"},
+            {"type": "reasoning", "id": "rs_" + item_id, "encrypted_content": item_id * 3},
+            {
+                "type": "function_call",
+                "id": "fc_" + item_id,
+                "call_id": call_id,
+                "name": "read_file",
+                "arguments": '{"path":"README.md"}',
+            },
+            {"type": "function_call_output", "call_id": call_id, "output": "# Title"},
+        ],
+    }
+
+
+def anthropic(tool_id: str, signature: str) -> dict[str, Any]:
+    return {
+        "model": "claude-sonnet-4-0",
+        "messages": [
+            {"role": "user", "content": "Read the README"},
+            {
+                "role": "assistant",
+                "content": [
+                    {"type": "thinking", "thinking": "I should read it.", "signature": signature},
+                    {
+                        "type": "tool_use",
+                        "id": tool_id,
+                        "name": "read_file",
+                        "input": {"path": "x"},
+                    },
+                ],
+            },
+            {
+                "role": "user",
+                "content": [{"type": "tool_result", "tool_use_id": tool_id, "content": "# Title"}],
+            },
+        ],
+    }
+
+
+def gemini(call_id: str, signature: str) -> dict[str, Any]:
+    return {
+        "contents": [
+            {"role": "user", "parts": [{"text": "Read the README"}]},
+            {
+                "role": "model",
+                "parts": [
+                    {
+                        "functionCall": {"id": call_id, "name": "read_file", "args": {"path": "x"}},
+                        "thoughtSignature": signature,
+                    }
+                ],
+            },
+            {
+                "role": "user",
+                "parts": [
+                    {"functionResponse": {"id": call_id, "name": "read_file", "response": {}}}
+                ],
+            },
+        ]
+    }
+
+
+PAIRS = {
+    "openai chat": (
+        openai_chat("call_AAAAAAAAAAAAAAAAAAAAAAAA"),
+        openai_chat("call_BBBBBBBBBBBBBBBBBBBBBBBB"),
+    ),
+    "mistral": (openai_chat("D9WYdiHxV"), openai_chat("9v45XkLNV")),
+    "vllm": (openai_chat("chatcmpl-tool-1f2e"), openai_chat("chatcmpl-tool-9a8b")),
+    "openai responses": (
+        responses("call_x1", "aaaa", "resp_1"),
+        responses("call_y2", "bbbb", "resp_2"),
+    ),
+    "anthropic": (anthropic("toolu_01AAAA", "sig-one"), anthropic("toolu_01BBBB", "sig-two")),
+    "gemini (cagent's client ids)": (
+        gemini("call_1338bc52-c261-432d-b5e5-9dfb8f9c13bb", "s1"),
+        gemini("call_00000000-1111-2222-3333-444444444444", "s2"),
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", PAIRS)
+def test_conversations_that_differ_only_in_ids_compare_equal(shape: str) -> None:
+    first, second = PAIRS[shape]
+    assert first != second
+    assert NORMALIZE(first) == NORMALIZE(second)
+
+
+def test_ids_become_placeholders_numbered_by_first_appearance() -> None:
+    body = openai_chat("call_AAAAAAAAAAAAAAAAAAAAAAAA")
+    body["messages"].append(
+        {
+            "role": "assistant",
+            "tool_calls": [{"id": "call_second", "type": "function", "function": {"name": "ls"}}],
+        }
+    )
+    messages = NORMALIZE(body)["messages"]
+    assert messages[1]["tool_calls"][0]["id"] == "<tool-call-1>"
+    assert messages[2]["tool_call_id"] == "<tool-call-1>"
+    assert messages[3]["tool_calls"][0]["id"] == "<tool-call-2>"
+
+
+def test_a_changed_tool_call_still_differs() -> None:
+    before = openai_chat("call_AAAAAAAAAAAAAAAAAAAAAAAA", '{"path":"README.md"}')
+    after = openai_chat("call_BBBBBBBBBBBBBBBBBBBBBBBB", '{"path":"setup.py"}')
+    assert NORMALIZE(before) != NORMALIZE(after)
+
+
+def test_swapped_tool_results_still_differ() -> None:
+    def two_calls(first: str, second: str) -> dict[str, Any]:
+        calls = [
+            {"id": first, "type": "function", "function": {"name": "a"}},
+            {"id": second, "type": "function", "function": {"name": "b"}},
+        ]
+        return {
+            "messages": [
+                {"role": "assistant", "tool_calls": calls},
+                {"role": "tool", "tool_call_id": first, "content": "A"},
+                {"role": "tool", "tool_call_id": second, "content": "B"},
+            ]
+        }
+
+    crossed = two_calls("x1", "x2")
+    crossed["messages"][1]["tool_call_id"], crossed["messages"][2]["tool_call_id"] = "x2", "x1"
+    assert NORMALIZE(two_calls("y1", "y2")) == NORMALIZE(two_calls("x1", "x2"))
+    assert NORMALIZE(crossed) != NORMALIZE(two_calls("x1", "x2"))
+
+
+def test_known_ids_quoted_in_text_follow_their_placeholder() -> None:
+    body = openai_chat("call_AAAAAAAAAAAAAAAAAAAAAAAA")
+    body["messages"].append(
+        {"role": "user", "content": "What did call_AAAAAAAAAAAAAAAAAAAAAAAA return?"}
+    )
+    assert NORMALIZE(body)["messages"][3]["content"] == "What did <tool-call-1> return?"
+
+
+def test_tool_names_and_schemas_are_left_alone() -> None:
+    body = {
+        "tools": [
+            {
+                "type": "function",
+                "function": {
+                    "name": "call_weather_api",
+                    "parameters": {
+                        "type": "object",
+                        "properties": {"x": {"type": ["string", "null"]}},
+                    },
+                },
+            }
+        ]
+    }
+    assert NORMALIZE(body) == body
+
+
+def test_ignored_pointers_and_text_rules() -> None:
+    normalizer = BodyNormalizer(
+        ignore_json_pointers=(parse_pointer("/metadata/user_id"), parse_pointer("/messages/*/ts")),
+        normalize_text=((re.compile(r"\d{4}-\d{2}-\d{2}"), "<date>"),),
+    )
+    body = {
+        "metadata": {"user_id": "u-1", "team": "x"},
+        "messages": [{"role": "system", "content": "Today is 2026-11-26.", "ts": 1}],
+    }
+    assert normalizer.json(body) == {
+        "metadata": {"team": "x"},
+        "messages": [{"content": "Today is <date>.", "role": "system"}],
+    }
+    assert normalizer.text("on 2026-11-26") == "on <date>"
+
+
+@pytest.mark.parametrize(
+    ("pointer", "tokens"),
+    [
+        ("", ()),
+        ("/a/b", ("a", "b")),
+        ("/a~1b/~0c", ("a/b", "~c")),
+        ("/messages/*/id", ("messages", "*", "id")),
+    ],
+)
+def test_json_pointers_parse_as_rfc_6901(pointer: str, tokens: tuple[str, ...]) -> None:
+    assert parse_pointer(pointer) == tokens
+
+
+def test_a_pointer_without_a_leading_slash_is_refused() -> None:
+    with pytest.raises(ValueError, match="must start with '/'"):
+        parse_pointer("metadata/user_id")
