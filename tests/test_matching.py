@@ -66,9 +66,9 @@ def test_a_rerun_whose_ids_differ_replays_without_recording_anything(
 
 
 def _miss(path: Path, url: str, **changes: Any) -> CassetteMismatchError:
-    with use_cassette(path, record_command="pytest --record-mode={mode} t.py::x"):
-        with pytest.raises(CassetteMismatchError) as caught:
-            run_agent(url, **changes)
+    command = "pytest --record-mode={mode} t.py::x"
+    with use_cassette(path, record_command=command), pytest.raises(CassetteMismatchError) as caught:
+        run_agent(url, **changes)
     return caught.value
 
 
@@ -80,7 +80,8 @@ def test_a_changed_prompt_fails_with_the_pointer_of_the_message(
     assert error.patch == [
         {"op": "replace", "path": "/messages/1/content", "value": "Read the LICENSE"}
     ]
-    assert error.nearest is not None and error.nearest.id == 0
+    assert error.nearest is not None
+    assert error.nearest.id == 0
     assert error.reason == "same method and URL, but the body differs"
     assert error.record_command == "pytest --record-mode=rewrite t.py::x"
     assert error.details.splitlines()[-2:] == [
@@ -194,9 +195,10 @@ def test_repeats_serve_the_last_recorded_answer_when_allowed(
     with use_cassette(path, allow_playback_repeats=True) as cassette:
         assert [httpx.get(url).json() for _ in range(3)] == [first] * 3
     assert len(cassette.played) == 3
-    with use_cassette(path) as strict, pytest.raises(CassetteMismatchError) as caught:
+    with use_cassette(path) as strict:
         httpx.get(url)
-        httpx.get(url)
+        with pytest.raises(CassetteMismatchError) as caught:
+            httpx.get(url)
     assert "allow_playback_repeats=True" in str(caught.value)
     assert len(strict.played) == 1
 
