@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .bodies import Body
     from .cassette import Cassette, use_cassette
-    from .errors import CassetteError, CassetteMismatchError
+    from .errors import CassetteError, CassetteMismatchError, UnusedInteractionsWarning
     from .model import Interaction, RecordedRequest, RecordedResponse
     from .record_mode import RecordMode
 
@@ -32,6 +32,7 @@ __all__ = [
     "RecordMode",
     "RecordedRequest",
     "RecordedResponse",
+    "UnusedInteractionsWarning",
     "__version__",
     "use_cassette",
 ]
@@ -46,6 +47,7 @@ _LAZY = {
     "RecordedRequest": ".model",
     "RecordedResponse": ".model",
     "RecordMode": ".record_mode",
+    "UnusedInteractionsWarning": ".errors",
 }
 
 

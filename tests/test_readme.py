@@ -112,3 +112,25 @@ def run_my_agent(prompt):
     pytester.runpytest("--record-mode=once").assert_outcomes(passed=1)
     pytester.runpytest().assert_outcomes(passed=1)
     assert len(provider_server.requests) == 2
+
+
+def test_the_tool_calls_example_runs(
+    pytester: pytest.Pytester, provider_server: ProviderServer
+) -> None:
+    from tests.wire_formats import Reply
+
+    example = next(block for block in _blocks("python") if "def test_reviewer" in block)
+    agent = f"""
+import httpx
+
+
+def run_code_review_agent(prompt):
+    body = {{"model": "gpt-4o", "messages": [{{"role": "user", "content": prompt}}]}}
+    httpx.post({provider_server.url + "/v1/chat/completions"!r}, json=body)
+
+"""
+    provider_server.script = [Reply(tool=("read_file", {"path": "pkg/auth/handler.go"}))]
+    pytester.makepyfile(test_review=agent + example)
+    pytester.runpytest("--record-mode=once").assert_outcomes(passed=1)
+    provider_server.stop()
+    pytester.runpytest().assert_outcomes(passed=1)
