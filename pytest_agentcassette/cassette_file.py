@@ -67,6 +67,7 @@ class _Invalid(Exception):
 
 def load_cassette(path: Path, *, fix_hint: str) -> list[Interaction]:
     """Read and check a cassette file; raise :class:`CassetteError` naming what is wrong."""
+    path = Path(path)
     shown = display_path(path)
     try:
         raw = path.read_bytes()

@@ -8,6 +8,8 @@ cut down around the change.
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import difflib
 import json
 from dataclasses import dataclass, field
@@ -22,6 +24,7 @@ from .model import Interaction, RecordedRequest
 
 __all__ = ["Nearest", "find_nearest", "render_patch"]
 
+_PATCH_ERRORS = (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError)
 _MAX_CANDIDATES = 200
 _MAX_LINES = 8
 _VALUE_WIDTH = 72
@@ -48,7 +51,8 @@ def _difference(recorded: Any, live: Any) -> tuple[float, list[dict[str, Any]]]:
     if isinstance(recorded, (dict, list)) and isinstance(live, (dict, list)):
         patch: list[dict[str, Any]] = jsonpatch.make_patch(recorded, live).patch
         return len(json.dumps(patch, ensure_ascii=False)), patch
-    ratio = difflib.SequenceMatcher(None, str(recorded)[:20000], str(live)[:20000]).ratio()
+    # Text bodies: a cheap similarity on their first few kilobytes is enough to rank them.
+    ratio = difflib.SequenceMatcher(None, str(recorded)[:2000], str(live)[:2000]).quick_ratio()
     return (1 - ratio) * 1e9, []
 
 
@@ -58,14 +62,21 @@ def find_nearest(index: MatchIndex, live: RecordedRequest, key: RequestKey) -> N
     pairs = list(zip(index.keys, index.interactions, index.played, strict=True))
     if config.sequential:
         return _sequential(index, key)
-    for recorded_key, interaction, played in pairs:
-        if recorded_key == key and played:
-            return Nearest(
-                interaction,
-                "it matches, but was already played: each recorded interaction replays once, "
-                "and the code now sends this request more often than when it was recorded "
-                "(allow_playback_repeats=True lets it replay again)",
-            )
+    same = [
+        (interaction, played) for recorded_key, interaction, played in pairs if recorded_key == key
+    ]
+    unplayed_same = [interaction for interaction, played in same if not played]
+    if unplayed_same:
+        return Nearest(
+            unplayed_same[0], "same method, URL and body, but a match_on callable refused it"
+        )
+    if same:
+        return Nearest(
+            same[-1][0],
+            "it matches, but was already played: each recorded interaction replays once, "
+            "and the code now sends this request more often than when it was recorded "
+            "(allow_playback_repeats=True lets it replay again)",
+        )
     target = [p for p in pairs if p[0].method == key.method and p[0].url == key.url]
     if target:
         return _least_different(config, live, key, target)
@@ -162,12 +173,16 @@ def _old_value(document: Any, pointer: str) -> Any:
 def render_patch(patch: list[dict[str, Any]], recorded: Any = None) -> list[str]:
     """One readable line per operation, at most a few, e.g.
     ``replace /messages/3/content: "…in Paris…" → "…in London…"``.
+
+    Operations apply one after the other, so each "before" value is read from the recorded
+    document as the operations before it left it.
     """
     lines = []
+    document = copy.deepcopy(recorded)
     for operation in patch[:_MAX_LINES]:
         op, path = operation["op"], operation["path"]
         if op == "replace":
-            old = _old_value(recorded, path)
+            old = _old_value(document, path)
             if isinstance(old, str) and isinstance(operation["value"], str):
                 before, after = _around_change(old, operation["value"])
             else:
@@ -176,10 +191,12 @@ def render_patch(patch: list[dict[str, Any]], recorded: Any = None) -> list[str]
         elif op == "add":
             lines.append(f"add {path}: {_show(operation['value'])}")
         elif op == "remove":
-            old = _old_value(recorded, path)
+            old = _old_value(document, path)
             lines.append(f"remove {path}" + (f" (was {_show(old)})" if old is not None else ""))
         else:
             lines.append(f"{op} {operation.get('from', '')} → {path}")
+        with contextlib.suppress(*_PATCH_ERRORS):
+            document = jsonpatch.apply_patch(document, [operation])
     if len(patch) > _MAX_LINES:
         lines.append(f"… and {len(patch) - _MAX_LINES} more changes")
     return lines

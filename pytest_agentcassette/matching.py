@@ -18,6 +18,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -68,6 +69,7 @@ is asked."""
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _MULTIPART = re.compile(rb"--([!-~]{1,70})\r\n")
+_BOUNDARY_PARAMETER = re.compile(r"boundary=[^;\s]+")
 
 
 class RequestKey(NamedTuple):
@@ -150,7 +152,11 @@ class MatchConfig:
         headers: tuple[tuple[str, str], ...] = ()
         if "headers" in on and not self.sequential:
             headers = tuple(
-                sorted((k.lower(), v) for k, v in request.headers if not self._ignored(k))
+                sorted(
+                    (k.lower(), _BOUNDARY_PARAMETER.sub("boundary=BOUNDARY", v))
+                    for k, v in request.headers
+                    if not self._ignored(k)
+                )
             )
         return RequestKey(
             request.method.upper() if "method" in on or self.sequential else "",
@@ -177,6 +183,7 @@ class MatchIndex:
         self.interactions = list(interactions)
         self.keys: list[RequestKey] = []
         self._by_key: dict[RequestKey, list[int]] = {}
+        self._unplayed: dict[RequestKey, deque[int]] = {}
         self._by_raw: dict[RequestKey, RequestKey] = {}
         self.played: list[bool] = [False] * len(self.interactions)
         self._next = 0  # sequential mode
@@ -184,6 +191,7 @@ class MatchIndex:
             key, raw = self._keys_of(interaction)
             self.keys.append(key)
             self._by_key.setdefault(key, []).append(position)
+            self._unplayed.setdefault(key, deque()).append(position)
             self._by_raw.setdefault(raw, key)
 
     def _keys_of(self, interaction: Interaction) -> tuple[RequestKey, RequestKey]:
@@ -204,18 +212,26 @@ class MatchIndex:
         """The interaction that answers ``request`` (now marked played), or ``None``."""
         if self.config.sequential:
             return self._take_next(key)
-        positions = self._by_key.get(key, ())
-        chosen = self._choose(request, [p for p in positions if not self.played[p]])
+        queue = self._unplayed.get(key)
+        chosen = self._choose(request, queue) if queue else None
+        if chosen is not None and queue is not None:
+            if queue[0] == chosen:
+                queue.popleft()
+            else:
+                queue.remove(chosen)
         if chosen is None and self.config.allow_playback_repeats:
-            chosen = self._choose(request, list(reversed(positions)))
+            chosen = self._choose(request, reversed(self._by_key.get(key, ())))
         if chosen is None:
             return None
         self.played[chosen] = True
         return self.interactions[chosen]
 
-    def _choose(self, request: RecordedRequest, positions: list[int]) -> int | None:
+    def _choose(self, request: RecordedRequest, positions: Iterable[int]) -> int | None:
+        """The first position whose recorded request the ``match_on`` callables accept."""
         checks = self.config.callables
         for position in positions:
+            if not checks:
+                return position
             recorded = self.interactions[position].request
             if all(check(request, recorded) for check in checks):
                 return position

@@ -32,7 +32,7 @@ from typing import Any
 
 __all__ = ["BodyNormalizer", "TextNormalizer", "parse_pointer"]
 
-_ID_FIELDS = frozenset({"tool_call_id", "tool_use_id", "call_id"})
+_ID_FIELDS = frozenset({"tool_call_id", "tool_use_id", "call_id", "approval_request_id"})
 _CALL_TYPES = frozenset(
     {
         "function",
@@ -48,18 +48,34 @@ _CALL_TYPES = frozenset(
         "local_shell_call",
     }
 )
-_ITEM_TYPES = frozenset({"reasoning", "message"})
+_ITEM_TYPES = frozenset(
+    {
+        "reasoning",
+        "message",
+        "item_reference",
+        "image_generation_call",
+        "mcp_list_tools",
+        "mcp_approval_request",
+        "mcp_approval_response",
+    }
+)
 _GEMINI_CALLS = frozenset(
     {"functionCall", "functionResponse", "function_call", "function_response"}
 )
 _OPAQUE_FIELDS = frozenset(
-    {"signature", "thoughtSignature", "thought_signature", "encrypted_content"}
+    {"signature", "thoughtSignature", "thought_signature", "encrypted_content", "encrypted_index"}
 )
-# IDs quoted in free text: OpenAI's call_ + 24, cagent's call_<uuid>, Anthropic's toolu_,
-# Responses' fc_. Tool *names* such as call_weather_api have underscores and stay as they are.
+# Values that are the user's data, never rewritten: tool arguments and results, schemas.
+_DATA_IN_CALLS = frozenset({"input", "arguments"})
+_DATA_IN_GEMINI = frozenset({"args", "response"})
+_DATA_ANYWHERE = frozenset({"parameters", "input_schema"})
+# IDs quoted in free text: OpenAI's call_ + 24 (with a digit), cagent's call_<uuid>,
+# Anthropic's toolu_01…, Responses' fc_…. Tool *names* (call_weather_api, call_getWeather)
+# do not have these shapes.
 _KNOWN_ID = re.compile(
-    r"\b(?:call_[A-Za-z0-9]{20,}|call_[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}"
-    r"|toolu_[A-Za-z0-9]{20,}|fc_[0-9a-f]{32,})\b"
+    r"\b(?:call_(?=[A-Za-z]*[0-9])[A-Za-z0-9]{24}"
+    r"|call_[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}"
+    r"|toolu_0[0-9][A-Za-z0-9]{20,}|fc_[0-9a-f]{32,})\b"
 )
 _ID_HINTS = ("call_", "toolu_", "fc_")
 
@@ -122,12 +138,26 @@ def _is_call(node: dict[str, Any], parent: str) -> bool:
     return parent == "tool_calls" or _kind(node) in _CALL_TYPES or parent in _GEMINI_CALLS
 
 
+def _is_data(node: dict[str, Any], key: str, parent: str, call: bool) -> bool:
+    return (
+        key in _DATA_ANYWHERE
+        or ((call or parent in ("function", "custom")) and key in _DATA_IN_CALLS)
+        or (parent in _GEMINI_CALLS and key in _DATA_IN_GEMINI)
+    )
+
+
 def _ids(value: Any, number: _Numbering, parent: str = "") -> Any:
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         call = _is_call(value, parent)
         for key in sorted(value):
             item = value[key]
+            if _is_data(value, key, parent, call):
+                out[key] = item
+                continue
+            if key == "data" and _kind(value) == "redacted_thinking":
+                out[key] = "<opaque>"
+                continue
             if isinstance(item, str) and item:
                 if key in _ID_FIELDS or (key == "id" and call):
                     out[key] = number("tool-call", item)

@@ -35,7 +35,14 @@ def _names(value: Any, key: str, source: str) -> tuple[str, ...]:
 
 
 def _text_rules(value: Any, source: str) -> tuple[tuple[str, str], ...]:
-    pairs = list(value.items()) if isinstance(value, Mapping) else list(value)
+    if value is None:
+        return ()
+    if isinstance(value, Mapping):
+        pairs = list(value.items())
+    elif isinstance(value, (list, tuple)):
+        pairs = list(value)
+    else:
+        pairs = [value]
     for pair in pairs:
         if not (
             isinstance(pair, (tuple, list))
@@ -51,7 +58,15 @@ def _text_rules(value: Any, source: str) -> tuple[tuple[str, str], ...]:
 
 
 def _match_on(value: Any, source: str) -> tuple[str | Matcher, ...]:
-    items = [value] if isinstance(value, str) or callable(value) else list(value)
+    if isinstance(value, str) or callable(value):
+        items = [value]
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        raise CassetteError(
+            f'{source}: match_on takes matcher names (["method", "url", "body"]), callables, '
+            f'or "sequential"; got {value!r}'
+        )
     if items == ["sequential"]:
         return ("sequential",)
     allowed = (*MATCHERS, "sequential")

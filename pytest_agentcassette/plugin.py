@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .report import SessionReport
 
 _ACTIVE = pytest.StashKey["Cassette"]()
-_UNUSED_POLICY = pytest.StashKey[str]()
+_CALL_FAILED = pytest.StashKey[bool]()
 _REPORT = pytest.StashKey["SessionReport"]()
 
 
@@ -81,13 +81,15 @@ def agent_cassette(
     if problem:
         pytest.fail(problem, pytrace=False)  # outside the except block: no chained copy
     item.stash[_ACTIVE] = cassette
-    item.stash[_UNUSED_POLICY] = options.unused_interactions or "fail"
     try:
         yield cassette
     finally:
         del item.stash[_ACTIVE]
         cassette.__exit__(None, None, None)
         _report(item.config).add(cassette)
+    # Teardown: fixtures that depend on this one have finished (and sent their requests).
+    if not item.stash.get(_CALL_FAILED, True):
+        _check_unused(cassette, options.unused_interactions or "fail")
 
 
 def _report(config: pytest.Config) -> SessionReport:
@@ -129,14 +131,14 @@ def _fail_on_mismatch(cassette: Cassette, item: pytest.Item) -> None:
     raise pytest.fail.Exception(f"{text}\n{first.advice}", pytrace=False) from None
 
 
-def _check_unused(cassette: Cassette, item: pytest.Item) -> None:
+def _check_unused(cassette: Cassette, policy: str) -> None:
     """A replay that left recorded interactions unused hides a regression: say so."""
     if cassette.is_recording or not cassette.unplayed:
         return
     from .cassette_file import display_path
     from .diagnostics import unused_message
 
-    warning = item.stash.get(_UNUSED_POLICY, "fail") == "warn"
+    warning = policy == "warn"
     message = unused_message(
         cassette.unplayed,
         shown_path=display_path(cassette.path),
@@ -153,10 +155,11 @@ def _check_unused(cassette: Cassette, item: pytest.Item) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     """Fail a test whose requests had nothing to replay, even if the code caught the error
-    (SDKs wrap transport errors into their own connection errors and retry); then fail (or
-    warn about) a passing test that left recorded interactions unplayed.
+    (SDKs wrap transport errors into their own connection errors and retry). Whether the
+    call passed decides if unused interactions are checked at teardown.
     """
     cassette = item.stash.get(_ACTIVE, None)
+    item.stash[_CALL_FAILED] = True
     try:
         result = yield
     except BaseException:
@@ -165,7 +168,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
         raise
     if cassette is not None:
         _fail_on_mismatch(cassette, item)
-        _check_unused(cassette, item)
+    item.stash[_CALL_FAILED] = False
     return result
 
 

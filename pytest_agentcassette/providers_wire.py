@@ -1,10 +1,14 @@
 """Reading LLM provider responses: text, tool calls and usage from each wire format, whole
 or streamed as server-sent events. Used by :mod:`.conversation` and the session report.
+
+Readers never raise on an unexpected shape (a chat backend whose path happens to end in
+``/messages`` is not Anthropic): what they cannot read, they leave out.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +27,22 @@ class ParsedResponse:
     text: str = ""
     tool_calls: list[RawCall] = field(default_factory=list)
     usage: tuple[int, int, int] | None = None
+
+
+def _d(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _l(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _s(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _n(value: Any) -> int:
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
 
 
 def sse_documents(text: str) -> list[tuple[str, Any]]:
@@ -45,18 +65,20 @@ def sse_documents(text: str) -> list[tuple[str, Any]]:
     return documents
 
 
-def _documents(response: RecordedResponse) -> list[Any]:
+def _documents(response: RecordedResponse) -> list[dict[str, Any]]:
     text = response.text
-    stripped = text.lstrip()
-    if stripped.startswith(("data:", "event:", ":")):
-        return [document for _, document in sse_documents(text)]
-    try:
-        return [json.loads(text)]
-    except ValueError:
-        return []
+    if text.lstrip().startswith(("data:", "event:", ":")):
+        found = [document for _, document in sse_documents(text)]
+    else:
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return []
+        found = value if isinstance(value, list) else [value]  # Gemini streams without SSE
+    return [document for document in found if isinstance(document, dict)]
 
 
-def _api(request: RecordedRequest, documents: list[Any]) -> str:
+def _api(request: RecordedRequest, documents: list[dict[str, Any]]) -> str:
     path = request.url.partition("?")[0].partition("#")[0]
     if path.endswith("/chat/completions"):
         return "openai-chat"
@@ -66,19 +88,21 @@ def _api(request: RecordedRequest, documents: list[Any]) -> str:
         return "anthropic"
     if ":generateContent" in path or ":streamGenerateContent" in path:
         return "gemini"
-    first = next((d for d in documents if isinstance(d, dict)), {})
+    first = documents[0] if documents else {}
     if "choices" in first:
         return "openai-chat"
     if "candidates" in first:
         return "gemini"
-    if str(first.get("type", "")).startswith(("response.", "message")) or "output" in first:
-        return "openai-responses" if "output" in first or "response" in first else "anthropic"
+    if first.get("object") == "response" or _s(first.get("type")).startswith("response."):
+        return "openai-responses"
+    if first.get("type") in ("message", "message_start"):
+        return "anthropic"
     return "unknown"
 
 
 def parse_response(request: RecordedRequest, response: RecordedResponse) -> ParsedResponse:
     """Text, tool calls and usage of ``response``, whatever the provider."""
-    documents = [d for d in _documents(response) if isinstance(d, dict)]
+    documents = _documents(response)
     api = _api(request, documents)
     parsed = ParsedResponse(api)
     reader = _READERS.get(api)
@@ -87,140 +111,164 @@ def parse_response(request: RecordedRequest, response: RecordedResponse) -> Pars
     return parsed
 
 
-def _usage(input_tokens: Any, output_tokens: Any, total: Any = None) -> tuple[int, int, int]:
-    given = [int(n) if isinstance(n, (int, float)) else 0 for n in (input_tokens, output_tokens)]
-    total_tokens = int(total) if isinstance(total, (int, float)) else sum(given)
-    return given[0], given[1], total_tokens
+def _content_text(content: Any) -> str:
+    """Message content as text: a string, or typed parts (Mistral's reasoning models)."""
+    if isinstance(content, str):
+        return content
+    return "".join(
+        _s(part.get("text")) for part in _l(content) if _d(part).get("type", "text") == "text"
+    )
 
 
 def _openai_chat(documents: list[dict[str, Any]], parsed: ParsedResponse) -> None:
-    calls: dict[int, dict[str, Any]] = {}
+    calls: list[dict[str, Any]] = []
+    by_index: dict[Any, dict[str, Any]] = {}
     for document in documents:
-        choices = document.get("choices") or []
-        for choice in choices[:1]:
-            message = choice.get("message") or choice.get("delta") or {}
-            content = message.get("content")
-            if isinstance(content, str):
-                parsed.text += content
-            for position, call in enumerate(message.get("tool_calls") or []):
-                index = call.get("index", position) if "delta" in choice else len(calls)
-                entry = calls.setdefault(index, {"id": None, "name": "", "arguments": ""})
+        for choice in _l(document.get("choices")):
+            choice = _d(choice)
+            if choice.get("index", 0) != 0:
+                continue  # n > 1: the first choice is the conversation
+            streamed = "delta" in choice
+            message = _d(choice.get("delta") if streamed else choice.get("message"))
+            parsed.text += _content_text(message.get("content"))
+            for call in _l(message.get("tool_calls")):
+                call = _d(call)
+                index = call.get("index", len(calls)) if streamed else object()
+                entry = by_index.get(index)
+                if entry is None or (call.get("id") and entry["id"] not in (None, call["id"])):
+                    # a new call; some servers give parallel calls the same index
+                    entry = {"id": None, "name": "", "arguments": ""}
+                    by_index[index] = entry
+                    calls.append(entry)
                 entry["id"] = call.get("id") or entry["id"]
-                function = call.get("function") or {}
-                entry["name"] = function.get("name") or entry["name"]
-                arguments = function.get("arguments")
+                function = _d(call.get("function") or call.get("custom"))
+                entry["name"] = _s(function.get("name")) or entry["name"]
+                arguments = function.get("arguments", function.get("input"))
                 if isinstance(arguments, str) and isinstance(entry["arguments"], str):
                     entry["arguments"] += arguments
                 elif arguments is not None:
                     entry["arguments"] = arguments  # Mistral may send an object
-        usage = document.get("usage")
-        if isinstance(usage, dict):
-            parsed.usage = _usage(
-                usage.get("prompt_tokens"),
-                usage.get("completion_tokens"),
-                usage.get("total_tokens"),
+        usage = _d(document.get("usage"))
+        if usage:
+            parsed.usage = (
+                _n(usage.get("prompt_tokens")),
+                _n(usage.get("completion_tokens")),
+                _n(usage.get("total_tokens"))
+                or _n(usage.get("prompt_tokens")) + _n(usage.get("completion_tokens")),
             )
-    parsed.tool_calls = [(c["id"], c["name"], c["arguments"]) for _, c in sorted(calls.items())]
+    parsed.tool_calls = [(c["id"], c["name"], c["arguments"]) for c in calls]
+
+
+_RESPONSES_CALLS = ("function_call", "custom_tool_call")
+
+
+def _responses_call(item: dict[str, Any]) -> RawCall:
+    arguments = item.get("arguments", item.get("input"))
+    return item.get("call_id"), _s(item.get("name")), arguments
 
 
 def _openai_responses(documents: list[dict[str, Any]], parsed: ParsedResponse) -> None:
-    final = None
+    final: dict[str, Any] | None = None
     streamed_calls: list[RawCall] = []
     for document in documents:
-        kind = document.get("type", "")
+        kind = _s(document.get("type"))
         if document.get("object") == "response":
             final = document
         elif kind in ("response.completed", "response.incomplete", "response.failed"):
-            final = document.get("response")
+            final = _d(document.get("response"))
         elif kind == "response.output_text.delta":
-            parsed.text += str(document.get("delta", ""))
+            parsed.text += _s(document.get("delta"))
         elif kind == "response.output_item.done":
-            item = document.get("item") or {}
-            if item.get("type") == "function_call":
-                streamed_calls.append(
-                    (item.get("call_id"), item.get("name", ""), item.get("arguments"))
-                )
-    if isinstance(final, dict):
-        text = ""
-        calls: list[RawCall] = []
-        for item in final.get("output") or []:
-            if item.get("type") == "message":
-                for part in item.get("content") or []:
-                    if part.get("type") == "output_text":
-                        text += str(part.get("text", ""))
-            elif item.get("type") == "function_call":
-                calls.append((item.get("call_id"), item.get("name", ""), item.get("arguments")))
-        parsed.text = text or parsed.text
-        parsed.tool_calls = calls or streamed_calls
-        usage = final.get("usage")
-        if isinstance(usage, dict):
-            parsed.usage = _usage(
-                usage.get("input_tokens"), usage.get("output_tokens"), usage.get("total_tokens")
-            )
-    else:
+            item = _d(document.get("item"))
+            if item.get("type") in _RESPONSES_CALLS:
+                streamed_calls.append(_responses_call(item))
+    if final is None:
         parsed.tool_calls = streamed_calls
+        return
+    text = ""
+    calls: list[RawCall] = []
+    for item in _l(final.get("output")):
+        item = _d(item)
+        if item.get("type") == "message":
+            for part in _l(item.get("content")):
+                if _d(part).get("type") == "output_text":
+                    text += _s(part.get("text"))
+        elif item.get("type") in _RESPONSES_CALLS:
+            calls.append(_responses_call(item))
+    parsed.text = text or parsed.text
+    parsed.tool_calls = calls or streamed_calls
+    usage = _d(final.get("usage"))
+    if usage:
+        input_tokens, output_tokens = _n(usage.get("input_tokens")), _n(usage.get("output_tokens"))
+        total = _n(usage.get("total_tokens")) or input_tokens + output_tokens
+        parsed.usage = (input_tokens, output_tokens, total)
+
+
+def _anthropic_input(usage: dict[str, Any]) -> int:
+    """Input tokens, cached ones included (Anthropic counts cache reads and writes apart)."""
+    keys = ("input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
+    return sum(_n(usage.get(key)) for key in keys)
 
 
 def _anthropic(documents: list[dict[str, Any]], parsed: ParsedResponse) -> None:
-    blocks: dict[int, dict[str, Any]] = {}
-    input_tokens = output_tokens = 0
+    blocks: dict[Any, dict[str, Any]] = {}
+    usage: tuple[int, int] | None = None
     for document in documents:
         kind = document.get("type")
         if kind == "message":  # not streamed
-            for index, block in enumerate(document.get("content") or []):
-                blocks[index] = dict(block)
-            usage = document.get("usage") or {}
-            input_tokens = usage.get("input_tokens", 0)
-            output_tokens = usage.get("output_tokens", 0)
+            for index, block in enumerate(_l(document.get("content"))):
+                blocks[index] = dict(_d(block))
+            numbers = _d(document.get("usage"))
+            usage = (_anthropic_input(numbers), _n(numbers.get("output_tokens")))
         elif kind == "message_start":
-            usage = (document.get("message") or {}).get("usage") or {}
-            input_tokens = usage.get("input_tokens", 0)
-            output_tokens = usage.get("output_tokens", 0)
+            numbers = _d(_d(document.get("message")).get("usage"))
+            usage = (_anthropic_input(numbers), _n(numbers.get("output_tokens")))
         elif kind == "content_block_start":
-            block = dict(document.get("content_block") or {})
+            block = dict(_d(document.get("content_block")))
             block["partial_json"] = ""
             blocks[document.get("index", len(blocks))] = block
         elif kind == "content_block_delta":
             block = blocks.setdefault(document.get("index", 0), {"type": "text", "text": ""})
-            delta = document.get("delta") or {}
+            delta = _d(document.get("delta"))
             if delta.get("type") == "text_delta":
-                block["text"] = block.get("text", "") + str(delta.get("text", ""))
+                block["text"] = _s(block.get("text")) + _s(delta.get("text"))
             elif delta.get("type") == "input_json_delta":
-                block["partial_json"] = block.get("partial_json", "") + delta.get(
-                    "partial_json", ""
+                block["partial_json"] = _s(block.get("partial_json")) + _s(
+                    delta.get("partial_json")
                 )
-        elif kind == "message_delta":
-            output_tokens = (document.get("usage") or {}).get("output_tokens", output_tokens)
-    for _, block in sorted(blocks.items()):
+        elif kind == "message_delta" and usage is not None:
+            output = _d(document.get("usage")).get("output_tokens")
+            usage = (usage[0], _n(output) if output is not None else usage[1])
+    for block in blocks.values():
         if block.get("type") == "text":
-            parsed.text += str(block.get("text", ""))
+            parsed.text += _s(block.get("text"))
         elif block.get("type") == "tool_use":
             arguments = block.get("partial_json") or block.get("input", {})
-            parsed.tool_calls.append((block.get("id"), block.get("name", ""), arguments))
-    if documents:
-        parsed.usage = _usage(input_tokens, output_tokens)
+            parsed.tool_calls.append((block.get("id"), _s(block.get("name")), arguments))
+    if usage is not None:
+        parsed.usage = (usage[0], usage[1], usage[0] + usage[1])
 
 
 def _gemini(documents: list[dict[str, Any]], parsed: ParsedResponse) -> None:
     for document in documents:
-        for candidate in (document.get("candidates") or [])[:1]:
-            for part in (candidate.get("content") or {}).get("parts") or []:
+        for candidate in _l(document.get("candidates"))[:1]:
+            for part in _l(_d(_d(candidate).get("content")).get("parts")):
+                part = _d(part)
                 if isinstance(part.get("text"), str) and not part.get("thought"):
                     parsed.text += part["text"]
-                call = part.get("functionCall") or part.get("function_call")
-                if isinstance(call, dict):
+                call = _d(part.get("functionCall") or part.get("function_call"))
+                if call:
                     parsed.tool_calls.append(
-                        (call.get("id"), call.get("name", ""), call.get("args"))
+                        (call.get("id"), _s(call.get("name")), call.get("args"))
                     )
-        usage = document.get("usageMetadata")
-        if isinstance(usage, dict):
-            output = usage.get("candidatesTokenCount", 0) + usage.get("thoughtsTokenCount", 0)
-            parsed.usage = _usage(
-                usage.get("promptTokenCount"), output, usage.get("totalTokenCount")
-            )
+        usage = _d(document.get("usageMetadata"))
+        if usage:
+            prompt = _n(usage.get("promptTokenCount"))
+            output = _n(usage.get("candidatesTokenCount")) + _n(usage.get("thoughtsTokenCount"))
+            parsed.usage = (prompt, output, _n(usage.get("totalTokenCount")) or prompt + output)
 
 
-_READERS = {
+_READERS: dict[str, Callable[[list[dict[str, Any]], ParsedResponse], None]] = {
     "openai-chat": _openai_chat,
     "openai-responses": _openai_responses,
     "anthropic": _anthropic,
@@ -250,10 +298,7 @@ def request_prompt(body: Any) -> str | None:
     if isinstance(body.get("input"), str):
         return str(body["input"])
     for key in ("messages", "input", "contents"):
-        messages = body.get(key)
-        if not isinstance(messages, list):
-            continue
-        for message in reversed(messages):
+        for message in reversed(_l(body.get(key))):
             if isinstance(message, dict) and message.get("role") == "user":
                 text = _text_of(message.get("content", message.get("parts")))
                 if text:

@@ -1,6 +1,8 @@
 """A test's cassette as pytest describes it: the file, the options and the command that
-records it, from the ini file, the command line, the ``agent_cassette_config`` fixture and
-the ``cassette`` markers (module, then class, then function), closest winning.
+records it, from the ini file, the ``agent_cassette_config`` fixture and the ``cassette``
+markers (module, then class, then function), closest winning; an explicit ``--record-mode``
+on the command line wins over all of them, so that the command a failure prints always
+does what it says.
 
 Only :mod:`.errors` and :mod:`.record_mode` are imported up front, so that loading the
 plugin in a session that uses no cassette imports nothing heavy.
@@ -174,13 +176,12 @@ def resolve(item: pytest.Item, fixture_config: Mapping[str, Any]) -> TestCassett
 
     name, marker_options = _marker_options(item)
     cli_mode = item.config.getoption("--record-mode")
+    fixture_options = CassetteOptions.from_mapping(
+        fixture_config, source="the agent_cassette_config fixture"
+    )
+    cli_options = CassetteOptions(record_mode=RecordMode.parse(cli_mode) if cli_mode else None)
     options = (
-        _ini_options(item.config)
-        .merged(CassetteOptions(record_mode=RecordMode.parse(cli_mode) if cli_mode else None))
-        .merged(
-            CassetteOptions.from_mapping(fixture_config, source="the agent_cassette_config fixture")
-        )
-        .merged(marker_options)
+        _ini_options(item.config).merged(fixture_options).merged(marker_options).merged(cli_options)
     )
     module = item.path.stem
     if name is not None:

@@ -3,6 +3,7 @@ content, tools and message order do, and a miss says what changed and where."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -260,3 +261,39 @@ def test_sequential_mode_names_the_request_it_expected(
         "sequential mode expects POST https://generativelanguage.googleapis.com/v1beta/models/"
         "gemini-2.5-flash:streamGenerateContent?alt=sse next"
     )
+
+
+def test_an_upload_matches_on_headers_despite_its_random_boundary(
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
+    path = tmp_path / "upload.yaml"
+    files = {"file": ("a.jsonl", b"{}\n", "application/jsonl")}
+    on = ["method", "url", "body", "headers"]
+    with use_cassette(path, record_mode="once", match_on=on):
+        recorded = httpx.post(provider_server.url + "/v1/files", files=files).json()
+    with use_cassette(path, match_on=on):
+        assert httpx.post(provider_server.url + "/v1/files", files=files).json() == recorded
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"match_on": 5}, "match_on takes matcher names"),
+        ({"match_on": True}, "match_on takes matcher names"),
+        ({"normalize_text": 5}, "normalize_text takes {regex: replacement}"),
+    ],
+)
+def test_options_of_the_wrong_type_are_refused_with_their_form(
+    tmp_path: Path, options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(CassetteError, match=re.escape(message)):
+        use_cassette(tmp_path / "x.yaml", **options)
+
+
+def test_no_normalize_text_means_none(tmp_path: Path) -> None:
+    assert (
+        use_cassette(
+            tmp_path / "x.yaml", normalize_text=None
+        ).match_config.normalizer.normalize_text
+        == ()
+    )  # type: ignore[arg-type]

@@ -167,9 +167,9 @@ def test_swapped_tool_results_still_differ() -> None:
 
 
 def test_known_ids_quoted_in_text_follow_their_placeholder() -> None:
-    body = openai_chat("call_AAAAAAAAAAAAAAAAAAAAAAAA")
+    body = openai_chat("call_I1tmAsYKD7bveEpXORJwVFgs")
     body["messages"].append(
-        {"role": "user", "content": "What did call_AAAAAAAAAAAAAAAAAAAAAAAA return?"}
+        {"role": "user", "content": "What did call_I1tmAsYKD7bveEpXORJwVFgs return?"}
     )
     assert NORMALIZE(body)["messages"][3]["content"] == "What did <tool-call-1> return?"
 
@@ -224,3 +224,58 @@ def test_json_pointers_parse_as_rfc_6901(pointer: str, tokens: tuple[str, ...]) 
 def test_a_pointer_without_a_leading_slash_is_refused() -> None:
     with pytest.raises(ValueError, match="must start with '/'"):
         parse_pointer("metadata/user_id")
+
+
+def test_ids_inside_tool_arguments_are_data_and_stay() -> None:
+    def hang_up(sid: str) -> dict[str, Any]:
+        return {
+            "messages": [
+                {
+                    "role": "assistant",
+                    "content": [
+                        {
+                            "type": "tool_use",
+                            "id": "toolu_01A",
+                            "name": "hang_up",
+                            "input": {"call_id": sid},
+                        }
+                    ],
+                },
+                {
+                    "role": "model",
+                    "parts": [{"functionCall": {"name": "hang_up", "args": {"call_id": sid}}}],
+                },
+            ]
+        }
+
+    assert NORMALIZE(hang_up("CA111")) != NORMALIZE(hang_up("CA999"))
+
+
+def test_camel_case_tool_names_are_not_taken_for_ids() -> None:
+    def said(name: str) -> dict[str, Any]:
+        return {"messages": [{"role": "user", "content": f"I called {name} for you"}]}
+
+    assert NORMALIZE(said("call_getWeatherForecastNow")) != NORMALIZE(
+        said("call_sendPaymentToRecipient")
+    )
+
+
+@pytest.mark.parametrize(
+    "volatile",
+    [
+        {"type": "redacted_thinking", "data": "EmwKAhgBEgy3va3pzix"},
+        {"type": "web_search_result", "url": "https://x", "encrypted_index": "Eo8BCioIAhgB"},
+        {"type": "mcp_approval_response", "approval_request_id": "mcpr_682d498e", "approve": True},
+        {"type": "item_reference", "id": "msg_67ccd3"},
+        {"type": "image_generation_call", "id": "ig_123"},
+    ],
+)
+def test_other_per_run_values_are_normalized(volatile: dict[str, Any]) -> None:
+    def body(value: dict[str, Any]) -> dict[str, Any]:
+        return {"input": [{"role": "user", "content": "hi"}, value]}
+
+    changed = {
+        key: (value + "-other" if key not in ("type", "url") and isinstance(value, str) else value)
+        for key, value in volatile.items()
+    }
+    assert NORMALIZE(body(volatile)) == NORMALIZE(body(changed))

@@ -268,7 +268,7 @@ def test_several_misses_are_counted(inner: pytest.Pytester) -> None:
     )
 
 
-def test_the_closest_marker_sets_the_record_mode_over_the_command_line(
+def test_markers_set_the_record_mode_and_the_command_line_overrides_them(
     inner: pytest.Pytester, provider_server: ProviderServer
 ) -> None:
     write_tests(
@@ -284,10 +284,14 @@ def test_the_closest_marker_sets_the_record_mode_over_the_command_line(
             ask("module")
         """,
     )
-    result = inner.runpytest("--record-mode=all")
+    result = inner.runpytest()
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["FAILED test_chat.py::test_pinned - Failed: No cassette to *"])
     assert len(provider_server.requests) == 1
+    # The command the failure prints does what it says, whatever the marker pins.
+    inner.runpytest("--record-mode=once", "test_chat.py::test_pinned").assert_outcomes(passed=1)
+    inner.runpytest().assert_outcomes(passed=2)
+    assert len(provider_server.requests) == 2
 
 
 def test_the_ini_record_mode_applies_when_the_command_line_gives_none(
