@@ -172,7 +172,7 @@ def match_config(
     allow_playback_repeats: bool = False,
     ignore_headers: Iterable[str] = (),
     ignore_json_pointers: Iterable[str] = (),
-    normalize_text: Mapping[str, str] | Iterable[tuple[str, str]] = (),
+    normalize_text: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
     source: str,
 ) -> MatchConfig:
     """Check the matching options and build the :class:`MatchConfig` they describe."""

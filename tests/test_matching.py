@@ -296,4 +296,4 @@ def test_no_normalize_text_means_none(tmp_path: Path) -> None:
             tmp_path / "x.yaml", normalize_text=None
         ).match_config.normalizer.normalize_text
         == ()
-    )  # type: ignore[arg-type]
+    )
