@@ -96,10 +96,11 @@ class SessionReport:
         lines = [f"cassettes: {', '.join(parts)}"]
         tokens = sum(u.tokens for u in self.uses)
         seconds = sum(u.seconds for u in self.uses)
-        if tokens or seconds:
-            lines.append(
-                f"replay saved {tokens:,} provider tokens and {_duration(seconds)} of provider time"
-            )
+        saved = [f"{tokens:,} provider tokens"] if tokens else []
+        if seconds >= 0.1:
+            saved.append(f"{_duration(seconds)} of provider time")
+        if saved:
+            lines.append(f"replay saved {' and '.join(saved)}")
         unused = [u for u in self.uses if u.unused]
         if unused:
             lines.append("unused interactions:")
