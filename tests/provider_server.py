@@ -60,6 +60,8 @@ class ProviderServer:
     gate: threading.Event = field(default_factory=threading.Event)
     gate_timeout: float = 5.0
     streams_finished: int = 0
+    failures: list[tuple[int, dict[str, str], bytes]] = field(default_factory=list)
+    """Answers given to the next POSTs before any scripted reply: (status, headers, body)."""
     _stopped: bool = False
 
     def start(self) -> ProviderServer:
@@ -155,6 +157,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(b'{"partial"')
             self.wfile.flush()
             self.close_connection = True
+        elif path == "/robots.txt":
+            self._send(200, b"User-agent: *\nDisallow: /private\n", "text/plain")
+        elif path in ("/page", "/private/page"):
+            page = (
+                b"<html><head><title>T</title><style>p{}</style></head><body>"
+                b"<h1>Containers</h1><p>A container is a <a href='/more'>process</a>.</p>"
+                b"<ul><li>isolated</li><li>portable</li></ul></body></html>"
+            )
+            self._send(200, page, "text/html; charset=utf-8")
         elif path == "/v1/models":
             models = {"object": "list", "data": [{"id": "gpt-4o", "created": int(time.time())}]}
             self._send(200, compact(models).encode(), "application/json")
@@ -172,16 +183,20 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         raw = self._read()
         path = urlsplit(self.path).path
+        if self.provider.failures:
+            status, headers, body = self.provider.failures.pop(0)
+            self._send(status, body, "application/json", **headers)
+            return
         if path == "/v1/files":
             upload = {"id": f"file-{secrets.token_hex(6)}", "bytes": len(raw)}
             self._send(200, compact(upload).encode(), "application/json")
             return
         body = json.loads(raw) if raw else {}
         reply = self.provider.next_reply(body)
-        if path == "/v1/chat/completions":
-            self._reply(wire_formats.openai_chat(body, reply))
-        elif path == "/mistral/v1/chat/completions":
+        if path == "/mistral/v1/chat/completions":
             self._reply(wire_formats.openai_chat(body, reply, mistral=True))
+        elif path.endswith("/chat/completions"):  # OpenAI, and xAI, Nebius... at /<name>/v1
+            self._reply(wire_formats.openai_chat(body, reply))
         elif path == "/v1/responses":
             self._reply(wire_formats.openai_responses(body, reply))
         elif path == "/v1/messages":

@@ -1,0 +1,36 @@
+"""agentcore: run cagent-format YAML agents against LLM providers over httpx.
+
+::
+
+    import agentcore
+
+    team = agentcore.load("agent.yaml")
+    result = team.run("Explain containers", yolo=True)
+    print(result.output)
+"""
+
+from . import events
+from .config import Config, load_config
+from .errors import AgentcoreError, ConfigError, MissingAPIKeyError, ProviderError
+from .messages import Message, ToolCall, ToolDefinition, Usage
+from .runtime import Approve, Session
+from .team import Result, Team, load
+
+__all__ = [
+    "AgentcoreError",
+    "Approve",
+    "Config",
+    "ConfigError",
+    "Message",
+    "MissingAPIKeyError",
+    "ProviderError",
+    "Result",
+    "Session",
+    "Team",
+    "ToolCall",
+    "ToolDefinition",
+    "Usage",
+    "events",
+    "load",
+    "load_config",
+]

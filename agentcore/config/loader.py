@@ -1,0 +1,386 @@
+"""Loading cagent's agent YAML strictly: every error names the file, the YAML path
+(``agents.root.toolsets[1].type``) and the line, and lists the valid choices.
+
+Validation walks the YAML *nodes* (not the loaded data) so that each value still knows its
+line. Keys that cagent accepts but agentcore does not implement yet are refused as "not
+supported yet", never silently ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from agentcore.errors import ConfigError
+from agentcore.providers.catalog import BUILTIN_PROVIDERS, NOT_SUPPORTED_PROVIDERS
+from agentcore.tools.names import TOOL_NAMES
+
+from .model import AgentConfig, Config, ModelConfig, ProviderConfig, ToolsetConfig
+from .nodes import (
+    Document,
+    check_keys,
+    free_mapping,
+    kind_of,
+    mapping,
+    name_list,
+    scalar,
+    suggest,
+    text,
+    typed,
+)
+
+__all__ = ["TOOLSET_TYPES", "load_config"]
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+T = TypeVar("T")
+
+VERSIONS = ("1", "2", "3", "4", "5", "6", "7")
+TOP_KEYS = ("version", "agents", "models", "providers", "metadata")
+TOP_NOT_SUPPORTED = ("mcps", "rag", "permissions")
+AGENT_KEYS = (
+    "model",
+    "description",
+    "instruction",
+    "toolsets",
+    "sub_agents",
+    "handoffs",
+    "add_date",
+    "add_environment_info",
+    "add_prompt_files",
+    "max_iterations",
+    "num_history_items",
+    "welcome_message",
+)
+AGENT_NOT_SUPPORTED = (
+    "commands",
+    "fallback",
+    "structured_output",
+    "rag",
+    "add_description_parameter",
+    "code_mode_tools",
+    "skills",
+    "hooks",
+)
+MODEL_KEYS = (
+    "provider",
+    "model",
+    "max_tokens",
+    "temperature",
+    "top_p",
+    "frequency_penalty",
+    "presence_penalty",
+    "base_url",
+    "token_key",
+    "parallel_tool_calls",
+    "track_usage",
+    "provider_opts",
+)
+MODEL_NOT_SUPPORTED = ("thinking_budget", "routing")
+PROVIDER_KEYS = ("api_type", "base_url", "token_key")
+API_TYPES = ("openai_chatcompletions", "openai_responses")
+TOOLSET_COMMON = ("type", "tools", "instruction")
+TOOLSET_NOT_SUPPORTED_KEYS = ("toon", "model", "defer")
+TOOLSET_TYPES: dict[str, tuple[str, ...]] = {
+    "filesystem": ("ignore_vcs",),
+    "shell": ("env",),
+    "think": (),
+    "todo": ("shared",),
+    "memory": ("path",),
+    "fetch": ("timeout",),
+}
+"""The toolset types agentcore implements, with the options each takes besides the common ones."""
+TOOLSET_NOT_SUPPORTED = (
+    "tasks",
+    "script",
+    "mcp",
+    "api",
+    "a2a",
+    "lsp",
+    "user_prompt",
+    "openapi",
+    "model_picker",
+    "background_agents",
+)
+
+
+def _model(doc: Document, name: str, node: yaml.Node, where: str) -> ModelConfig:
+    if isinstance(node, yaml.ScalarNode):  # shorthand "provider/model"
+        return _inline_model(doc, text(doc, node, where), node, where, name=name)
+    keys = check_keys(doc, mapping(doc, node, where), where, MODEL_KEYS, MODEL_NOT_SUPPORTED)
+    for required in ("provider", "model"):
+        if required not in keys:
+            raise doc.error(
+                node, where, f"missing '{required}' (e.g. provider: openai, model: gpt-4o)"
+            )
+    values: dict[str, Any] = {}
+    for key, value in keys.items():
+        at = f"{where}.{key}"
+        if key in ("provider", "model", "base_url", "token_key"):
+            values[key] = text(doc, value, at)
+        elif key == "max_tokens":
+            values[key] = typed(doc, value, at, int, "a whole number of tokens")
+        elif key in ("temperature", "top_p", "frequency_penalty", "presence_penalty"):
+            values[key] = typed(doc, value, at, float, "a number")
+        elif key in ("parallel_tool_calls", "track_usage"):
+            values[key] = typed(doc, value, at, bool, "true or false")
+        elif key == "provider_opts":
+            values[key] = free_mapping(doc, value, at)
+    api_type = values.get("provider_opts", {}).get("api_type")
+    if api_type is not None and api_type not in API_TYPES:
+        raise doc.error(
+            keys["provider_opts"],
+            f"{where}.provider_opts.api_type",
+            f"unknown api_type {api_type!r}; valid: {', '.join(API_TYPES)}",
+        )
+    return ModelConfig(name=name, **values)
+
+
+def _inline_model(
+    doc: Document, ref: str, node: yaml.Node, where: str, *, name: str | None = None
+) -> ModelConfig:
+    provider, slash, model = ref.partition("/")
+    if not slash or not provider or not model:
+        raise doc.error(
+            node, where, f"'{ref}' is not a model: write provider/model, e.g. openai/gpt-4o"
+        )
+    return ModelConfig(name=name or ref, provider=provider, model=model)
+
+
+def _check_provider(
+    doc: Document,
+    model: ModelConfig,
+    node: yaml.Node,
+    where: str,
+    custom: dict[str, ProviderConfig],
+) -> None:
+    if model.provider in BUILTIN_PROVIDERS or model.provider in custom:
+        return
+    if model.provider in NOT_SUPPORTED_PROVIDERS:
+        raise doc.error(
+            node, where, f"provider '{model.provider}' is not supported yet by agentcore"
+        )
+    known = (*BUILTIN_PROVIDERS, *custom)
+    raise doc.error(
+        node,
+        where,
+        f"unknown provider '{model.provider}'; valid providers: {', '.join(known)} (or define "
+        f"it under providers:).{suggest(model.provider, known)}",
+    )
+
+
+def _provider(doc: Document, name: str, node: yaml.Node, where: str) -> ProviderConfig:
+    keys = check_keys(doc, mapping(doc, node, where), where, PROVIDER_KEYS)
+    if "base_url" not in keys:
+        raise doc.error(node, where, "missing 'base_url' (the OpenAI-compatible endpoint)")
+    api_type = (
+        text(doc, keys["api_type"], f"{where}.api_type") if "api_type" in keys else API_TYPES[0]
+    )
+    if api_type not in API_TYPES:
+        raise doc.error(
+            keys["api_type"],
+            f"{where}.api_type",
+            f"unknown api_type '{api_type}'; valid: {', '.join(API_TYPES)}",
+        )
+    token_key = text(doc, keys["token_key"], f"{where}.token_key") if "token_key" in keys else None
+    return ProviderConfig(
+        name, text(doc, keys["base_url"], f"{where}.base_url"), api_type, token_key
+    )
+
+
+def _toolset(doc: Document, node: yaml.Node, where: str) -> ToolsetConfig:
+    entries = mapping(doc, node, where)
+    given = [name for name, _, _ in entries]
+    if "type" not in given:
+        raise doc.error(node, where, f"missing 'type'; valid types: {', '.join(TOOLSET_TYPES)}")
+    type_node = next(value for name, _, value in entries if name == "type")
+    kind = text(doc, type_node, f"{where}.type")
+    if kind in TOOLSET_NOT_SUPPORTED:
+        raise doc.error(
+            type_node, f"{where}.type", f"toolset type '{kind}' is not supported yet by agentcore"
+        )
+    if kind not in TOOLSET_TYPES:
+        raise doc.error(
+            type_node,
+            f"{where}.type",
+            f"unknown toolset type '{kind}'; valid types: {', '.join(TOOLSET_TYPES)}."
+            f"{suggest(kind, tuple(TOOLSET_TYPES))}",
+        )
+    keys = check_keys(
+        doc, entries, where, (*TOOLSET_COMMON, *TOOLSET_TYPES[kind]), TOOLSET_NOT_SUPPORTED_KEYS
+    )
+    tools = None
+    if "tools" in keys:
+        listed = name_list(doc, keys["tools"], f"{where}.tools")
+        valid = TOOL_NAMES[kind]
+        for index, (tool_name, item) in enumerate(listed):
+            if tool_name not in valid:
+                raise doc.error(
+                    item,
+                    f"{where}.tools[{index}]",
+                    f"unknown tool '{tool_name}' for toolset type {kind}; its tools: "
+                    f"{', '.join(valid)}.{suggest(tool_name, valid)}",
+                )
+        tools = tuple(name for name, _ in listed)
+    instruction = (
+        text(doc, keys["instruction"], f"{where}.instruction") if "instruction" in keys else None
+    )
+    options = {k: scalar(v) for k, v in keys.items() if k not in TOOLSET_COMMON}
+    return ToolsetConfig(kind, tools, instruction, options)
+
+
+def _field(
+    doc: Document,
+    keys: dict[str, yaml.Node],
+    name: str,
+    where: str,
+    read: Callable[[Document, yaml.Node, str], T],
+    default: T,
+) -> T:
+    return read(doc, keys[name], f"{where}.{name}") if name in keys else default
+
+
+def _agent(
+    doc: Document, name: str, node: yaml.Node, where: str
+) -> tuple[AgentConfig, dict[str, yaml.Node]]:
+    keys = check_keys(doc, mapping(doc, node, where), where, AGENT_KEYS, AGENT_NOT_SUPPORTED)
+    if "model" not in keys:
+        raise doc.error(node, where, "missing 'model' (a name under models:, or provider/model)")
+
+    def boolean(d: Document, n: yaml.Node, w: str) -> bool:
+        return typed(d, n, w, bool, "true or false")
+
+    def count(d: Document, n: yaml.Node, w: str) -> int:
+        value = typed(d, n, w, int, "a whole number")
+        if value < 0:
+            raise d.error(n, w, "must not be negative (0 means no limit)")
+        return value
+
+    def names(d: Document, n: yaml.Node, w: str) -> tuple[str, ...]:
+        return tuple(name for name, _ in name_list(d, n, w))
+
+    toolsets: tuple[ToolsetConfig, ...] = ()
+    if "toolsets" in keys:
+        items = keys["toolsets"]
+        if not isinstance(items, yaml.SequenceNode):
+            raise doc.error(
+                items, f"{where}.toolsets", f"expected a list of toolsets, got {kind_of(items)}"
+            )
+        toolsets = tuple(
+            _toolset(doc, item, f"{where}.toolsets[{i}]") for i, item in enumerate(items.value)
+        )
+    agent = AgentConfig(
+        name=name,
+        model=text(doc, keys["model"], f"{where}.model"),
+        description=_field(doc, keys, "description", where, text, ""),
+        instruction=_field(doc, keys, "instruction", where, text, ""),
+        toolsets=toolsets,
+        sub_agents=_field(doc, keys, "sub_agents", where, names, ()),
+        handoffs=_field(doc, keys, "handoffs", where, names, ()),
+        add_date=_field(doc, keys, "add_date", where, boolean, False),
+        add_environment_info=_field(doc, keys, "add_environment_info", where, boolean, False),
+        add_prompt_files=_field(doc, keys, "add_prompt_files", where, names, ()),
+        max_iterations=_field(doc, keys, "max_iterations", where, count, 0),
+        num_history_items=_field(doc, keys, "num_history_items", where, count, 0),
+        welcome_message=_field(doc, keys, "welcome_message", where, text, ""),
+    )
+    return agent, keys
+
+
+def load_config(path: str | Path, *, model_overrides: dict[str, str] | None = None) -> Config:
+    """Load and check an agent file; ``model_overrides`` maps agent names (``"*"``: all) to
+    ``provider/model`` refs, as cagent's ``--model [agent=]provider/model`` does.
+    """
+    path = Path(path)
+    doc = Document(path)
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except OSError as error:
+        raise ConfigError(
+            f"{path}: cannot read the agent file: {error.strerror}", path=str(path)
+        ) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(error, "problem", None) or str(error)
+        place = f", line {line}" if line else ""
+        raise ConfigError(
+            f"{path}{place}: not valid YAML: {problem}", path=str(path), line=line
+        ) from None
+    if root is None:
+        raise ConfigError(
+            f"{path}: the agent file is empty; it needs at least 'agents:'", path=str(path)
+        )
+    top = check_keys(doc, mapping(doc, root, ""), "", TOP_KEYS, TOP_NOT_SUPPORTED)
+    version = text(doc, top["version"], "version") if "version" in top else VERSIONS[-1]
+    if version not in VERSIONS:
+        extra = " (version 0 used another format; cagent migrates it)" if version == "0" else ""
+        raise doc.error(
+            top["version"],
+            "version",
+            f"unsupported version '{version}'{extra}; valid: {', '.join(VERSIONS)}",
+        )
+    providers = {
+        name: _provider(doc, name, node, f"providers.{name}")
+        for name, _, node in (
+            mapping(doc, top["providers"], "providers") if "providers" in top else []
+        )
+    }
+    models: dict[str, ModelConfig] = {}
+    model_nodes: dict[str, yaml.Node] = {}
+    for name, _, node in mapping(doc, top["models"], "models") if "models" in top else []:
+        models[name] = _model(doc, name, node, f"models.{name}")
+        model_nodes[name] = node
+        _check_provider(doc, models[name], node, f"models.{name}.provider", providers)
+    if "agents" not in top:
+        raise doc.error(root, "", "missing 'agents:' (at least one agent, named root)")
+    agents: dict[str, AgentConfig] = {}
+    agent_keys: dict[str, dict[str, yaml.Node]] = {}
+    for name, _, node in mapping(doc, top["agents"], "agents"):
+        agents[name], agent_keys[name] = _agent(doc, name, node, f"agents.{name}")
+    if not agents:
+        raise doc.error(top["agents"], "agents", "no agents defined")
+    for name, agent in list(agents.items()):
+        where, keys = f"agents.{name}", agent_keys[name]
+        override = (model_overrides or {}).get(name) or (model_overrides or {}).get("*")
+        ref = override or agent.model
+        if ref in ("auto",) or "," in ref:
+            raise doc.error(
+                keys["model"], f"{where}.model", f"model '{ref}' is not supported yet by agentcore"
+            )
+        if ref not in models:
+            if "/" not in ref:
+                raise doc.error(
+                    keys["model"],
+                    f"{where}.model",
+                    f"model '{ref}' not found; define it under models: or write provider/model "
+                    f"(e.g. openai/gpt-4o). Models defined: {', '.join(models) or 'none'}."
+                    f"{suggest(ref, tuple(models))}",
+                )
+            models[ref] = _inline_model(doc, ref, keys["model"], f"{where}.model")
+            _check_provider(doc, models[ref], keys["model"], f"{where}.model", providers)
+        if override:
+            agents[name] = _replace_model(agent, ref)
+        for field_name in ("sub_agents", "handoffs"):
+            for index, (target, item) in enumerate(
+                name_list(doc, keys[field_name], f"{where}.{field_name}")
+                if field_name in keys
+                else ()
+            ):
+                if target not in agents:
+                    raise doc.error(
+                        item,
+                        f"{where}.{field_name}[{index}]",
+                        f"agent '{target}' does not exist; agents defined: {', '.join(agents)}."
+                        f"{suggest(target, tuple(agents))}",
+                    )
+    metadata = free_mapping(doc, top["metadata"], "metadata") if "metadata" in top else {}
+    return Config(path, version, agents, models, providers, metadata)
+
+
+def _replace_model(agent: AgentConfig, ref: str) -> AgentConfig:
+    from dataclasses import replace
+
+    return replace(agent, model=ref)

@@ -1,0 +1,83 @@
+"""The validated configuration of a team of agents (cagent's YAML format, version 1 to 7)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["AgentConfig", "Config", "ModelConfig", "ProviderConfig", "ToolsetConfig"]
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """A model: which provider, which model, and how to call it."""
+
+    name: str
+    provider: str
+    model: str
+    max_tokens: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    frequency_penalty: float | None = None
+    presence_penalty: float | None = None
+    base_url: str | None = None
+    token_key: str | None = None
+    parallel_tool_calls: bool | None = None
+    track_usage: bool | None = None
+    provider_opts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """A custom OpenAI-compatible endpoint (``providers.<name>``)."""
+
+    name: str
+    base_url: str
+    api_type: str = "openai_chatcompletions"
+    token_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ToolsetConfig:
+    """A toolset of an agent: its ``type``, the ``tools`` it keeps, and its own options."""
+
+    type: str
+    tools: tuple[str, ...] | None = None
+    instruction: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    """One agent (``agents.<name>``)."""
+
+    name: str
+    model: str
+    description: str = ""
+    instruction: str = ""
+    toolsets: tuple[ToolsetConfig, ...] = ()
+    sub_agents: tuple[str, ...] = ()
+    handoffs: tuple[str, ...] = ()
+    add_date: bool = False
+    add_environment_info: bool = False
+    add_prompt_files: tuple[str, ...] = ()
+    max_iterations: int = 0
+    num_history_items: int = 0
+    welcome_message: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    """A whole agent file: agents in file order, the models they use, custom providers."""
+
+    path: Path
+    version: str
+    agents: dict[str, AgentConfig]
+    models: dict[str, ModelConfig]
+    providers: dict[str, ProviderConfig] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def model_for(self, agent: str) -> ModelConfig:
+        """The model the agent ``agent`` talks to."""
+        return self.models[self.agents[agent].model]

@@ -1,0 +1,57 @@
+"""Exceptions raised by agentcore.
+
+Hierarchy::
+
+    Exception
+     └── AgentcoreError            base of everything below
+          ├── ConfigError           the agent YAML is wrong: file, YAML path, line, choices
+          ├── MissingAPIKeyError    a provider refused a request sent without its key
+          └── ProviderError         a provider answered with an error (status, its message)
+"""
+
+from __future__ import annotations
+
+__all__ = ["AgentcoreError", "ConfigError", "MissingAPIKeyError", "ProviderError"]
+
+
+class AgentcoreError(Exception):
+    """Base class of agentcore's errors."""
+
+
+class ConfigError(AgentcoreError):
+    """An agent file that cannot be used; the message names the file, the place and the fix.
+
+    ``path`` is the file, ``where`` the YAML path (``agents.root.toolsets[1].type``) and
+    ``line`` the 1-based line, when known.
+    """
+
+    def __init__(self, message: str, *, path: str = "", where: str = "", line: int | None = None):
+        super().__init__(message)
+        self.path = path
+        self.where = where
+        self.line = line
+
+
+class ProviderError(AgentcoreError):
+    """The provider answered with an error; ``status`` and the provider's own ``message``."""
+
+    def __init__(self, provider: str, status: int, message: str, *, url: str = ""):
+        super().__init__(f"{provider} API error {status}: {message}")
+        self.provider = provider
+        self.status = status
+        self.message = message
+        self.url = url
+
+
+class MissingAPIKeyError(AgentcoreError):
+    """A request was sent without a key, because ``variable`` is not set, and was refused."""
+
+    def __init__(self, provider: str, variable: str, status: int):
+        super().__init__(
+            f"{variable} is not set, and {provider} refused the request without it "
+            f"(HTTP {status}). Set {variable} in the environment (or token_key in the model "
+            f"config), or replay a recorded session instead."
+        )
+        self.provider = provider
+        self.variable = variable
+        self.status = status

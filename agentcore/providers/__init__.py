@@ -1,0 +1,57 @@
+"""Providers over httpx: one wire format per module, chosen by cagent's rules.
+
+``openai`` models go to Chat Completions, or to the Responses API for the models cagent
+routes there (gpt-4.1*, o1/o3/o4*, gpt-5*, codex) or when ``api_type: openai_responses``;
+Mistral, xAI, Nebius, the other OpenAI-compatible aliases and custom ``providers:`` speak
+Chat Completions at their own base URL; ``anthropic`` and ``google`` have their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from agentcore.config.model import Config, ModelConfig
+
+from .anthropic import Anthropic
+from .base import HttpExchange, ModelTurn, Provider, Sleep, TextDelta, api_key
+from .catalog import BUILTIN_PROVIDERS, uses_responses_api
+from .gemini import Gemini
+from .openai_chat import OpenAIChat
+from .openai_responses import OpenAIResponses
+
+__all__ = ["HttpExchange", "ModelTurn", "Provider", "Sleep", "TextDelta", "create_provider"]
+
+
+def create_provider(
+    model: ModelConfig, config: Config, http: HttpExchange, env: Mapping[str, str]
+) -> Provider:
+    """The provider that serves ``model``; its key is read from ``env`` now, and a missing
+    key only matters if a request is refused for it (a replay needs none).
+    """
+    custom = config.providers.get(model.provider)
+    if custom is not None:
+        api_type = model.provider_opts.get("api_type", custom.api_type)
+        token_key = model.token_key or custom.token_key
+        names = (token_key,) if token_key else ()
+        key, missing = api_key(model, names, env) if names else ("", None)
+        kind: type[Provider] = OpenAIResponses if api_type == "openai_responses" else OpenAIChat
+        base_url = model.base_url or custom.base_url
+        return kind(
+            model, base_url=base_url, key=key, missing_key=missing, http=http, name=model.provider
+        )
+    spec = BUILTIN_PROVIDERS[model.provider]
+    key, missing = api_key(model, spec.key_variables, env)
+    base_url = model.base_url or spec.base_url
+    if spec.api == "anthropic":
+        kind = Anthropic
+    elif spec.api == "google":
+        kind = Gemini
+    elif model.provider_opts.get("api_type") == "openai_responses" or (
+        "api_type" not in model.provider_opts and uses_responses_api(model.provider, model.model)
+    ):
+        kind = OpenAIResponses
+    else:
+        kind = OpenAIChat
+    return kind(
+        model, base_url=base_url, key=key, missing_key=missing, http=http, name=model.provider
+    )

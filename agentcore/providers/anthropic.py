@@ -1,0 +1,155 @@
+"""Anthropic Messages (``POST {base}/v1/messages``), streamed as typed events."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+from agentcore.errors import ProviderError
+from agentcore.messages import Message, ToolCall, ToolDefinition, Usage
+
+from .base import ModelTurn, Provider, TextDelta, iter_sse
+
+__all__ = ["DEFAULT_MAX_TOKENS", "Anthropic", "anthropic_messages"]
+
+ANTHROPIC_VERSION = "2023-06-01"
+DEFAULT_MAX_TOKENS = 8192
+"""Anthropic requires ``max_tokens``; every current Claude model accepts 8192."""
+_STOP = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "length",
+    "tool_use": "tool_calls",
+}
+_CACHE = {"type": "ephemeral"}
+
+
+def _input(call: ToolCall) -> Any:
+    try:
+        return call.parsed_arguments()
+    except ValueError:
+        return {}
+
+
+def anthropic_messages(messages: list[Message]) -> list[dict[str, Any]]:
+    """User/assistant turns with content blocks; tool results become ``tool_result`` blocks
+    of one user message, as the API requires.
+    """
+    result: list[dict[str, Any]] = []
+    for message in messages:
+        if message.role == "system":
+            continue
+        if message.role == "tool":
+            block = {
+                "type": "tool_result",
+                "tool_use_id": message.tool_call_id,
+                "content": message.content,
+            }
+            previous = result[-1] if result else None
+            if previous and previous["role"] == "user" and previous.get("tool_results"):
+                previous["content"].append(block)
+            else:
+                result.append({"content": [block], "role": "user", "tool_results": True})
+            continue
+        blocks: list[dict[str, Any]] = []
+        if message.content:
+            blocks.append({"text": message.content, "type": "text"})
+        for call in message.tool_calls:
+            blocks.append(
+                {"type": "tool_use", "id": call.id, "name": call.name, "input": _input(call)}
+            )
+        result.append({"content": blocks, "role": message.role})
+    for item in result:
+        item.pop("tool_results", None)
+    if result and result[-1]["content"]:
+        # Cache the conversation so far, as cagent does (prompt caching).
+        result[-1]["content"][-1] = {**result[-1]["content"][-1], "cache_control": _CACHE}
+    return result
+
+
+class Anthropic(Provider):
+    """Streams ``message_start``, content blocks and ``message_delta`` events."""
+
+    def request(
+        self, messages: list[Message], tools: list[ToolDefinition]
+    ) -> tuple[str, dict[str, Any], dict[str, str]]:
+        """The URL, JSON body and headers of the streaming call."""
+        model = self.model
+        body: dict[str, Any] = {
+            "max_tokens": model.max_tokens or DEFAULT_MAX_TOKENS,
+            "messages": anthropic_messages(messages),
+            "model": model.model,
+        }
+        system: list[dict[str, Any]] = [
+            {"text": m.content, "type": "text"} for m in messages if m.role == "system"
+        ]
+        if system:
+            system[-1]["cache_control"] = _CACHE
+            body["system"] = system
+        for key in ("temperature", "top_p"):
+            if getattr(model, key) is not None:
+                body[key] = getattr(model, key)
+        body["tools"] = [
+            {"name": tool.name, "description": tool.description, "input_schema": tool.parameters}
+            for tool in tools
+        ]
+        body["stream"] = True
+        headers = {"anthropic-version": ANTHROPIC_VERSION}
+        if self.key:
+            headers["x-api-key"] = self.key
+        return f"{self.base_url}/v1/messages", body, headers
+
+    def read(self, response: httpx.Response) -> Iterator[TextDelta | ModelTurn]:
+        """Text deltas as they stream, then the whole turn."""
+        turn = ModelTurn()
+        blocks: dict[int, ToolCall] = {}
+        input_tokens = output_tokens = 0
+        for event, data in iter_sse(response.iter_lines()):
+            document = json.loads(data)
+            kind = document.get("type", event)
+            if kind == "message_start":
+                usage = (document.get("message") or {}).get("usage") or {}
+                input_tokens = sum(
+                    int(usage.get(k) or 0)
+                    for k in (
+                        "input_tokens",
+                        "cache_read_input_tokens",
+                        "cache_creation_input_tokens",
+                    )
+                )
+                output_tokens = int(usage.get("output_tokens") or 0)
+            elif kind == "content_block_start":
+                block = document.get("content_block") or {}
+                if block.get("type") == "tool_use":
+                    call = ToolCall(id=str(block.get("id", "")), name=str(block.get("name", "")))
+                    blocks[int(document.get("index", 0))] = call
+                    turn.tool_calls.append(call)
+                elif block.get("type") == "text" and block.get("text"):
+                    turn.text += block["text"]
+                    yield TextDelta(block["text"])
+            elif kind == "content_block_delta":
+                delta = document.get("delta") or {}
+                if delta.get("type") == "text_delta" and delta.get("text"):
+                    turn.text += delta["text"]
+                    yield TextDelta(delta["text"])
+                elif delta.get("type") == "input_json_delta":
+                    open_call = blocks.get(int(document.get("index", 0)))
+                    if open_call is not None:
+                        open_call.arguments += str(delta.get("partial_json") or "")
+            elif kind == "message_delta":
+                reason = (document.get("delta") or {}).get("stop_reason")
+                if reason:
+                    turn.finish_reason = _STOP.get(reason, reason)
+                output_tokens = int(
+                    (document.get("usage") or {}).get("output_tokens") or output_tokens
+                )
+            elif kind == "error":
+                error = document.get("error") or {}
+                raise ProviderError(
+                    self.name, response.status_code, str(error.get("message", data))
+                )
+        turn.usage = Usage(input_tokens, output_tokens)
+        yield turn

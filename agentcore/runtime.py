@@ -1,0 +1,300 @@
+"""The agent loop, as cagent runs it.
+
+Each iteration builds the messages (the agent's system messages, then the conversation),
+streams the model, records its answer, and runs its tool calls in order; it stops when the
+model stops (``stop``/``length``), says nothing, or calls no tool, or when
+``max_iterations`` is reached. ``transfer_task`` runs the target agent in a child session
+and returns its last message; ``handoff`` moves the conversation to another agent for good.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any
+
+from . import events, prompts
+from .config.model import AgentConfig
+from .messages import Message, ToolCall, ToolDefinition
+from .providers import TextDelta as ProviderText
+from .tools import Tool, ToolError, Toolset, build_toolset
+from .tools.base import object_schema
+
+if TYPE_CHECKING:
+    from .team import Team
+
+__all__ = ["Approve", "Session"]
+
+
+class _Refused(ToolError):
+    """A transfer or handoff to an agent not in the list: the result is cagent's plain text."""
+
+
+Approve = Callable[[str, ToolCall], "str | bool"]
+"""Asked before a tool that is not read-only runs: ``(agent, call)`` → ``"yes"``, ``"all"``
+(approve the rest of the session too), ``"no"``, or a bool."""
+
+EventStream = Generator[events.Event, None, Any]
+
+TRANSFER_TASK = ToolDefinition(
+    "transfer_task",
+    "Use this function to transfer a task to the selected team member. You must provide a "
+    "clear and concise description of the task the member should achieve AND the expected "
+    "output.",
+    object_schema(
+        {
+            "agent": {
+                "description": "The name of the agent to transfer the task to.",
+                "type": "string",
+            },
+            "expected_output": {
+                "description": "The expected output from the member (optional).",
+                "type": "string",
+            },
+            "task": {
+                "description": "A clear and concise description of the task the member "
+                "should achieve.",
+                "type": "string",
+            },
+        },
+        ["agent", "expected_output", "task"],
+    ),
+    read_only=True,
+)
+HANDOFF = ToolDefinition(
+    "handoff",
+    "Use this function to hand off the conversation to the selected agent.",
+    object_schema(
+        {
+            "agent": {
+                "description": "The name of the agent to hand off the conversation to.",
+                "type": "string",
+            }
+        },
+        ["agent"],
+    ),
+    read_only=True,
+)
+
+
+def _trim(conversation: list[Message], keep: int) -> list[Message]:
+    """``num_history_items``: the last ``keep`` non-user items, every system and user message,
+    and no tool result whose call was trimmed away.
+    """
+    if not keep:
+        return conversation
+    others = [i for i, m in enumerate(conversation) if m.role not in ("system", "user")]
+    dropped = set(others[:-keep])
+    kept = [m for i, m in enumerate(conversation) if i not in dropped]
+    calls = {c.id for m in kept for c in m.tool_calls}
+    return [m for m in kept if m.role != "tool" or m.tool_call_id in calls]
+
+
+class Session:
+    """A conversation with a team: the current agent, the messages so far, and approvals."""
+
+    def __init__(
+        self, team: Team, *, agent: str = "root", yolo: bool = False, approve: Approve | None = None
+    ):
+        if agent not in team.config.agents:
+            from .errors import ConfigError
+
+            raise ConfigError(
+                f"{team.config.path}: there is no agent '{agent}' to run; agents defined: "
+                f"{', '.join(team.config.agents)}",
+                path=str(team.config.path),
+            )
+        self.team = team
+        self.agent = agent
+        self.yolo = yolo
+        self.approve = approve
+        self.messages: list[Message] = []
+        self._approved_all = False
+        self._toolsets: dict[str, list[Toolset]] = {}
+
+    def stream(self, prompt: str) -> Generator[events.Event, None, None]:
+        """Send ``prompt`` as the next user message and stream what happens."""
+        self.messages.append(Message("user", prompt))
+        self.agent = yield from self._loop(self.agent, self.messages, 0)
+
+    # -- tools -------------------------------------------------------------------------
+
+    def _toolsets_of(self, name: str) -> list[Toolset]:
+        if name not in self._toolsets:
+            context = self.team.tool_context()
+            self._toolsets[name] = [
+                build_toolset(c, context) for c in self.team.config.agents[name].toolsets
+            ]
+        return self._toolsets[name]
+
+    def _tools_of(self, agent: AgentConfig) -> dict[str, Tool]:
+        return {
+            tool.name: tool for toolset in self._toolsets_of(agent.name) for tool in toolset.tools
+        }
+
+    def _definitions(self, agent: AgentConfig) -> list[ToolDefinition]:
+        found = [tool.definition for tool in self._tools_of(agent).values()]
+        if agent.sub_agents:
+            found.append(TRANSFER_TASK)
+        if agent.handoffs:
+            found.append(HANDOFF)
+        return found
+
+    # -- messages ----------------------------------------------------------------------
+
+    def _system_messages(self, agent: AgentConfig) -> list[Message]:
+        config, team = self.team.config, self.team
+        texts = []
+        if agent.sub_agents:
+            texts.append(
+                prompts.multi_agent_prompt(
+                    [(n, config.agents[n].description) for n in agent.sub_agents]
+                )
+            )
+        if agent.handoffs:
+            texts.append(
+                prompts.handoff_prompt([(n, config.agents[n].description) for n in agent.handoffs])
+            )
+        if agent.instruction:
+            texts.append(agent.instruction)
+        texts += [t.instruction for t in self._toolsets_of(agent.name) if t.instruction]
+        if agent.add_date:
+            texts.append(prompts.today(team.clock()))
+        if agent.add_environment_info:
+            texts.append(prompts.environment_info(team.working_dir))
+        for name in agent.add_prompt_files:
+            path = team.working_dir / name
+            if path.is_file():
+                texts.append(path.read_text(encoding="utf-8"))
+        return [Message("system", text) for text in texts]
+
+    # -- the loop ----------------------------------------------------------------------
+
+    def _loop(
+        self, name: str, conversation: list[Message], depth: int
+    ) -> Generator[events.Event, None, str]:
+        """Run agent ``name`` on ``conversation`` until it stops; returns the last agent."""
+        yield events.AgentStarted(name, depth)
+        iteration = 0
+        while True:
+            agent = self.team.config.agents[name]
+            if agent.max_iterations and iteration >= agent.max_iterations:
+                text = prompts.MAX_ITERATIONS.format(limit=agent.max_iterations)
+                conversation.append(Message("assistant", text, agent=name))
+                yield events.MaxIterationsReached(name, agent.max_iterations, depth)
+                return name
+            iteration += 1
+            messages = self._system_messages(agent) + _trim(conversation, agent.num_history_items)
+            provider = self.team.provider_for(name)
+            turn = None
+            for item in provider.stream(messages, self._definitions(agent)):
+                if isinstance(item, ProviderText):
+                    yield events.TextDelta(name, item.text, depth)
+                else:
+                    turn = item
+            if turn is None:  # pragma: no cover - every provider ends with a turn
+                return name
+            if turn.usage is not None:
+                yield events.UsageReported(name, turn.usage, provider.model.name, depth)
+            if turn.text or turn.tool_calls:
+                conversation.append(
+                    Message("assistant", turn.text, list(turn.tool_calls), agent=name)
+                )
+            handed_to = None
+            for call in turn.tool_calls:
+                output, target = yield from self._call(agent, call, depth)
+                conversation.append(Message("tool", output, tool_call_id=call.id, name=call.name))
+                handed_to = target or handed_to
+            if handed_to is not None:
+                yield events.Handoff(name, handed_to, depth)
+                name, iteration = handed_to, 0
+                yield events.AgentStarted(name, depth)
+                continue
+            if not turn.tool_calls or turn.finish_reason in ("stop", "length"):
+                return name
+
+    def _approved(self, agent: AgentConfig, call: ToolCall, read_only: bool) -> bool:
+        if self.yolo or self._approved_all or read_only:
+            return True
+        answer = self.approve(agent.name, call) if self.approve is not None else False
+        if answer == "all":
+            self._approved_all = True
+            return True
+        return answer is True or answer in ("yes", "y")
+
+    def _call(
+        self, agent: AgentConfig, call: ToolCall, depth: int
+    ) -> Generator[events.Event, None, tuple[str, str | None]]:
+        """Run one tool call; returns ``(result text, agent handed off to or None)``."""
+        yield events.ToolCallStarted(agent.name, call, depth)
+        tools = self._tools_of(agent)
+        delegation = {"transfer_task": bool(agent.sub_agents), "handoff": bool(agent.handoffs)}
+        tool = tools.get(call.name)
+        if tool is None and not delegation.get(call.name):
+            output = prompts.UNKNOWN_TOOL.format(name=call.name)
+            yield events.ToolCallFinished(agent.name, call, output, error=True, depth=depth)
+            return output, None
+        if not self._approved(agent, call, tool.definition.read_only if tool else True):
+            yield events.ToolCallFinished(
+                agent.name, call, prompts.REJECTED, rejected=True, depth=depth
+            )
+            return prompts.REJECTED, None
+        target = None
+        error = False
+        try:
+            arguments = call.parsed_arguments()
+            if not isinstance(arguments, dict):
+                raise ToolError(f"arguments must be a JSON object, got {call.arguments!r}")
+            if call.name == "transfer_task" and tool is None:
+                output = yield from self._transfer(agent, arguments, depth)
+            elif call.name == "handoff" and tool is None:
+                output, target = self._handoff(agent, arguments)
+            else:
+                output = tool.handler(arguments) if tool else ""
+        except _Refused as refused:
+            output, error = str(refused), True
+        except ValueError as problem:
+            output, error = (
+                prompts.TOOL_ERROR.format(error=f"invalid JSON arguments: {problem}"),
+                True,
+            )
+        except ToolError as problem:
+            output, error = prompts.TOOL_ERROR.format(error=problem), True
+        except Exception as problem:  # a tool bug must not end the session
+            output, error = (
+                prompts.TOOL_ERROR.format(error=f"{type(problem).__name__}: {problem}"),
+                True,
+            )
+        if not output.strip():
+            output = prompts.NO_OUTPUT
+        yield events.ToolCallFinished(agent.name, call, output, error=error, depth=depth)
+        return output, target
+
+    def _transfer(
+        self, agent: AgentConfig, arguments: dict[str, Any], depth: int
+    ) -> Generator[events.Event, None, str]:
+        target = str(arguments.get("agent", ""))
+        if target not in agent.sub_agents:
+            raise _Refused(
+                prompts.not_in_list(agent.name, target, "sub-agents", list(agent.sub_agents))
+            )
+        task, expected = str(arguments.get("task", "")), str(arguments.get("expected_output") or "")
+        yield events.TransferStarted(agent.name, target, task, expected, depth)
+        child = [
+            Message("system", prompts.task_message(task, expected)),
+            Message("user", prompts.PLEASE_PROCEED),
+        ]
+        yield from self._loop(target, child, depth + 1)
+        result = next(
+            (m.content for m in reversed(child) if m.role == "assistant" and m.content), ""
+        )
+        yield events.TransferFinished(agent.name, target, result, depth)
+        yield events.AgentStarted(agent.name, depth)
+        return result
+
+    def _handoff(self, agent: AgentConfig, arguments: dict[str, Any]) -> tuple[str, str]:
+        target = str(arguments.get("agent", ""))
+        if target not in agent.handoffs:
+            raise _Refused(
+                prompts.not_in_list(agent.name, target, "handoffs", list(agent.handoffs))
+            )
+        return prompts.handoff_result(agent.name), target

@@ -1,0 +1,185 @@
+"""A team of agents loaded from a YAML file, and the Python API to run it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+from . import events
+from .config import Config, load_config
+from .messages import Message, Usage
+from .providers import HttpExchange, Provider, Sleep, create_provider
+from .runtime import Approve, Session
+from .tools import ToolContext
+
+__all__ = ["Result", "Team", "load"]
+
+
+@dataclass
+class Result:
+    """What a run produced."""
+
+    output: str
+    """The last thing the agent the user talks to said."""
+    messages: list[Message]
+    """The conversation (without system messages), tool calls and results included."""
+    events: list[events.Event] = field(default_factory=list)
+    agent: str = "root"
+    """The agent that ended the run (a handoff may have moved the conversation)."""
+
+    @property
+    def usage(self) -> Usage:
+        """Tokens over every model call of the run, delegated ones included."""
+        total = Usage()
+        for event in self.events:
+            if isinstance(event, events.UsageReported):
+                total = Usage(
+                    total.input_tokens + event.usage.input_tokens,
+                    total.output_tokens + event.usage.output_tokens,
+                )
+        return total
+
+
+class Team:
+    """The agents of one file, ready to run.
+
+    ``working_dir`` confines the tools (default: the current directory); ``env`` supplies API
+    keys and shell variables (default: ``os.environ``); ``sleep`` waits between retries and
+    ``clock`` tells the date, so that tests neither sleep nor depend on the day.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        working_dir: str | os.PathLike[str] | None = None,
+        env: Mapping[str, str] | None = None,
+        client: httpx.Client | None = None,
+        sleep: Sleep = time.sleep,
+        clock: Callable[[], datetime] = datetime.now,
+        max_retries: int = 2,
+    ):
+        self.config = config
+        self.working_dir = Path(working_dir or os.getcwd()).resolve()
+        self.env = env if env is not None else os.environ
+        self._own_client = client is None
+        self.client = client or httpx.Client(timeout=httpx.Timeout(120.0, connect=15.0))
+        self.http = HttpExchange(self.client, sleep=sleep, max_retries=max_retries)
+        self.clock = clock
+        self._providers: dict[str, Provider] = {}
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> Team:
+        return self
+
+    def __exit__(
+        self, *exc_info: type[BaseException] | BaseException | TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the HTTP client (if the team made it)."""
+        if self._own_client:
+            self.client.close()
+
+    def provider_for(self, agent: str) -> Provider:
+        """The provider of ``agent``'s model (one per model, shared by the agents using it)."""
+        model = self.config.model_for(agent)
+        with self._lock:
+            if model.name not in self._providers:
+                self._providers[model.name] = create_provider(
+                    model, self.config, self.http, self.env
+                )
+            return self._providers[model.name]
+
+    def tool_context(self) -> ToolContext:
+        """What this team's tools may touch."""
+        return ToolContext(self.working_dir, self.env, self.client, self.clock, self.config.path)
+
+    def session(
+        self, *, agent: str = "root", yolo: bool = False, approve: Approve | None = None
+    ) -> Session:
+        """A new conversation; call ``session.stream(prompt)`` once per user turn."""
+        return Session(self, agent=agent, yolo=yolo, approve=approve)
+
+    def stream(
+        self, *prompts: str, agent: str = "root", yolo: bool = False, approve: Approve | None = None
+    ) -> Iterator[events.Event]:
+        """Run ``prompts`` as successive turns of one conversation, yielding events as they
+        happen (text deltas, tool calls and results, transfers, usage).
+        """
+        session = self.session(agent=agent, yolo=yolo, approve=approve)
+        for prompt in prompts:
+            yield from session.stream(prompt)
+
+    def run(
+        self, *prompts: str, agent: str = "root", yolo: bool = False, approve: Approve | None = None
+    ) -> Result:
+        """Run ``prompts`` as successive turns of one conversation and return the result."""
+        session = self.session(agent=agent, yolo=yolo, approve=approve)
+        collected: list[events.Event] = []
+        for prompt in prompts:
+            collected.extend(session.stream(prompt))
+        output = next(
+            (m.content for m in reversed(session.messages) if m.role == "assistant" and m.content),
+            "",
+        )
+        return Result(output, session.messages, collected, session.agent)
+
+    async def arun(
+        self, *prompts: str, agent: str = "root", yolo: bool = False, approve: Approve | None = None
+    ) -> Result:
+        """:meth:`run` without blocking the event loop (it runs in a worker thread)."""
+        return await asyncio.to_thread(self.run, *prompts, agent=agent, yolo=yolo, approve=approve)
+
+    async def astream(
+        self, *prompts: str, agent: str = "root", yolo: bool = False, approve: Approve | None = None
+    ) -> AsyncIterator[events.Event]:
+        """:meth:`stream` for async code: events arrive as the worker thread produces them."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[str, object]] = asyncio.Queue()
+
+        def produce() -> None:
+            try:
+                for event in self.stream(*prompts, agent=agent, yolo=yolo, approve=approve):
+                    loop.call_soon_threadsafe(queue.put_nowait, ("event", event))
+            except BaseException as error:  # handed to the consumer below
+                loop.call_soon_threadsafe(queue.put_nowait, ("error", error))
+            else:
+                loop.call_soon_threadsafe(queue.put_nowait, ("done", None))
+
+        worker = asyncio.ensure_future(asyncio.to_thread(produce))
+        while True:
+            kind, value = await queue.get()
+            if kind == "event":
+                yield value  # type: ignore[misc]
+            elif kind == "error":
+                await worker
+                raise value  # type: ignore[misc]
+            else:
+                await worker
+                return
+
+
+def load(
+    path: str | os.PathLike[str],
+    *,
+    model_overrides: Mapping[str, str] | None = None,
+    **options: object,
+) -> Team:
+    """Load the agent file at ``path`` (cagent's YAML format) as a :class:`Team`.
+
+    ``model_overrides`` maps agent names (``"*"`` for all) to ``provider/model``, as cagent's
+    ``--model`` flag does; other keyword arguments go to :class:`Team`.
+    """
+    config = load_config(Path(path), model_overrides=dict(model_overrides or {}))
+    return Team(config, **options)  # type: ignore[arg-type]
