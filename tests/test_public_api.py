@@ -55,3 +55,16 @@ def test_errors_form_one_hierarchy() -> None:
         pytest_agentcassette.CassetteMismatchError, pytest_agentcassette.CassetteError
     )
     assert issubclass(pytest_agentcassette.CassetteError, Exception)
+
+
+def test_agentcore_exports_a_sorted_complete_api() -> None:
+    import agentcore
+
+    assert list(agentcore.__all__) == sorted(agentcore.__all__)
+    for name in agentcore.__all__:
+        assert getattr(agentcore, name) is not None
+
+
+def test_agentcore_knows_nothing_of_cassettes() -> None:
+    loaded = _modules_after("import agentcore")
+    assert not {name for name in loaded if name.startswith("pytest_agentcassette")}

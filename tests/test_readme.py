@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import NetworkCut
 from tests.provider_server import ProviderServer
 
 README = (Path(__file__).parents[1] / "README.md").read_text()
@@ -134,3 +135,53 @@ def run_code_review_agent(prompt):
     pytester.runpytest("--record-mode=once").assert_outcomes(passed=1)
     provider_server.stop()
     pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_the_agentcore_example_runs_as_written_in_replay(
+    tmp_path: Path,
+    provider_server: ProviderServer,
+    network_cut: NetworkCut,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import agentcore
+    from pytest_agentcassette import use_cassette
+    from tests.wire_formats import Reply
+
+    agent = next(block for block in _blocks("yaml") if block.startswith("# agent.yaml"))
+    example = next(block for block in _blocks("python") if 'agentcore.load("agent.yaml")' in block)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "README.md").write_text("hello\n")
+    (project / "agent.yaml").write_text(agent)
+    # Record against the scripted server, then file the session under OpenAI's real URL.
+    recording = tmp_path / "recording.yaml"
+    recording.write_text(
+        agent.replace("model: openai/gpt-4o", "model: main")
+        + f"models:\n  main:\n    provider: openai\n    model: gpt-4o\n    base_url: {provider_server.url}/v1\n"
+    )
+    provider_server.script = [
+        Reply(tool=("list_directory", {"path": "."})),
+        Reply("There are 2 files."),
+        Reply("agent.yaml is the largest."),
+    ]
+    cassette = tmp_path / "session.yaml"
+    with (
+        use_cassette(cassette, record_mode="once"),
+        agentcore.load(recording, working_dir=project, env={}) as team,
+    ):
+        team.run("How many files are here?", yolo=True)
+        list(team.stream("And which is the largest?"))
+    cassette.write_text(
+        cassette.read_text().replace(f"{provider_server.url}/v1", "https://api.openai.com/v1")
+    )
+    provider_server.stop()
+
+    monkeypatch.chdir(project)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    printed: list[str] = []
+    monkeypatch.setattr("builtins.print", lambda *args: printed.append(" ".join(map(str, args))))
+    with network_cut, use_cassette(cassette) as replay:
+        exec(compile(example, "README.md", "exec"), {})
+    assert printed == ["There are 2 files."]
+    assert len(replay.played) == 3
+    assert network_cut.attempts == []
