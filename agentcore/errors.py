@@ -36,7 +36,9 @@ class ProviderError(AgentcoreError):
     """The provider answered with an error; ``status`` and the provider's own ``message``."""
 
     def __init__(self, provider: str, status: int, message: str, *, url: str = ""):
-        super().__init__(f"{provider} API error {status}: {message}")
+        # status 0: no HTTP status applies (connection failed, or the stream broke off)
+        where = f"API error {status}" if status and status != 200 else "API error"
+        super().__init__(f"{provider} {where}: {message}")
         self.provider = provider
         self.status = status
         self.message = message

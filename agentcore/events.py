@@ -43,7 +43,7 @@ class TextDelta:
 
 @dataclass(frozen=True)
 class ToolCallStarted:
-    """An agent calls a tool (after approval, when it needs one)."""
+    """A tool call runs (after approval, when it needs one; a rejected call only finishes)."""
 
     agent: str
     call: ToolCall

@@ -22,9 +22,18 @@ __all__ = [
 PLEASE_PROCEED = "Please proceed."
 UNKNOWN_TOOL = "Tool '{name}' is not available. You can only use the tools provided to you."
 REJECTED = "The user rejected the tool call."
+CANCELED = "The tool call was canceled by the user."
+MAX_TOOL_OUTPUT = 30_000
 NO_OUTPUT = "(no output)"
 TOOL_ERROR = "Error calling tool: {error}"
 MAX_ITERATIONS = "Execution stopped after reaching the configured max_iterations limit ({limit})."
+
+
+def truncate(output: str) -> str:
+    """Tool output as the model gets it: at most 30,000 characters, as in cagent."""
+    if len(output) <= MAX_TOOL_OUTPUT:
+        return output
+    return output[:MAX_TOOL_OUTPUT] + f"\n[output truncated at {MAX_TOOL_OUTPUT} characters]"
 
 
 def _entries(agents: Iterable[tuple[str, str]]) -> str:

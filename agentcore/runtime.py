@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import events, prompts
 from .config.model import AgentConfig
+from .errors import AgentcoreError
 from .messages import Message, ToolCall, ToolDefinition
 from .providers import TextDelta as ProviderText
 from .tools import Tool, ToolError, Toolset, build_toolset
@@ -113,6 +114,8 @@ class Session:
 
     def stream(self, prompt: str) -> Generator[events.Event, None, None]:
         """Send ``prompt`` as the next user message and stream what happens."""
+        if not prompt.strip():
+            raise ValueError("the prompt is empty: there is nothing to send to the model")
         self.messages.append(Message("user", prompt))
         self.agent = yield from self._loop(self.agent, self.messages, 0)
 
@@ -165,14 +168,18 @@ class Session:
             path = team.working_dir / name
             if path.is_file():
                 texts.append(path.read_text(encoding="utf-8"))
-        return [Message("system", text) for text in texts]
+        return [Message("system", text) for text in texts if text.strip()]
 
     # -- the loop ----------------------------------------------------------------------
 
     def _loop(
         self, name: str, conversation: list[Message], depth: int
     ) -> Generator[events.Event, None, str]:
-        """Run agent ``name`` on ``conversation`` until it stops; returns the last agent."""
+        """Run agent ``name`` on ``conversation`` until it stops; returns the last agent.
+
+        One iteration count covers the whole run, handoffs included (as in cagent), checked
+        against the limit of the agent speaking.
+        """
         yield events.AgentStarted(name, depth)
         iteration = 0
         while True:
@@ -195,28 +202,46 @@ class Session:
                 return name
             if turn.usage is not None:
                 yield events.UsageReported(name, turn.usage, provider.model.name, depth)
-            if turn.text or turn.tool_calls:
-                conversation.append(
-                    Message("assistant", turn.text, list(turn.tool_calls), agent=name)
-                )
-            handed_to = None
-            for call in turn.tool_calls:
-                output, target = yield from self._call(agent, call, depth)
-                conversation.append(Message("tool", output, tool_call_id=call.id, name=call.name))
-                handed_to = target or handed_to
+            if not turn.text.strip() and not turn.tool_calls:
+                return name  # nothing said (providers refuse blank messages in the history)
+            conversation.append(Message("assistant", turn.text, list(turn.tool_calls), agent=name))
+            handed_to = yield from self._calls(agent, turn.tool_calls, conversation, depth)
             if handed_to is not None:
                 yield events.Handoff(name, handed_to, depth)
-                name, iteration = handed_to, 0
+                name = handed_to
                 yield events.AgentStarted(name, depth)
                 continue
             if not turn.tool_calls or turn.finish_reason in ("stop", "length"):
                 return name
 
+    def _calls(
+        self, agent: AgentConfig, calls: list[ToolCall], conversation: list[Message], depth: int
+    ) -> Generator[events.Event, None, str | None]:
+        """Run the calls in order, each answered in ``conversation``; even if the run is
+        interrupted, every call gets a result, so the history stays valid for the provider.
+        """
+        handed_to = None
+        answered = 0
+        try:
+            for call in calls:
+                output, target = yield from self._call(agent, call, depth)
+                conversation.append(Message("tool", output, tool_call_id=call.id, name=call.name))
+                answered += 1
+                handed_to = target or handed_to
+        finally:
+            for call in calls[answered:]:
+                conversation.append(
+                    Message("tool", prompts.CANCELED, tool_call_id=call.id, name=call.name)
+                )
+        return handed_to
+
     def _approved(self, agent: AgentConfig, call: ToolCall, read_only: bool) -> bool:
         if self.yolo or self._approved_all or read_only:
             return True
         answer = self.approve(agent.name, call) if self.approve is not None else False
-        if answer == "all":
+        if isinstance(answer, str):
+            answer = answer.strip().lower()
+        if answer in ("all", "a"):
             self._approved_all = True
             return True
         return answer is True or answer in ("yes", "y")
@@ -225,11 +250,11 @@ class Session:
         self, agent: AgentConfig, call: ToolCall, depth: int
     ) -> Generator[events.Event, None, tuple[str, str | None]]:
         """Run one tool call; returns ``(result text, agent handed off to or None)``."""
-        yield events.ToolCallStarted(agent.name, call, depth)
         tools = self._tools_of(agent)
         delegation = {"transfer_task": bool(agent.sub_agents), "handoff": bool(agent.handoffs)}
         tool = tools.get(call.name)
         if tool is None and not delegation.get(call.name):
+            yield events.ToolCallStarted(agent.name, call, depth)
             output = prompts.UNKNOWN_TOOL.format(name=call.name)
             yield events.ToolCallFinished(agent.name, call, output, error=True, depth=depth)
             return output, None
@@ -238,34 +263,47 @@ class Session:
                 agent.name, call, prompts.REJECTED, rejected=True, depth=depth
             )
             return prompts.REJECTED, None
+        yield events.ToolCallStarted(agent.name, call, depth)
         target = None
-        error = False
+        error = True
         try:
             arguments = call.parsed_arguments()
-            if not isinstance(arguments, dict):
-                raise ToolError(f"arguments must be a JSON object, got {call.arguments!r}")
-            if call.name == "transfer_task" and tool is None:
-                output = yield from self._transfer(agent, arguments, depth)
-            elif call.name == "handoff" and tool is None:
-                output, target = self._handoff(agent, arguments)
-            else:
-                output = tool.handler(arguments) if tool else ""
-        except _Refused as refused:
-            output, error = str(refused), True
         except ValueError as problem:
-            output, error = (
-                prompts.TOOL_ERROR.format(error=f"invalid JSON arguments: {problem}"),
-                True,
+            arguments, output = (
+                None,
+                prompts.TOOL_ERROR.format(
+                    error=f"the arguments are not valid JSON ({problem}): {call.arguments!r}"
+                ),
             )
-        except ToolError as problem:
-            output, error = prompts.TOOL_ERROR.format(error=problem), True
-        except Exception as problem:  # a tool bug must not end the session
-            output, error = (
-                prompts.TOOL_ERROR.format(error=f"{type(problem).__name__}: {problem}"),
-                True,
+        if arguments is not None and not isinstance(arguments, dict):
+            arguments, output = (
+                None,
+                prompts.TOOL_ERROR.format(
+                    error=f"the arguments must be a JSON object, got {call.arguments!r}"
+                ),
             )
+        if arguments is not None:
+            try:
+                if call.name == "transfer_task" and tool is None:
+                    output = yield from self._transfer(agent, arguments, depth)
+                elif call.name == "handoff" and tool is None:
+                    output, target = self._handoff(agent, arguments)
+                else:
+                    output = tool.handler(arguments) if tool else ""
+                error = False
+            except _Refused as refused:
+                output = str(refused)
+            except ToolError as problem:
+                output = prompts.TOOL_ERROR.format(error=problem)
+            except OSError as problem:
+                output = prompts.TOOL_ERROR.format(error=problem.strerror or problem)
+            except AgentcoreError:
+                raise  # a provider failing inside a transfer ends the run, as any other
+            except Exception as problem:  # a tool bug must not end the session
+                output = prompts.TOOL_ERROR.format(error=f"{type(problem).__name__}: {problem}")
         if not output.strip():
             output = prompts.NO_OUTPUT
+        output = prompts.truncate(output)
         yield events.ToolCallFinished(agent.name, call, output, error=error, depth=depth)
         return output, target
 

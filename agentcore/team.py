@@ -147,10 +147,13 @@ class Team:
         """:meth:`stream` for async code: events arrive as the worker thread produces them."""
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[tuple[str, object]] = asyncio.Queue()
+        stop = threading.Event()
 
         def produce() -> None:
             try:
                 for event in self.stream(*prompts, agent=agent, yolo=yolo, approve=approve):
+                    if stop.is_set():
+                        break  # the consumer left: no further model calls or tools
                     loop.call_soon_threadsafe(queue.put_nowait, ("event", event))
             except BaseException as error:  # handed to the consumer below
                 loop.call_soon_threadsafe(queue.put_nowait, ("error", error))
@@ -158,16 +161,18 @@ class Team:
                 loop.call_soon_threadsafe(queue.put_nowait, ("done", None))
 
         worker = asyncio.ensure_future(asyncio.to_thread(produce))
-        while True:
-            kind, value = await queue.get()
-            if kind == "event":
-                yield value  # type: ignore[misc]
-            elif kind == "error":
-                await worker
-                raise value  # type: ignore[misc]
-            else:
-                await worker
-                return
+        try:
+            while True:
+                kind, value = await queue.get()
+                if kind == "event":
+                    yield value  # type: ignore[misc]
+                elif kind == "error":
+                    raise value  # type: ignore[misc]
+                else:
+                    return
+        finally:
+            stop.set()
+            await worker
 
 
 def load(

@@ -183,5 +183,5 @@ def test_the_agentcore_example_runs_as_written_in_replay(
     with network_cut, use_cassette(cassette) as replay:
         exec(compile(example, "README.md", "exec"), {})
     assert printed == ["There are 2 files."]
-    assert len(replay.played) == 3
+    assert len(replay.played) == 2
     assert network_cut.attempts == []

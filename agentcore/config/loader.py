@@ -16,7 +16,6 @@ import yaml
 
 from agentcore.errors import ConfigError
 from agentcore.providers.catalog import BUILTIN_PROVIDERS, NOT_SUPPORTED_PROVIDERS
-from agentcore.tools.names import TOOL_NAMES
 
 from .model import AgentConfig, Config, ModelConfig, ProviderConfig, ToolsetConfig
 from .nodes import (
@@ -26,11 +25,11 @@ from .nodes import (
     kind_of,
     mapping,
     name_list,
-    scalar,
     suggest,
     text,
     typed,
 )
+from .toolsets import TOOLSET_TYPES, toolset
 
 __all__ = ["TOOLSET_TYPES", "load_config"]
 
@@ -81,29 +80,6 @@ MODEL_KEYS = (
 MODEL_NOT_SUPPORTED = ("thinking_budget", "routing")
 PROVIDER_KEYS = ("api_type", "base_url", "token_key")
 API_TYPES = ("openai_chatcompletions", "openai_responses")
-TOOLSET_COMMON = ("type", "tools", "instruction")
-TOOLSET_NOT_SUPPORTED_KEYS = ("toon", "model", "defer")
-TOOLSET_TYPES: dict[str, tuple[str, ...]] = {
-    "filesystem": ("ignore_vcs",),
-    "shell": ("env",),
-    "think": (),
-    "todo": ("shared",),
-    "memory": ("path",),
-    "fetch": ("timeout",),
-}
-"""The toolset types agentcore implements, with the options each takes besides the common ones."""
-TOOLSET_NOT_SUPPORTED = (
-    "tasks",
-    "script",
-    "mcp",
-    "api",
-    "a2a",
-    "lsp",
-    "user_prompt",
-    "openapi",
-    "model_picker",
-    "background_agents",
-)
 
 
 def _model(doc: Document, name: str, node: yaml.Node, where: str) -> ModelConfig:
@@ -190,47 +166,6 @@ def _provider(doc: Document, name: str, node: yaml.Node, where: str) -> Provider
     )
 
 
-def _toolset(doc: Document, node: yaml.Node, where: str) -> ToolsetConfig:
-    entries = mapping(doc, node, where)
-    given = [name for name, _, _ in entries]
-    if "type" not in given:
-        raise doc.error(node, where, f"missing 'type'; valid types: {', '.join(TOOLSET_TYPES)}")
-    type_node = next(value for name, _, value in entries if name == "type")
-    kind = text(doc, type_node, f"{where}.type")
-    if kind in TOOLSET_NOT_SUPPORTED:
-        raise doc.error(
-            type_node, f"{where}.type", f"toolset type '{kind}' is not supported yet by agentcore"
-        )
-    if kind not in TOOLSET_TYPES:
-        raise doc.error(
-            type_node,
-            f"{where}.type",
-            f"unknown toolset type '{kind}'; valid types: {', '.join(TOOLSET_TYPES)}."
-            f"{suggest(kind, tuple(TOOLSET_TYPES))}",
-        )
-    keys = check_keys(
-        doc, entries, where, (*TOOLSET_COMMON, *TOOLSET_TYPES[kind]), TOOLSET_NOT_SUPPORTED_KEYS
-    )
-    tools = None
-    if "tools" in keys:
-        listed = name_list(doc, keys["tools"], f"{where}.tools")
-        valid = TOOL_NAMES[kind]
-        for index, (tool_name, item) in enumerate(listed):
-            if tool_name not in valid:
-                raise doc.error(
-                    item,
-                    f"{where}.tools[{index}]",
-                    f"unknown tool '{tool_name}' for toolset type {kind}; its tools: "
-                    f"{', '.join(valid)}.{suggest(tool_name, valid)}",
-                )
-        tools = tuple(name for name, _ in listed)
-    instruction = (
-        text(doc, keys["instruction"], f"{where}.instruction") if "instruction" in keys else None
-    )
-    options = {k: scalar(v) for k, v in keys.items() if k not in TOOLSET_COMMON}
-    return ToolsetConfig(kind, tools, instruction, options)
-
-
 def _field(
     doc: Document,
     keys: dict[str, yaml.Node],
@@ -269,7 +204,7 @@ def _agent(
                 items, f"{where}.toolsets", f"expected a list of toolsets, got {kind_of(items)}"
             )
         toolsets = tuple(
-            _toolset(doc, item, f"{where}.toolsets[{i}]") for i, item in enumerate(items.value)
+            toolset(doc, item, f"{where}.toolsets[{i}]") for i, item in enumerate(items.value)
         )
     agent = AgentConfig(
         name=name,
@@ -297,6 +232,8 @@ def load_config(path: str | Path, *, model_overrides: dict[str, str] | None = No
     doc = Document(path)
     try:
         root = yaml.compose(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: the agent file is not UTF-8 text", path=str(path)) from None
     except OSError as error:
         raise ConfigError(
             f"{path}: cannot read the agent file: {error.strerror}", path=str(path)

@@ -50,21 +50,57 @@ def suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
     return f" Did you mean {close[0]!r}?" if close else ""
 
 
+class _Constructor(yaml.constructor.SafeConstructor):
+    """The safe constructor, except that dates stay text (a description may look like one)."""
+
+
+def _timestamp_as_text(constructor: _Constructor, node: yaml.Node) -> str:
+    return str(node.value)
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)  # type: ignore[type-var]  # the stubs bind it to BaseConstructor
+
+
+class BadValue(ValueError):
+    """A YAML value that cannot be built (an unknown ``!tag``, ``!!int abc``...)."""
+
+
 def scalar(node: yaml.Node) -> Any:
-    """The Python value of a node, as the safe loader builds it."""
-    return yaml.constructor.SafeConstructor().construct_object(node, deep=True)
+    """The Python value of a node; raises :class:`BadValue` if it cannot be built."""
+    try:
+        return _Constructor().construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, TypeError) as error:
+        problem = getattr(error, "problem", None) or str(error)
+        raise BadValue(problem) from None
 
 
 def mapping(doc: Document, node: yaml.Node, where: str) -> list[tuple[str, yaml.Node, yaml.Node]]:
-    """``(name, key node, value node)`` of a mapping node, in file order."""
+    """``(name, key node, value node)`` of a mapping node, in file order.
+
+    A key given twice is an error (YAML would keep the last one silently); ``<<: *anchor``
+    merge keys bring in the entries of the anchored mapping, which explicit keys override.
+    """
     if not isinstance(node, yaml.MappingNode):
         raise doc.error(node, where, f"expected a mapping, got {kind_of(node)}")
     entries: list[tuple[str, yaml.Node, yaml.Node]] = []
+    merged: list[tuple[str, yaml.Node, yaml.Node]] = []
+    seen: dict[str, yaml.Node] = {}
     for key, value in node.value:
         if not isinstance(key, yaml.ScalarNode):
             raise doc.error(key, where, "keys must be plain names")
-        entries.append((str(key.value), key, value))
-    return entries
+        name = str(key.value)
+        if key.tag == "tag:yaml.org,2002:merge":
+            sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
+            for source in sources:
+                merged.extend(mapping(doc, source, where))
+            continue
+        if name in seen:
+            at = f"{where}.{name}" if where else name
+            first = seen[name].start_mark.line + 1
+            raise doc.error(key, at, f"'{name}' is given twice (first on line {first})")
+        seen[name] = key
+        entries.append((name, key, value))
+    return entries + [entry for entry in merged if entry[0] not in seen]
 
 
 def kind_of(node: yaml.Node) -> str:
@@ -73,8 +109,19 @@ def kind_of(node: yaml.Node) -> str:
         return "a mapping"
     if isinstance(node, yaml.SequenceNode):
         return "a list"
-    value = scalar(node)
+    try:
+        value = scalar(node)
+    except BadValue:
+        return f"{node.tag} {node.value!r}"
     return "nothing" if value is None else f"{type(value).__name__} {value!r}"
+
+
+def value_of(doc: Document, node: yaml.Node, where: str) -> Any:
+    """The node's value, or an error naming the place when it cannot be built."""
+    try:
+        return scalar(node)
+    except BadValue as bad:
+        raise doc.error(node, where, f"cannot read this value: {bad}") from None
 
 
 def check_keys(
@@ -107,7 +154,7 @@ def check_keys(
 
 def typed(doc: Document, node: yaml.Node, where: str, kind: type[T], what: str) -> T:
     """The node's scalar value if it is a ``kind`` (an int counts as a float), else an error."""
-    value = scalar(node) if isinstance(node, yaml.ScalarNode) else None
+    value = value_of(doc, node, where) if isinstance(node, yaml.ScalarNode) else None
     ok = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)  # type: ignore[return-value]
@@ -118,7 +165,7 @@ def typed(doc: Document, node: yaml.Node, where: str, kind: type[T], what: str) 
 
 def text(doc: Document, node: yaml.Node, where: str) -> str:
     """A string (numbers are taken as written: ``version: 2``, ``model: 4o``)."""
-    value = scalar(node) if isinstance(node, yaml.ScalarNode) else None
+    value = value_of(doc, node, where) if isinstance(node, yaml.ScalarNode) else None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(node.value)  # version: 2, model: 4o...
     return typed(doc, node, where, str, "a string")
@@ -134,5 +181,5 @@ def name_list(doc: Document, node: yaml.Node, where: str) -> tuple[tuple[str, ya
 def free_mapping(doc: Document, node: yaml.Node, where: str) -> dict[str, Any]:
     """A mapping whose keys are free (``provider_opts``, ``metadata``)."""
     mapping(doc, node, where)
-    value = scalar(node)
+    value = value_of(doc, node, where)
     return dict(value) if isinstance(value, dict) else {}

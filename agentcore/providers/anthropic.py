@@ -55,7 +55,7 @@ def anthropic_messages(messages: list[Message]) -> list[dict[str, Any]]:
                 result.append({"content": [block], "role": "user", "tool_results": True})
             continue
         blocks: list[dict[str, Any]] = []
-        if message.content:
+        if message.content.strip():  # Anthropic refuses blank text blocks
             blocks.append({"text": message.content, "type": "text"})
         for call in message.tool_calls:
             blocks.append(
@@ -106,6 +106,7 @@ class Anthropic(Provider):
         """Text deltas as they stream, then the whole turn."""
         turn = ModelTurn()
         blocks: dict[int, ToolCall] = {}
+        finished = False
         input_tokens = output_tokens = 0
         for event, data in iter_sse(response.iter_lines()):
             document = json.loads(data)
@@ -139,6 +140,8 @@ class Anthropic(Provider):
                     open_call = blocks.get(int(document.get("index", 0)))
                     if open_call is not None:
                         open_call.arguments += str(delta.get("partial_json") or "")
+            elif kind == "message_stop":
+                finished = True
             elif kind == "message_delta":
                 reason = (document.get("delta") or {}).get("stop_reason")
                 if reason:
@@ -151,5 +154,7 @@ class Anthropic(Provider):
                 raise ProviderError(
                     self.name, response.status_code, str(error.get("message", data))
                 )
+        if not finished and not turn.finish_reason:
+            raise self.unfinished()
         turn.usage = Usage(input_tokens, output_tokens)
         yield turn

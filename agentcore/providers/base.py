@@ -110,8 +110,12 @@ def _retry_after(response: httpx.Response) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
+        pass
+    try:
         when = email.utils.parsedate_to_datetime(value)
-        return max(0.0, when.timestamp() - time.time()) if when else None
+    except (TypeError, ValueError):
+        return None  # not a date either: fall back to the usual backoff
+    return max(0.0, when.timestamp() - time.time())
 
 
 class HttpExchange:
@@ -149,13 +153,23 @@ class HttpExchange:
         all_headers = {"content-type": "application/json", **headers}
         for attempt in range(self.max_retries + 1):
             request = self.client.build_request("POST", url, content=content, headers=all_headers)
-            response = self.client.send(request, stream=True)
+            try:
+                response = self.client.send(request, stream=True)
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.ReadTimeout) as error:
+                if attempt < self.max_retries:
+                    self.sleep(min(self.max_wait, 2.0**attempt))
+                    continue
+                raise ProviderError(provider, 0, f"cannot reach {url}: {error}", url=url) from error
+            except httpx.HTTPError as error:
+                raise ProviderError(
+                    provider, 0, f"request to {url} failed: {error}", url=url
+                ) from error
             if response.status_code < 400:
                 return response
             error_body = response.read()
             response.close()
             status = response.status_code
-            retryable = status == 429 or status >= 500
+            retryable = status in (408, 409, 429) or status >= 500
             if retryable and attempt < self.max_retries:
                 wait = _retry_after(response)
                 self.sleep(min(self.max_wait, wait if wait is not None else 2.0**attempt))
@@ -215,8 +229,18 @@ class Provider(ABC):
         response = self.http.stream(self.name, url, body, headers, missing_key=self.missing_key)
         try:
             yield from self.read(response)
+        except httpx.HTTPError as error:
+            raise ProviderError(self.name, 0, f"the answer broke off: {error}", url=url) from error
+        except ValueError as error:  # a data line that is not JSON
+            raise ProviderError(self.name, 0, f"unreadable answer: {error}", url=url) from error
         finally:
             response.close()
+
+    def unfinished(self) -> ProviderError:
+        """The error for a stream that ended before the model finished its answer."""
+        return ProviderError(
+            self.name, 0, "the answer ended before the model finished (the stream was cut)"
+        )
 
 
 def env_mapping() -> Mapping[str, str]:

@@ -65,16 +65,24 @@ def _args(call: ToolCall) -> Any:
 def gemini_contents(messages: list[Message]) -> list[dict[str, Any]]:
     """User and model turns; tool results become ``functionResponse`` parts of one turn."""
     contents: list[dict[str, Any]] = []
+    provider_ids = {
+        call.id: call.extra["provider_id"]
+        for message in messages
+        for call in message.tool_calls
+        if call.extra.get("provider_id")
+    }
     for message in messages:
         if message.role == "system":
             continue
         if message.role == "tool":
-            part = {
+            part: dict[str, Any] = {
                 "functionResponse": {
                     "name": message.name or "",
                     "response": {"output": message.content},
                 }
             }
+            if message.tool_call_id in provider_ids:  # answer the call the model numbered
+                part["functionResponse"]["id"] = provider_ids[message.tool_call_id]
             previous = contents[-1] if contents else None
             if previous and previous.get("function_responses"):
                 previous["parts"].append(part)
@@ -115,12 +123,14 @@ class Gemini(Provider):
         if system:
             body["systemInstruction"] = {"parts": system}
         if tools:
-            declarations = [
-                {
-                    "name": t.name,
-                    "description": t.description,
-                    "parameters": gemini_schema(t.parameters),
-                }
+            declarations: list[dict[str, Any]] = [
+                {"name": t.name, "description": t.description}
+                | (
+                    # Gemini refuses an object schema without properties: leave it out.
+                    {"parameters": gemini_schema(t.parameters)}
+                    if t.parameters.get("properties")
+                    else {}
+                )
                 for t in tools
             ]
             body["tools"] = [{"functionDeclarations": declarations}]
@@ -176,6 +186,8 @@ class Gemini(Provider):
                     usage.get("thoughtsTokenCount") or 0
                 )
                 turn.usage = Usage(int(usage.get("promptTokenCount") or 0), output)
-        if turn.tool_calls and turn.finish_reason in ("", "stop"):
+        if not turn.finish_reason:
+            raise self.unfinished()
+        if turn.tool_calls and turn.finish_reason == "stop":
             turn.finish_reason = "tool_calls"
         yield turn

@@ -94,8 +94,10 @@ class OpenAIChat(Provider):
         turn = ModelTurn()
         calls: list[ToolCall] = []
         by_index: dict[Any, ToolCall] = {}
+        done = False
         for _, data in iter_sse(response.iter_lines()):
             if data.strip() == "[DONE]":
+                done = True
                 break
             chunk = json.loads(data)
             if "error" in chunk:
@@ -126,6 +128,8 @@ class OpenAIChat(Provider):
                 turn.usage = Usage(
                     int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
                 )
+        if not done and not turn.finish_reason:
+            raise self.unfinished()
         turn.tool_calls = calls
         if calls and turn.finish_reason in ("", "stop"):
             turn.finish_reason = turn.finish_reason or "tool_calls"

@@ -78,6 +78,8 @@ class OpenAIResponses(Provider):
     def read(self, response: httpx.Response) -> Iterator[TextDelta | ModelTurn]:
         """Text deltas as they stream, then the whole turn."""
         turn = ModelTurn()
+        finished = False
+        arguments: dict[str, str] = {}
         for event, data in iter_sse(response.iter_lines()):
             document = json.loads(data)
             kind = document.get("type", event)
@@ -96,8 +98,26 @@ class OpenAIResponses(Provider):
                             extra={"item_id": item.get("id")},
                         )
                     )
+            elif kind == "response.function_call_arguments.delta":
+                item_id = str(document.get("item_id", ""))
+                arguments[item_id] = arguments.get(item_id, "") + str(document.get("delta", ""))
             elif kind in ("response.completed", "response.incomplete"):
+                finished = True
                 final = document.get("response") or {}
+                if not turn.tool_calls:  # calls not announced item by item: read the output
+                    for item in final.get("output") or []:
+                        if item.get("type") == "function_call":
+                            turn.tool_calls.append(
+                                ToolCall(
+                                    id=str(item.get("call_id", "")),
+                                    name=str(item.get("name", "")),
+                                    arguments=str(
+                                        item.get("arguments")
+                                        or arguments.get(str(item.get("id")), "")
+                                    ),
+                                    extra={"item_id": item.get("id")},
+                                )
+                            )
                 usage = final.get("usage") or {}
                 if usage:
                     turn.usage = Usage(
@@ -113,6 +133,8 @@ class OpenAIResponses(Provider):
                     else str(error)
                 )
                 raise ProviderError(self.name, response.status_code, message)
+        if not finished:
+            raise self.unfinished()
         if not turn.finish_reason:
             turn.finish_reason = "tool_calls" if turn.tool_calls else "stop"
         yield turn

@@ -63,6 +63,11 @@ class Sandbox:
         relative = path.relative_to(self.root)
         return str(relative) if str(relative) != "." else "."
 
+    def inside(self, path: Path) -> bool:
+        """Whether ``path`` (a symlink is followed) stays below the root."""
+        resolved = Path(os.path.realpath(path))
+        return resolved == self.root or self.root in resolved.parents
+
     def entries(self, directory: Path) -> list[Path]:
         """The entries of ``directory`` by name, without VCS folders when asked."""
         try:
@@ -78,6 +83,15 @@ def _truncate(text: str) -> str:
     if len(text) <= _MAX_OUTPUT:
         return text
     return text[:_MAX_OUTPUT] + f"\n[output truncated at {_MAX_OUTPUT} characters]"
+
+
+def _path_list(args: dict[str, Any], key: str, *, required: bool = True) -> list[str]:
+    value = args.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ToolError(f"'{key}' must be a list of paths, got {value!r}")
+    if required and not value:
+        raise ToolError(f"'{key}' must not be empty")
+    return value
 
 
 def _read(sandbox: Sandbox, given: Any) -> str:
@@ -118,11 +132,8 @@ def filesystem_toolset(root: Path, options: dict[str, Any]) -> Toolset:
         return _truncate(_read(sandbox, args.get("path")))
 
     def read_multiple_files(args: dict[str, Any]) -> str:
-        paths = args.get("paths") or []
-        if not isinstance(paths, list) or not paths:
-            raise ToolError("'paths' must be a non-empty list of file paths")
         results = []
-        for given in paths:
+        for given in _path_list(args, "paths"):
             try:
                 results.append({"path": given, "content": _read(sandbox, given)})
             except ToolError as error:
@@ -144,12 +155,14 @@ def filesystem_toolset(root: Path, options: dict[str, Any]) -> Toolset:
             pattern = re.compile(query if args.get("is_regex") else re.escape(query))
         except re.error as error:
             raise ToolError(f"invalid regular expression {query!r}: {error}") from None
-        excluded = args.get("excludePatterns") or []
+        excluded = list(_path_list(args, "excludePatterns", required=False))
         matches = []
         for directory, names, files in os.walk(start):
             names[:] = sorted(n for n in names if not (sandbox.ignore_vcs and n in _VCS))
             for name in sorted(files):
                 path = Path(directory) / name
+                if not sandbox.inside(path):
+                    continue  # a symlink that leads out of the working directory
                 shown = sandbox.shown(path)
                 if any(fnmatch.fnmatch(shown, p) or fnmatch.fnmatch(name, p) for p in excluded):
                     continue
@@ -170,6 +183,8 @@ def filesystem_toolset(root: Path, options: dict[str, Any]) -> Toolset:
             raise ToolError("'content' must be text")
         if not path.parent.is_dir():
             raise ToolError(f"directory '{sandbox.shown(path.parent)}' does not exist")
+        if path.is_dir():
+            raise ToolError(f"'{args.get('path')}' is a directory")
         path.write_text(content, encoding="utf-8")
         return f"Successfully wrote {len(content.encode('utf-8'))} bytes to {sandbox.shown(path)}"
 
@@ -180,7 +195,9 @@ def filesystem_toolset(root: Path, options: dict[str, Any]) -> Toolset:
         if not isinstance(edits, list) or not edits:
             raise ToolError("'edits' must be a non-empty list of {oldText, newText}")
         for number, edit in enumerate(edits, 1):
-            old, new = (edit or {}).get("oldText"), (edit or {}).get("newText")
+            if not isinstance(edit, dict):
+                raise ToolError(f"edit {number} must be an object with oldText and newText")
+            old, new = edit.get("oldText"), edit.get("newText")
             if not isinstance(old, str) or not isinstance(new, str) or not old:
                 raise ToolError(f"edit {number} needs oldText and newText")
             if old not in text:
@@ -193,17 +210,17 @@ def filesystem_toolset(root: Path, options: dict[str, Any]) -> Toolset:
 
     def create_directory(args: dict[str, Any]) -> str:
         created = []
-        for given in args.get("paths") or []:
+        for given in _path_list(args, "paths"):
             path = sandbox.path(given)
+            if path.exists() and not path.is_dir():
+                raise ToolError(f"'{given}' exists and is not a directory")
             path.mkdir(parents=True, exist_ok=True)
             created.append(sandbox.shown(path))
-        if not created:
-            raise ToolError("'paths' must be a non-empty list of directory paths")
         return f"Successfully created directories: {', '.join(created)}"
 
     def remove_directory(args: dict[str, Any]) -> str:
         removed = []
-        for given in args.get("paths") or []:
+        for given in _path_list(args, "paths"):
             path = sandbox.path(given)
             if path == sandbox.root:
                 raise ToolError("the working directory itself cannot be removed")
@@ -212,8 +229,6 @@ def filesystem_toolset(root: Path, options: dict[str, Any]) -> Toolset:
             except OSError as error:
                 raise ToolError(f"cannot remove '{given}': {error.strerror}") from None
             removed.append(sandbox.shown(path))
-        if not removed:
-            raise ToolError("'paths' must be a non-empty list of directory paths")
         return f"Successfully removed directories: {', '.join(removed)}"
 
     tools: list[Tool] = [

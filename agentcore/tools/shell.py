@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,7 +24,9 @@ SHELL_INSTRUCTION = (
 
 
 def shell_toolset(root: Path, options: Mapping[str, Any], env: Mapping[str, str]) -> Toolset:
-    """The ``shell`` tool; ``options["env"]`` adds environment variables."""
+    """The ``shell`` tool. Commands see the process environment, plus ``env`` (the team's
+    extra variables) and the toolset's own ``options["env"]``.
+    """
     sandbox = Sandbox(root)
     extra_env = {str(k): str(v) for k, v in dict(options.get("env") or {}).items()}
 
@@ -31,22 +35,29 @@ def shell_toolset(root: Path, options: Mapping[str, Any], env: Mapping[str, str]
         if not isinstance(command, str) or not command.strip():
             raise ToolError("'cmd' must be a command line")
         cwd = sandbox.path(args["cwd"], argument="cwd") if args.get("cwd") else sandbox.root
+        if not cwd.is_dir():
+            raise ToolError(f"cwd '{args.get('cwd')}' is not a directory")
         timeout = args.get("timeout") or 30
+        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
+            raise ToolError(f"'timeout' must be a number of seconds, got {timeout!r}")
+        process = subprocess.Popen(
+            ["/bin/sh", "-c", command],
+            cwd=cwd,
+            env={**os.environ, **env, **extra_env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, killed as a whole on timeout
+        )
         try:
-            done = subprocess.run(
-                ["/bin/sh", "-c", command],
-                cwd=cwd,
-                env={**os.environ, **env, **extra_env},
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                timeout=float(timeout),
-                check=False,
-            )
+            out, _ = process.communicate(timeout=float(timeout))
         except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
             raise ToolError(f"command timed out after {timeout} seconds: {command}") from None
-        output = done.stdout.decode("utf-8", errors="replace")
-        if done.returncode:
-            output += f"\n(exit status {done.returncode})"
+        output = out.decode("utf-8", errors="replace")
+        if process.returncode:
+            output += f"\n(exit status {process.returncode})"
         return output
 
     properties = {
