@@ -6,7 +6,7 @@ import asyncio
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -113,7 +113,7 @@ class Team:
 
     def stream(
         self, *prompts: str, agent: str = "root", yolo: bool = False, approve: Approve | None = None
-    ) -> Iterator[events.Event]:
+    ) -> Generator[events.Event, None, None]:
         """Run ``prompts`` as successive turns of one conversation, yielding events as they
         happen (text deltas, tool calls and results, transfers, usage).
         """
@@ -127,11 +127,13 @@ class Team:
         """Run ``prompts`` as successive turns of one conversation and return the result."""
         session = self.session(agent=agent, yolo=yolo, approve=approve)
         collected: list[events.Event] = []
+        start = 0
         for prompt in prompts:
+            start = len(session.messages)
             collected.extend(session.stream(prompt))
+        last_turn = session.messages[start:]
         output = next(
-            (m.content for m in reversed(session.messages) if m.role == "assistant" and m.content),
-            "",
+            (m.content for m in reversed(last_turn) if m.role == "assistant" and m.content), ""
         )
         return Result(output, session.messages, collected, session.agent)
 
@@ -144,25 +146,39 @@ class Team:
     async def astream(
         self, *prompts: str, agent: str = "root", yolo: bool = False, approve: Approve | None = None
     ) -> AsyncIterator[events.Event]:
-        """:meth:`stream` for async code: events arrive as the worker thread produces them."""
+        """:meth:`stream` for async code.
+
+        A worker thread runs the agent in step with the consumer, computing each event only
+        when it is asked for, so leaving the ``async for`` stops the run: no further model
+        calls, no further tools.
+        """
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[tuple[str, object]] = asyncio.Queue()
+        demand = threading.Semaphore(0)
         stop = threading.Event()
 
         def produce() -> None:
+            stream = self.stream(*prompts, agent=agent, yolo=yolo, approve=approve)
             try:
-                for event in self.stream(*prompts, agent=agent, yolo=yolo, approve=approve):
+                while True:
+                    demand.acquire()
                     if stop.is_set():
-                        break  # the consumer left: no further model calls or tools
+                        return
+                    try:
+                        event = next(stream)
+                    except StopIteration:
+                        loop.call_soon_threadsafe(queue.put_nowait, ("done", None))
+                        return
                     loop.call_soon_threadsafe(queue.put_nowait, ("event", event))
             except BaseException as error:  # handed to the consumer below
                 loop.call_soon_threadsafe(queue.put_nowait, ("error", error))
-            else:
-                loop.call_soon_threadsafe(queue.put_nowait, ("done", None))
+            finally:
+                stream.close()
 
         worker = asyncio.ensure_future(asyncio.to_thread(produce))
         try:
             while True:
+                demand.release()
                 kind, value = await queue.get()
                 if kind == "event":
                     yield value  # type: ignore[misc]
@@ -172,6 +188,7 @@ class Team:
                     return
         finally:
             stop.set()
+            demand.release()
             await worker
 
 

@@ -81,6 +81,8 @@ class OpenAIResponses(Provider):
         finished = False
         arguments: dict[str, str] = {}
         for event, data in iter_sse(response.iter_lines()):
+            if data.strip() == "[DONE]":  # some compatible servers end like Chat Completions
+                continue
             document = json.loads(data)
             kind = document.get("type", event)
             if kind == "response.output_text.delta":
