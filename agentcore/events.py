@@ -43,11 +43,15 @@ class TextDelta:
 
 @dataclass(frozen=True)
 class ToolCallStarted:
-    """A tool call runs (after approval, when it needs one; a rejected call only finishes)."""
+    """A tool call runs (after approval, when it needs one; a rejected call only finishes).
+
+    ``confirmed`` is true when someone was asked and approved it.
+    """
 
     agent: str
     call: ToolCall
     depth: int = 0
+    confirmed: bool = False
 
 
 @dataclass(frozen=True)

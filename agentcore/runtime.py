@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from . import events, prompts
 from .config.model import AgentConfig
-from .errors import AgentcoreError
 from .messages import Message, ToolCall, ToolDefinition
 from .providers import TextDelta as ProviderText
 from .tools import Tool, ToolError, Toolset, build_toolset
@@ -235,16 +234,19 @@ class Session:
                 )
         return handed_to
 
-    def _approved(self, agent: AgentConfig, call: ToolCall, read_only: bool) -> bool:
+    def _approval(self, agent: AgentConfig, call: ToolCall, read_only: bool) -> tuple[bool, bool]:
+        """``(approved, asked)``: yolo, an earlier "all" and read-only tools need no one."""
         if self.yolo or self._approved_all or read_only:
-            return True
-        answer = self.approve(agent.name, call) if self.approve is not None else False
+            return True, False
+        if self.approve is None:
+            return False, False
+        answer = self.approve(agent.name, call)
         if isinstance(answer, str):
             answer = answer.strip().lower()
         if answer in ("all", "a"):
             self._approved_all = True
-            return True
-        return answer is True or answer in ("yes", "y")
+            return True, True
+        return answer is True or answer in ("yes", "y"), True
 
     def _call(
         self, agent: AgentConfig, call: ToolCall, depth: int
@@ -258,12 +260,13 @@ class Session:
             output = prompts.UNKNOWN_TOOL.format(name=call.name)
             yield events.ToolCallFinished(agent.name, call, output, error=True, depth=depth)
             return output, None
-        if not self._approved(agent, call, tool.definition.read_only if tool else True):
+        approved, asked = self._approval(agent, call, tool.definition.read_only if tool else True)
+        if not approved:
             yield events.ToolCallFinished(
                 agent.name, call, prompts.REJECTED, rejected=True, depth=depth
             )
             return prompts.REJECTED, None
-        yield events.ToolCallStarted(agent.name, call, depth)
+        yield events.ToolCallStarted(agent.name, call, depth, confirmed=asked)
         target = None
         error = True
         try:
@@ -282,23 +285,25 @@ class Session:
                     error=f"the arguments must be a JSON object, got {call.arguments!r}"
                 ),
             )
-        if arguments is not None:
+        if arguments is not None and tool is None:
+            # Delegation: a failure inside the child session (a provider error, a request
+            # a replay cannot answer) ends the run, as it would at the top level.
             try:
-                if call.name == "transfer_task" and tool is None:
+                if call.name == "transfer_task":
                     output = yield from self._transfer(agent, arguments, depth)
-                elif call.name == "handoff" and tool is None:
-                    output, target = self._handoff(agent, arguments)
                 else:
-                    output = tool.handler(arguments) if tool else ""
+                    output, target = self._handoff(agent, arguments)
                 error = False
             except _Refused as refused:
                 output = str(refused)
+        elif arguments is not None and tool is not None:
+            try:
+                output = tool.handler(arguments)
+                error = False
             except ToolError as problem:
                 output = prompts.TOOL_ERROR.format(error=problem)
             except OSError as problem:
                 output = prompts.TOOL_ERROR.format(error=problem.strerror or problem)
-            except AgentcoreError:
-                raise  # a provider failing inside a transfer ends the run, as any other
             except Exception as problem:  # a tool bug must not end the session
                 output = prompts.TOOL_ERROR.format(error=f"{type(problem).__name__}: {problem}")
         if not output.strip():

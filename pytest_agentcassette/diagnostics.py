@@ -24,13 +24,15 @@ def record_advice(record_command: str | None, *, exists: bool) -> str:
             return f"To record it, run:\n  {command}"
         return "To record it, use record_mode='once' (records once, then replays)."
     command = _command(record_command, "rewrite")
-    if command:
+    if command and record_command and "{mode}" in record_command:
         return (
             "If the change is intended, re-record the cassette:\n"
             f"  {command}\n"
             f"(or --record-mode=new_episodes to keep the recorded interactions and add the "
             f"new ones)"
         )
+    if command:  # a command of its own (such as agentcore's), without record modes
+        return f"If the change is intended, re-record the cassette:\n  {command}"
     return (
         "If the change is intended, re-record it with record_mode='all', or use "
         "record_mode='new_episodes' to add the new requests to the recorded ones."

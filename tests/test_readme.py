@@ -34,7 +34,11 @@ def test_the_30_second_example_records_once_then_replays_offline(
     assert path == "tests/test_explain.py"
     pytester.mkdir("tests")
     (pytester.path / path).write_text(example)
-    record, replay = (shlex.split(block.strip())[1:] for block in _blocks("console")[1:3] if block)
+    record, replay = (
+        shlex.split(block.strip())[1:]
+        for block in _blocks("console")
+        if block.strip().endswith("tests/test_explain.py")
+    )
     assert record == ["--record-mode=once", "tests/test_explain.py"]
 
     monkeypatch.setenv("OPENAI_BASE_URL", provider_server.url + "/v1")
@@ -185,3 +189,62 @@ def test_the_agentcore_example_runs_as_written_in_replay(
     assert printed == ["There are 2 files."]
     assert len(replay.played) == 2
     assert network_cut.attempts == []
+
+
+def _command(block: str) -> list[str]:
+    (line,) = block.strip().splitlines()
+    words = shlex.split(line)
+    assert words[0] == "agentcore"
+    return words[1:]
+
+
+def test_the_see_it_work_command_replays_the_example_offline_with_no_key(
+    monkeypatch: pytest.MonkeyPatch, network_cut: NetworkCut
+) -> None:
+    from tests.cli_runs import agentcore
+
+    block = next(b for b in _blocks("console") if "--fake examples/" in b)
+    monkeypatch.chdir(Path(__file__).parents[1])
+    with network_cut:
+        run = agentcore(*_command(block))  # with an empty environment: no key
+    assert (run.status, run.err) == (0, "")
+    assert run.out.startswith(
+        "\n--- Agent: root ---\nI'll look at the auth package first.\n"
+        'Calling list_directory(path: "pkg/auth")\n'
+    )
+    assert '\nCalling read_file(path: "pkg/auth/handler.go")\n' in run.out
+    assert "SQL injection" in run.out
+    assert network_cut.attempts == []
+
+
+def test_the_seeds_record_forms_do_what_the_readme_says() -> None:
+    from agentcore.cli.arguments import parse_arguments
+
+    block = next(b for b in _blocks("console") if "--record my-test" in b)
+    first, named = (parse_arguments(shlex.split(line)[1:]) for line in block.splitlines())
+    assert (first.record, first.prompts) == ("", ["What is Docker?"])
+    assert (named.record, named.prompts) == ("my-test", ["Explain containers"])
+    workflow = next(b for b in _blocks("console") if "--record code-review" in b)
+    record, replay = (parse_arguments(shlex.split(line)[1:]) for line in workflow.splitlines())
+    assert (record.record, record.yolo, replay.fake) == ("code-review", True, "code-review.yaml")
+    assert record.prompts == replay.prompts
+
+
+def test_the_multi_agent_transcript_is_what_exec_prints(
+    tmp_path: Path, provider_server: ProviderServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.cli_runs import agent_file, agentcore
+    from tests.test_cli import TEAM
+    from tests.wire_formats import Reply
+
+    shown = next(b for b in _blocks("text") if "--- Agent: weather ---" in b)
+    monkeypatch.chdir(tmp_path)
+    task = {"agent": "weather", "task": "Weather in Paris?", "expected_output": "One sentence."}
+    provider_server.script = [
+        Reply("Asking the expert.", tool=("transfer_task", task)),
+        Reply("Sunny, 21°C."),
+        Reply("It is sunny in Paris."),
+    ]
+    agent = agent_file(tmp_path, provider_server, TEAM)
+    run = agentcore("exec", str(agent), "What's the weather in Paris?")
+    assert "\n" + shown == run.out + "\n"

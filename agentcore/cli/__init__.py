@@ -1,0 +1,9 @@
+"""The ``agentcore`` command line: ``run`` and ``exec``, with ``--record`` and ``--fake``.
+
+``main(argv)`` runs it in-process and returns the exit status; the ``agentcore`` console
+script and ``python -m agentcore`` call it.
+"""
+
+from .command import Console, main
+
+__all__ = ["Console", "main"]
