@@ -68,14 +68,20 @@ def agent_file(
     toolsets: str = "[{type: filesystem}]",
     name: str = "agent.yaml",
 ) -> Path:
-    """An agent file whose ``main`` model (OpenAI) and ``claude`` model (Anthropic) are
-    served by ``server``; ``agents`` defaults to one root agent with ``toolsets``."""
+    """An agent file whose models are served by ``server``: ``main`` (OpenAI Chat
+    Completions), ``gpt5`` (OpenAI Responses), ``claude``, ``gemini`` and ``mistral``;
+    ``agents`` defaults to one root agent using ``main``, with ``toolsets``."""
     path = folder / name
     models = (
         f"models:\n"
         f"  main:\n    provider: openai\n    model: gpt-4o\n    base_url: {server.url}/v1\n"
         f"  claude:\n    provider: anthropic\n    model: claude-sonnet-4-0\n"
         f"    base_url: {server.url}\n"
+        f"  gemini:\n    provider: google\n    model: gemini-2.5-flash\n"
+        f"    base_url: {server.url}/\n"
+        f"  mistral:\n    provider: mistral\n    model: mistral-small\n"
+        f"    base_url: {server.url}/mistral/v1\n"
+        f"  gpt5:\n    provider: openai\n    model: gpt-5\n    base_url: {server.url}/v1\n"
     )
     agents = agents or (
         f"agents:\n  root:\n    model: main\n    instruction: Work.\n    toolsets: {toolsets}\n"

@@ -4,6 +4,7 @@
 script and ``python -m agentcore`` call it.
 """
 
-from .command import Console, main
+from .command import main
+from .console import Console
 
 __all__ = ["Console", "main"]

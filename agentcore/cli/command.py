@@ -12,9 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from agentcore.errors import AgentcoreError
 from agentcore.messages import ToolCall
@@ -23,6 +21,7 @@ from agentcore.team import Team, load
 from pytest_agentcassette import Cassette, CassetteError, use_cassette
 
 from .arguments import Options, UsageError, parse_arguments
+from .console import Console
 from .printer import JsonPrinter, TranscriptPrinter
 
 __all__ = ["Console", "main"]
@@ -30,26 +29,7 @@ __all__ = ["Console", "main"]
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-
-
-@dataclass
-class Console:
-    """Where the command reads and writes; ``interactive``: a person can answer questions."""
-
-    stdin: IO[str]
-    stdout: IO[str]
-    stderr: IO[str]
-    interactive: bool
-
-    @classmethod
-    def system(cls) -> Console:
-        """The process's own streams; interactive when both stdin and stdout are terminals."""
-        return cls(sys.stdin, sys.stdout, sys.stderr, sys.stdin.isatty() and sys.stdout.isatty())
-
-    def note(self, message: str) -> None:
-        """A line for the person at the terminal, out of the transcript's way."""
-        self.stderr.write(f"{message}\n")
-        self.stderr.flush()
+WELCOME = "\n------- Welcome to agentcore! -------\n(Ctrl+C to stop the agent and exit)\n\n"
 
 
 class _Failed(Exception):
@@ -244,19 +224,20 @@ def _converse(
             printer(event)
     if prompts or options.command != "run":
         return
-    while True:  # run without a prompt: one turn per line, until EOF or "exit"
-        console.stdout.write("> ")
-        console.stdout.flush()
+    # run without a prompt: one turn per line, as cagent's loop prints it, until EOF or exit
+    console.write(WELCOME)
+    first = True
+    while True:
+        console.write("> " if first else "\n\n> ")
+        first = False
         line = console.stdin.readline()
         if not line or line.strip() in ("exit", "quit", "/exit", "/quit"):
-            console.stdout.write("\n" if not line else "")
+            console.write("\n" if not line else "")
             return
-        if not line.strip():
-            continue
         printer.start_turn()
-        for event in session.stream(line.strip()):
-            printer(event)
-        console.stdout.write("\n")
+        if line.strip():
+            for event in session.stream(line.strip()):
+                printer(event)
 
 
 def _approver(
@@ -268,22 +249,14 @@ def _approver(
         if isinstance(printer, JsonPrinter):
             return "no"  # as cagent: with --json, only --yolo runs such tools
         printer.confirm(call)
-        if not console.interactive:
-            if not told:
-                told.append(True)
-                console.note(
-                    f"\nagentcore: no terminal to ask whether {call.name} may run, so it "
-                    f"was rejected; add --yolo to run tools without asking"
-                )
-            return "no"
-        while True:
-            answer = console.stdin.readline()
-            if not answer:
-                return "no"
-            word = answer.strip().lower()
-            if word in ("y", "yes", "a", "all", "n", "no"):
-                return word
-            console.stdout.write("Please answer y (yes), a (all) or n (no): ")
-            console.stdout.flush()
+        if console.interactive:
+            return console.answer()
+        if not told:
+            told.append(True)
+            console.note(
+                f"\nagentcore: no terminal to ask whether {call.name} may run, so it "
+                f"was rejected; add --yolo to run tools without asking"
+            )
+        return "no"
 
     return approve
