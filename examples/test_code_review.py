@@ -13,13 +13,15 @@ import agentcore
 from pytest_agentcassette import Cassette
 
 HERE = Path(__file__).parent
-PROMPT = "Review pkg/auth/handler.go for security issues"
+PROMPT = "Review examples/pkg/auth/handler.go for security issues"
 
 
 @pytest.fixture
 def code_reviewer() -> Iterator[agentcore.Team]:
-    """The agent of ``code-reviewer.yaml``, its tools working in this folder."""
-    with agentcore.load(HERE / "code-reviewer.yaml", working_dir=HERE) as team:
+    """The agent of ``code-reviewer.yaml``; its tools work from the repository's root, as
+    they do for ``agentcore exec examples/code-reviewer.yaml ...`` run from there.
+    """
+    with agentcore.load(HERE / "code-reviewer.yaml", working_dir=HERE.parent) as team:
         yield team
 
 
@@ -34,7 +36,7 @@ def test_the_review_finds_the_injection_and_the_weak_hashing(
     assert "md5" in review
     # The reviewer read the file it was asked about, through the filesystem toolset...
     reads = [call for call in agent_cassette.tool_calls if call.name == "read_file"]
-    assert {"path": "pkg/auth/handler.go"} in [call.arguments for call in reads]
+    assert {"path": "examples/pkg/auth/handler.go"} in [call.arguments for call in reads]
     # ...and wrote nothing.
     writes = {"write_file", "edit_file", "create_directory", "move_file", "remove_file"}
     assert not [call for call in agent_cassette.tool_calls if call.name in writes]

@@ -25,11 +25,11 @@ from tests.wire_formats import Reply
 EXAMPLES = Path(__file__).parents[1] / "examples"
 AGENT = EXAMPLES / "code-reviewer.yaml"
 CASSETTE = EXAMPLES / "cassettes" / "test_code_review" / "code-review.yaml"
-PROMPT = "Review pkg/auth/handler.go for security issues"
+PROMPT = "Review examples/pkg/auth/handler.go for security issues"
 ANTHROPIC = "https://api.anthropic.com"
 
 REVIEW = """\
-## Security review of `pkg/auth/handler.go`
+## Security review of `examples/pkg/auth/handler.go`
 
 **1. SQL injection (critical).** The query is built with `fmt.Sprintf` from the `user` form \
 value, so `' OR '1'='1` or a stacked statement runs as SQL. Use a placeholder: \
@@ -57,8 +57,11 @@ render a template.
 Fix 1 to 4 before this ships; 5 and 6 are quick wins."""
 
 SCRIPT = [
-    Reply("I'll look at the auth package first.", tool=("list_directory", {"path": "pkg/auth"})),
-    Reply("", tool=("read_file", {"path": "pkg/auth/handler.go"})),
+    Reply(
+        "I'll look at the auth package first.",
+        tool=("list_directory", {"path": "examples/pkg/auth"}),
+    ),
+    Reply("", tool=("read_file", {"path": "examples/pkg/auth/handler.go"})),
     Reply(REVIEW),
 ]
 
@@ -74,7 +77,9 @@ def record_code_review(path: Path, server: ProviderServer, scratch: Path) -> Non
     server.script = list(SCRIPT)
     with (
         use_cassette(path, record_mode="all"),
-        agentcore.load(agent, working_dir=EXAMPLES, env={"ANTHROPIC_API_KEY": "sk-ant-x"}) as team,
+        agentcore.load(
+            agent, working_dir=EXAMPLES.parent, env={"ANTHROPIC_API_KEY": "sk-ant-x"}
+        ) as team,
     ):
         team.run(PROMPT, yolo=True)
     host = server.url.removeprefix("http://")

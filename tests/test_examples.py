@@ -42,7 +42,7 @@ def test_the_recorder_script_makes_a_cassette_that_replays_the_same_session(
     record_code_review(fresh, provider_server, tmp_path)
     provider_server.stop()
     monkeypatch.chdir(EXAMPLES.parent)
-    command = ["exec", str(AGENT.relative_to(EXAMPLES.parent)), "--working-dir", "examples"]
+    command = ["exec", str(AGENT.relative_to(EXAMPLES.parent))]
     with network_cut:
         again = agentcore(*command, "--fake", str(fresh), PROMPT)
         committed = agentcore(*command, "--fake", str(CASSETTE), PROMPT)
@@ -59,12 +59,9 @@ def test_the_replay_fails_clearly_when_the_code_under_review_changed(
     source = (EXAMPLES / "pkg" / "auth" / "handler.go").read_text()
     (copy / "pkg" / "auth" / "handler.go").write_text(source.replace("md5", "sha256"))
     monkeypatch.chdir(tmp_path)
-    run = agentcore(
-        "exec", str(AGENT), "--working-dir", "examples", "--fake", str(CASSETTE), PROMPT
-    )
+    run = agentcore("exec", str(AGENT), "--fake", str(CASSETTE), PROMPT)
     assert run.status == 1
     assert "replace /messages/4/content/0/content: " in run.err
     assert run.err.endswith(
-        f"  agentcore exec {AGENT} --record {CASSETTE.with_suffix('')} --working-dir examples "
-        f"'{PROMPT}'\n"
+        f"  agentcore exec {AGENT} --record {CASSETTE.with_suffix('')} '{PROMPT}'\n"
     )

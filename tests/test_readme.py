@@ -210,9 +210,9 @@ def test_the_see_it_work_command_replays_the_example_offline_with_no_key(
     assert (run.status, run.err) == (0, "")
     assert run.out.startswith(
         "\n--- Agent: root ---\nI'll look at the auth package first.\n"
-        'Calling list_directory(path: "pkg/auth")\n'
+        'Calling list_directory(path: "examples/pkg/auth")\n'
     )
-    assert '\nCalling read_file(path: "pkg/auth/handler.go")\n' in run.out
+    assert '\nCalling read_file(path: "examples/pkg/auth/handler.go")\n' in run.out
     assert "SQL injection" in run.out
     assert network_cut.attempts == []
 
