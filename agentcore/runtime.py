@@ -33,6 +33,12 @@ Approve = Callable[[str, ToolCall], "str | bool"]
 """Asked before a tool that is not read-only runs: ``(agent, call)`` → ``"yes"``, ``"all"``
 (approve the rest of the session too), ``"no"``, or a bool."""
 
+Extend = Callable[[str, int], bool]
+"""Asked when an agent reaches ``max_iterations``: ``(agent, limit)`` → whether to go on
+for 10 more iterations, as cagent offers; without it, the run stops there."""
+
+MORE_ITERATIONS = 10
+
 EventStream = Generator[events.Event, None, Any]
 
 TRANSFER_TASK = ToolDefinition(
@@ -93,7 +99,13 @@ class Session:
     """A conversation with a team: the current agent, the messages so far, and approvals."""
 
     def __init__(
-        self, team: Team, *, agent: str = "root", yolo: bool = False, approve: Approve | None = None
+        self,
+        team: Team,
+        *,
+        agent: str = "root",
+        yolo: bool = False,
+        approve: Approve | None = None,
+        extend: Extend | None = None,
     ):
         if agent not in team.config.agents:
             from .errors import ConfigError
@@ -107,6 +119,7 @@ class Session:
         self.agent = agent
         self.yolo = yolo
         self.approve = approve
+        self.extend = extend
         self.messages: list[Message] = []
         self._approved_all = False
         self._toolsets: dict[str, list[Toolset]] = {}
@@ -181,12 +194,17 @@ class Session:
         """
         yield events.AgentStarted(name, depth)
         iteration = 0
+        extended_to = 0
         while True:
             agent = self.team.config.agents[name]
-            if agent.max_iterations and iteration >= agent.max_iterations:
-                text = prompts.MAX_ITERATIONS.format(limit=agent.max_iterations)
+            limit = max(agent.max_iterations, extended_to) if agent.max_iterations else 0
+            if limit and iteration >= limit:
+                yield events.MaxIterationsReached(name, limit, depth)
+                if self.extend is not None and self.extend(name, limit):
+                    extended_to = iteration + MORE_ITERATIONS
+                    continue
+                text = prompts.MAX_ITERATIONS.format(limit=limit)
                 conversation.append(Message("assistant", text, agent=name))
-                yield events.MaxIterationsReached(name, agent.max_iterations, depth)
                 return name
             iteration += 1
             messages = self._system_messages(agent) + _trim(conversation, agent.num_history_items)

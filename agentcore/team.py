@@ -18,7 +18,7 @@ from . import events
 from .config import Config, load_config
 from .messages import Message, Usage
 from .providers import HttpExchange, Provider, Sleep, create_provider
-from .runtime import Approve, Session
+from .runtime import Approve, Extend, Session
 from .tools import ToolContext
 
 __all__ = ["Result", "Team", "load"]
@@ -106,10 +106,19 @@ class Team:
         return ToolContext(self.working_dir, self.env, self.client, self.clock, self.config.path)
 
     def session(
-        self, *, agent: str = "root", yolo: bool = False, approve: Approve | None = None
+        self,
+        *,
+        agent: str = "root",
+        yolo: bool = False,
+        approve: Approve | None = None,
+        extend: Extend | None = None,
     ) -> Session:
-        """A new conversation; call ``session.stream(prompt)`` once per user turn."""
-        return Session(self, agent=agent, yolo=yolo, approve=approve)
+        """A new conversation; call ``session.stream(prompt)`` once per user turn.
+
+        ``approve`` is asked before tools that need approval; ``extend`` when an agent
+        reaches its ``max_iterations`` (see :data:`agentcore.runtime.Extend`).
+        """
+        return Session(self, agent=agent, yolo=yolo, approve=approve, extend=extend)
 
     def stream(
         self, *prompts: str, agent: str = "root", yolo: bool = False, approve: Approve | None = None

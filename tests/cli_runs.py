@@ -43,9 +43,18 @@ def agentcore(
     return CliRun(status, out.getvalue(), err.getvalue(), waits)
 
 
-def agentcore_script(*argv: str, cwd: Path, stdin: str = "") -> CliRun:
-    """The installed ``agentcore`` script, with no API key in its environment."""
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(cwd), "LANG": "C.UTF-8", **NO_NETWORK}
+def agentcore_script(
+    *argv: str, cwd: Path, stdin: str = "", env: dict[str, str] | None = None
+) -> CliRun:
+    """The installed ``agentcore`` script, with no API key in its environment (``env``
+    adds variables)."""
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(cwd),
+        "LANG": "C.UTF-8",
+        **NO_NETWORK,
+        **(env or {}),
+    }
     done = subprocess.run(
         [str(SCRIPT), *argv],
         cwd=cwd,

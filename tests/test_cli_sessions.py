@@ -67,7 +67,7 @@ def test_strict_matching_tells_what_cagents_request_did_differently(cagent_corpu
     assert "    add /systemInstruction: " in run.err
     assert run.err.endswith(
         "If the change is intended, re-record the cassette:\n"
-        "  agentcore exec testdata/basic.yaml --record cassettes/TestExec_Gemini "
+        "  agentcore exec testdata/basic.yaml --record=cassettes/TestExec_Gemini.yaml "
         '--model google/gemini-2.5-flash "What\'s 2+2?"\n'
     )
 
@@ -166,7 +166,7 @@ def test_fake_with_a_missing_cassette_says_how_to_record_it(
     assert run.status == 1
     assert run.err == (
         f"agentcore: cassette not found: tests/missing (looked for {here}/tests/missing.yaml).\n"
-        "Record it with: agentcore exec agent.yaml --record tests/missing 'Explain containers'\n"
+        "Record it with: agentcore exec agent.yaml --record=tests/missing.yaml 'Explain containers'\n"
     )
     assert run.out == ""
 
@@ -182,7 +182,7 @@ def test_a_request_the_cassette_cannot_answer_fails_with_the_plugins_diagnostic(
     assert run.out == "\n--- Agent: root ---\n"
     assert "No recorded interaction matches POST" in run.err
     assert '    replace /messages/2/content: "Explain containers" → "Explain pods"\n' in run.err
-    assert run.err.endswith("  agentcore exec agent.yaml --record s 'Explain pods'\n")
+    assert run.err.endswith("  agentcore exec agent.yaml --record=s.yaml 'Explain pods'\n")
     assert network_cut.attempts == []
 
 

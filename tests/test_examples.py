@@ -62,6 +62,4 @@ def test_the_replay_fails_clearly_when_the_code_under_review_changed(
     run = agentcore("exec", str(AGENT), "--fake", str(CASSETTE), PROMPT)
     assert run.status == 1
     assert "replace /messages/4/content/0/content: " in run.err
-    assert run.err.endswith(
-        f"  agentcore exec {AGENT} --record {CASSETTE.with_suffix('')} '{PROMPT}'\n"
-    )
+    assert run.err.endswith(f"  agentcore exec {AGENT} --record={CASSETTE} '{PROMPT}'\n")

@@ -1,6 +1,7 @@
 """The ``agentcore`` command line: subcommands, flags, and what ``--record`` takes as its name.
 
-``--record`` has an optional value, as in cagent, and both of these must work as written::
+``--record`` has an optional value. In cagent a bare ``--record`` never takes the next word,
+yet the article that introduced it writes both of these, and both must work as written::
 
     agentcore run my-agent.yaml --record "What is Docker?"        # the prompt stays a prompt
     agentcore run my-agent.yaml --record my-test "Explain containers"  # records my-test.yaml
@@ -18,7 +19,7 @@ from typing import NoReturn
 
 __all__ = ["Options", "UsageError", "parse_arguments"]
 
-_NAME_LIKE = re.compile(r"[\w.\-/\\]+")
+_NAME_LIKE = re.compile(r"[\w.\-/\\:]+")
 _VALUE_FLAGS = ("--agent", "-a", "--model", "--working-dir", "--fake", "--match")
 
 DESCRIPTION = """\
@@ -127,6 +128,11 @@ def _parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentPars
         "reads one turn per line. Tools that need approval are asked about.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument(
+        "--exec",
+        action="store_true",
+        help="cagent's spelling of a run without its terminal interface; the same as run",
     )
     exec_ = commands.add_parser(
         "exec",

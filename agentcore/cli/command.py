@@ -7,20 +7,20 @@ compared byte for byte; notes and errors go to stderr.
 from __future__ import annotations
 
 import os
-import shlex
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from pathlib import Path
 
 from agentcore.errors import AgentcoreError
 from agentcore.messages import ToolCall
 from agentcore.runtime import Approve
 from agentcore.team import Team, load
-from pytest_agentcassette import Cassette, CassetteError, use_cassette
+from pytest_agentcassette import Cassette, CassetteError
 
 from .arguments import Options, UsageError, parse_arguments
+from .cassettes import CommandFailed, recording, replaying
 from .console import Console
 from .printer import JsonPrinter, TranscriptPrinter
 
@@ -30,16 +30,6 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 WELCOME = "\n------- Welcome to agentcore! -------\n(Ctrl+C to stop the agent and exit)\n\n"
-
-
-class _Failed(Exception):
-    """The command failed; the message is what the user should read. ``mid_line``: the
-    transcript stopped in the middle of a line, so the message starts on a new one.
-    """
-
-    def __init__(self, message: str, *, mid_line: bool = False):
-        super().__init__(message)
-        self.mid_line = mid_line
 
 
 def main(
@@ -64,7 +54,7 @@ def main(
         return done.code if isinstance(done.code, int) else 0
     try:
         return _run(options, console, os.environ if env is None else env, sleep)
-    except _Failed as error:
+    except CommandFailed as error:
         console.note(("\n" if error.mid_line else "") + f"agentcore: {error}")
         return EXIT_FAILED
     except UsageError as error:
@@ -86,79 +76,6 @@ def _prompts(options: Options, console: Console) -> list[str]:
     return prompts
 
 
-def _record_command(options: Options, name: str) -> str:
-    words = ["agentcore", "exec", options.agent_file, "--record", name]
-    for agent, model in options.model_overrides.items():
-        words += ["--model", model if agent == "*" else f"{agent}={model}"]
-    if options.agent != "root":
-        words += ["--agent", options.agent]
-    if options.working_dir:
-        words += ["--working-dir", options.working_dir]
-    if options.yolo:
-        words.append("--yolo")
-    return " ".join(_quote(word) for word in words + options.prompts)
-
-
-def _quote(word: str) -> str:
-    """``word`` for a POSIX shell, written as a person would: ``"What's 2+2?"``."""
-    if "'" in word and not any(char in word for char in '"$`\\!'):
-        return f'"{word}"'
-    return shlex.quote(word)
-
-
-def _cassette_path(value: str) -> Path:
-    return Path(value if value.endswith((".yaml", ".yml")) else f"{value}.yaml")
-
-
-@contextmanager
-def _recording(options: Options, console: Console) -> Iterator[Cassette]:
-    """Record into a scratch file next to the target, moved into place only on success:
-    a failed run never replaces a good recording, and what it recorded is kept aside.
-    """
-    name = options.record or f"agentcore-recording-{int(time.time())}"
-    path = _cassette_path(name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    scratch = path.with_name(f".{path.name}.recording")
-    failed = path.with_name(f"{path.stem}.failed{path.suffix}")
-    console.note(f"Recording mode enabled, cassette: {path}")
-    cassette = use_cassette(scratch, record_mode="all")
-    try:
-        with cassette:
-            yield cassette
-    except BaseException:
-        if scratch.exists():
-            os.replace(scratch, failed)
-            console.note(
-                f"agentcore: the run failed, so {path} was not written"
-                f"{' (it was left as it was)' if path.exists() else ''}; "
-                f"what was recorded is in {failed}"
-            )
-        raise
-    if not scratch.exists():
-        raise _Failed(f"nothing was recorded into {path}: the agent sent no request")
-    os.replace(scratch, path)
-    console.note(f"Recorded {len(cassette.recorded)} interaction(s) into {path}")
-
-
-@contextmanager
-def _replaying(options: Options) -> Iterator[Cassette]:
-    given = options.fake or ""
-    path = Path(given)
-    if not path.exists() and not given.endswith((".yaml", ".yml")):
-        path = Path(f"{given}.yaml")
-    if not path.is_file():
-        raise _Failed(
-            f"cassette not found: {given} (looked for {path.resolve()}).\n"
-            f"Record it with: {_record_command(options, str(path.with_suffix('')))}"
-        )
-    match_on = "sequential" if options.match == "sequential" else ("method", "url", "body")
-    record = _record_command(options, str(path.with_suffix("")))
-    with use_cassette(path, match_on=match_on, record_command=record) as cassette:
-        yield cassette
-    if cassette.mismatches:  # a tool swallowed the error; the run must still fail
-        raise _Failed(str(cassette.mismatches[0]))
-
-
 def _run(
     options: Options, console: Console, env: Mapping[str, str], sleep: Callable[[float], None]
 ) -> int:
@@ -168,13 +85,15 @@ def _run(
         printer = JsonPrinter(console.stdout)
     else:
         printer = TranscriptPrinter(console.stdout, hide_tool_calls=options.hide_tool_calls)
+    if options.working_dir and not Path(options.working_dir).is_dir():
+        raise CommandFailed(f"--working-dir {options.working_dir}: there is no such folder")
     cassette: Cassette | None = None
-    with ExitStack() as stack:
-        if options.record is not None:
-            stack.enter_context(_recording(options, console))
-        elif options.fake is not None:
-            cassette = stack.enter_context(_replaying(options))
-        try:
+    try:
+        with ExitStack() as stack:
+            if options.record is not None:
+                stack.enter_context(recording(options, console))
+            elif options.fake is not None:
+                cassette = stack.enter_context(replaying(options))
             team = stack.enter_context(
                 load(
                     options.agent_file,
@@ -191,11 +110,12 @@ def _run(
                         f"{agent!r}; its agents: {', '.join(team.config.agents)}"
                     )
             _converse(team, options, prompts, printer, console)
-        except (AgentcoreError, CassetteError, OSError) as error:
-            if isinstance(printer, JsonPrinter):
-                printer.error(str(error))
-            raise _Failed(_describe(error), mid_line=printer.mid_line) from None
-    if cassette is not None and cassette.unplayed and not cassette.mismatches:
+    except (AgentcoreError, CassetteError, OSError, CommandFailed) as error:
+        message = str(error) if isinstance(error, CommandFailed) else _describe(error)
+        if isinstance(printer, JsonPrinter):
+            printer.error(message)
+        raise CommandFailed(message, mid_line=printer.mid_line) from None
+    if cassette is not None and cassette.unplayed:
         console.note(
             f"agentcore: note: {len(cassette.unplayed)} recorded interaction(s) in "
             f"{cassette.path} were not replayed"
@@ -217,9 +137,11 @@ def _converse(
     console: Console,
 ) -> None:
     approve = _approver(options, printer, console)
-    session = team.session(agent=options.agent, yolo=options.yolo, approve=approve)
+    extend = _Extender(options, console)
+    session = team.session(agent=options.agent, yolo=options.yolo, approve=approve, extend=extend)
     for prompt in prompts:
         printer.start_turn()
+        extend.used = 0
         for event in session.stream(prompt):
             printer(event)
     if prompts or options.command != "run":
@@ -230,14 +152,52 @@ def _converse(
     while True:
         console.write("> " if first else "\n\n> ")
         first = False
-        line = console.stdin.readline()
+        try:
+            line = console.stdin.readline()
+        except KeyboardInterrupt:  # at the prompt, Ctrl-C ends the session as EOF does
+            line = ""
         if not line or line.strip() in ("exit", "quit", "/exit", "/quit"):
             console.write("\n" if not line else "")
             return
         printer.start_turn()
+        extend.used = 0
         if line.strip():
             for event in session.stream(line.strip()):
                 printer(event)
+
+
+class _Extender:
+    """Whether to go on past ``max_iterations``, as cagent decides: ``--yolo`` goes on by
+    itself up to 5 times a turn; ``--json`` stops; otherwise the user is asked.
+    """
+
+    AUTOMATIC = 5
+
+    def __init__(self, options: Options, console: Console):
+        self.options = options
+        self.console = console
+        self.used = 0
+
+    def __call__(self, agent: str, limit: int) -> bool:
+        if self.options.yolo:
+            self.used += 1
+            return self.used <= self.AUTOMATIC
+        if self.options.json:
+            return False
+        self.console.write(
+            f"\n⚠️  Maximum iterations ({limit}) reached. The agent may be stuck in a loop.\n"
+            "This can happen with smaller or less capable models.\n"
+            "\nDo you want to continue for 10 more iterations? (y/n):\n"
+        )
+        line = self.console.stdin.readline()
+        if not line:
+            self.console.write("\nFailed to read input, exiting...\n")
+            return False
+        if line.strip().lower() in ("y", "yes"):
+            self.console.write("✓ Continuing...\n\n")
+            return True
+        self.console.write("Exiting...\n\n")
+        return False
 
 
 def _approver(

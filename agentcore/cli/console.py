@@ -7,6 +7,7 @@ a line; an answer that is not ``y``/``a``/``n`` rejects the call.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from dataclasses import dataclass
@@ -29,7 +30,17 @@ class Console:
 
     @classmethod
     def system(cls) -> Console:
-        """The process's own streams; interactive when both stdin and stdout are terminals."""
+        """The process's own streams; interactive when both stdin and stdout are terminals.
+
+        Output redirected to a file or a pipe is UTF-8, as cagent writes it, whatever the
+        locale; a terminal that cannot show a character gets a replacement, not a crash.
+        """
+        for stream in (sys.stdout, sys.stderr):
+            if isinstance(stream, io.TextIOWrapper) and stream.encoding.lower() != "utf-8":
+                if stream.isatty():
+                    stream.reconfigure(errors="replace")
+                else:
+                    stream.reconfigure(encoding="utf-8")
         return cls(sys.stdin, sys.stdout, sys.stderr, sys.stdin.isatty() and sys.stdout.isatty())
 
     def note(self, message: str) -> None:
@@ -56,7 +67,8 @@ class Console:
 def _read_key(stream: IO[str]) -> str | None:
     """One key from a terminal in raw mode, or ``None`` when ``stream`` is not a terminal.
 
-    Keys other than y, a and n are ignored; Ctrl-C raises :class:`KeyboardInterrupt`.
+    Keys other than y, a and n are ignored; Ctrl-C raises :class:`KeyboardInterrupt`; a
+    terminal that closes answers n.
     """
     try:
         import termios
@@ -71,7 +83,10 @@ def _read_key(stream: IO[str]) -> str | None:
     try:
         tty.setraw(fd, termios.TCSANOW)  # keep keys typed ahead
         while True:
-            key = os.read(fd, 1)
+            try:
+                key = os.read(fd, 1)
+            except OSError:  # the terminal went away
+                key = b""
             if not key:
                 return "n"
             if key == b"\x03":

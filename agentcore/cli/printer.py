@@ -10,7 +10,10 @@ The transcript is byte for byte what cagent prints (its e2e tests pin it): an ag
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Callable
+from decimal import Decimal
 from typing import IO, Any
 
 from agentcore import events
@@ -39,12 +42,32 @@ _JSON_ESCAPES = (
 )
 
 
+# Go's unicode.IsSpace (Python's str.strip would also take \x1c-\x1f).
+_GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(
+    chr(code) for code in range(0x2000, 0x200B)
+)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _go_trim(text: str) -> str:
+    """Go's ``strings.TrimSpace``."""
+    return text.strip(_GO_SPACE)
+
+
 def go_quote(text: str) -> str:
-    """``text`` as Go's ``strconv.Quote`` writes it (``%q``)."""
+    r"""``text`` as Go's ``strconv.Quote`` writes it (``%q``).
+
+    A lone surrogate stands for bytes that are not UTF-8 (``surrogateescape``, or text cut
+    inside a character); Go escapes such bytes as ``\\xNN``.
+    """
     out = ['"']
     for char in text:
         code = ord(char)
-        if char in ('"', "\\"):
+        if 0xD800 <= code <= 0xDFFF:
+            raw = bytes([code - 0xDC00]) if 0xDC80 <= code <= 0xDCFF else None
+            raw = raw or char.encode("utf-8", "surrogatepass")
+            out.extend(f"\\x{byte:02x}" for byte in raw)
+        elif char in ('"', "\\"):
             out.append("\\" + char)
         elif char in _ESCAPES:
             out.append(_ESCAPES[char])
@@ -60,37 +83,72 @@ def go_quote(text: str) -> str:
     return "".join(out)
 
 
+def _float64(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError(f"{text} does not fit a float64")
+    return number
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def go_loads(text: str) -> Any:
+    """``text`` as Go's ``json.Unmarshal`` into ``any`` reads it: every number a float64
+    (one that does not fit is not JSON, nor are NaN and Infinity), lone surrogates U+FFFD.
+    Raises ``ValueError`` where Go returns an error.
+    """
+    return _go_value(
+        json.loads(text, parse_int=_float64, parse_float=_float64, parse_constant=_no_constant)
+    )
+
+
 def _go_value(value: Any) -> Any:
-    """JSON data as Go decodes it into ``any``: every number a float64, maps sorted."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)):
-        return float(value)
+    """Decoded JSON as Go holds it: valid strings, maps sorted (as Go marshals them)."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
     if isinstance(value, list):
         return [_go_value(item) for item in value]
-    return {key: _go_value(item) for key, item in sorted(value.items())}
+    if isinstance(value, dict):
+        return {_go_value(key): _go_value(item) for key, item in value.items()}
+    return value
+
+
+def _sorted_maps(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_sorted_maps(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _sorted_maps(item) for key, item in sorted(value.items())}
+    return value
 
 
 def _go_number(number: float) -> str:
-    if number == int(number) and abs(number) < 1e21:
-        return str(int(number))
+    """A float64 as ``encoding/json`` writes it: the shortest digits that read back, with an
+    exponent only below 1e-6 or from 1e21 (``1e-7``, ``1e+21``).
+    """
+    if number == 0:
+        return "-0" if math.copysign(1.0, number) < 0 else "0"
     text = repr(number)
-    mantissa, _, exponent = text.partition("e")
-    if exponent:  # Go writes 1e+21 and 1e-07, Python 1e+21 and 1e-07 too
-        return f"{mantissa}e{exponent[0]}{exponent[1:].lstrip('0').rjust(2, '0')}"
-    return text
+    if 1e-6 <= abs(number) < 1e21:
+        text = format(Decimal(text), "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    mantissa, _, exponent = text.partition("e")  # Python writes 1e-07, 1.5e+21
+    if exponent.startswith("-0"):
+        exponent = "-" + exponent[2:]
+    return f"{mantissa}e{exponent}"
 
 
 def go_json(value: Any, indent: bool = False, level: int = 0) -> str:
-    """``json.Marshal`` (or ``MarshalIndent(v, "", "  ")``) of Go-decoded data."""
-    value = _go_value(value) if level == 0 else value
+    """``json.Marshal`` (or ``MarshalIndent(v, "", "  ")``) of :func:`go_loads` data."""
+    value = _sorted_maps(value) if level == 0 else value
     pad = "  " * (level + 1)
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
         return "null"
-    if isinstance(value, float):
-        return _go_number(value)
+    if isinstance(value, (int, float)):
+        return _go_number(float(value))
     if isinstance(value, str):
         text = json.dumps(value, ensure_ascii=False)
         for char, escaped in _JSON_ESCAPES:
@@ -140,9 +198,11 @@ def format_arguments(arguments: str) -> str:
     if arguments == "":
         return "()"
     try:
-        parsed = json.loads(arguments)
+        parsed = go_loads(arguments)
     except ValueError:
         return f"({arguments})"
+    if parsed is None:  # null decodes as an empty ordered map
+        return "()"
     if isinstance(parsed, dict):
         return _format_object(parsed)
     return f"({go_json(parsed, indent=True)})"
@@ -153,7 +213,7 @@ def format_response(response: str) -> str:
     if response == "":
         return " → ()"
     try:
-        parsed = json.loads(response)
+        parsed = go_loads(response)
     except ValueError:
         parsed = _NOT_JSON
     if parsed is not _NOT_JSON:
@@ -161,13 +221,13 @@ def format_response(response: str) -> str:
             return " → " + _format_object(parsed)
         return f" → ({go_json(parsed, indent=True)})"
     if "\n" in response:
-        lines = response.strip().split("\n")
+        lines = _go_trim(response).split("\n")
         if len(lines) <= 3:
             return f" → {go_quote(response)}"
         formatted: list[str] = []
         last_empty = False
         for line in lines:
-            if not line.strip():
+            if not _go_trim(line):
                 if not last_empty:
                     formatted.append("")
                 last_empty = True
@@ -198,7 +258,7 @@ class TranscriptPrinter:
 
     def _write(self, text: str) -> None:
         if text:
-            self.out.write(text)
+            self.out.write(_LONE_SURROGATE.sub("\ufffd", text))
             self.out.flush()
             self.mid_line = not text.endswith("\n")
 

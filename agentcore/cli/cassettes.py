@@ -1,0 +1,140 @@
+"""Where ``--record`` writes a session and where ``--fake`` replays it from.
+
+A recording goes to a scratch file next to its target and is moved into place only when
+the run succeeds: a failed run never replaces a good recording, and what it did record is
+kept aside as ``NAME.failed.yaml``. Every path is checked before anything is sent, so a
+recording that could not be saved never costs a provider call.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from pytest_agentcassette import Cassette, use_cassette
+
+from .arguments import Options
+from .console import Console
+
+__all__ = ["CommandFailed", "recording", "replaying"]
+
+
+class CommandFailed(Exception):
+    """The command failed; the message is what the user should read. ``mid_line``: the
+    transcript stopped in the middle of a line, so the message starts on a new one.
+    """
+
+    def __init__(self, message: str, *, mid_line: bool = False):
+        super().__init__(message)
+        self.mid_line = mid_line
+
+
+def record_command(options: Options, path: Path) -> str:
+    """The command that records (again) what ``options`` replays, into ``path``."""
+    words = ["agentcore", options.command, options.agent_file, f"--record={path}"]
+    for agent, model in options.model_overrides.items():
+        words += ["--model", model if agent == "*" else f"{agent}={model}"]
+    if options.agent != "root":
+        words += ["--agent", options.agent]
+    if options.working_dir:
+        words += ["--working-dir", options.working_dir]
+    if options.yolo:
+        words.append("--yolo")
+    return " ".join(_quote(word) for word in words + options.prompts)
+
+
+def _quote(word: str) -> str:
+    """``word`` for a POSIX shell, written as a person would: ``"What's 2+2?"``."""
+    if "'" in word and not any(char in word for char in '"$`\\!'):
+        return f'"{word}"'
+    return shlex.quote(word)
+
+
+def _target(options: Options) -> Path:
+    name = options.record or f"agentcore-recording-{int(time.time())}"
+    path = Path(name if name.endswith((".yaml", ".yml")) else f"{name}.yaml")
+    if path.resolve() == Path(options.agent_file).resolve():
+        raise CommandFailed(
+            f"--record {options.record} would write the recording over the agent file "
+            f"{options.agent_file}; choose another name"
+        )
+    if path.is_dir():
+        raise CommandFailed(f"cannot record into {path}: it is a folder; choose another name")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as error:
+        raise CommandFailed(
+            f"cannot record into {path}: the folder {path.parent} cannot be written "
+            f"({error.strerror or error}); nothing was sent"
+        ) from None
+    return path
+
+
+@contextmanager
+def recording(options: Options, console: Console) -> Iterator[Cassette]:
+    """Record the session (every request sent for real) into ``--record``'s file."""
+    path = _target(options)
+    scratch = path.with_name(f".{path.name}.recording")
+    failed = path.with_name(f"{path.stem}.failed{path.suffix}")
+    scratch.unlink(missing_ok=True)  # left by a run that was killed
+    console.note(f"Recording mode enabled, cassette: {path}")
+    cassette = use_cassette(scratch, record_mode="all")
+    try:
+        with cassette:
+            yield cassette
+    except BaseException:
+        if scratch.exists():
+            os.replace(scratch, failed)
+            console.note(
+                f"agentcore: the run failed, so {path} was not written"
+                f"{' (it was left as it was)' if path.exists() else ''}; "
+                f"what was recorded is in {failed}"
+            )
+        raise
+    if not cassette.recorded:
+        scratch.unlink(missing_ok=True)
+        console.note(f"agentcore: nothing was recorded (no request was sent); {path} not written")
+        return
+    try:
+        os.replace(scratch, path)
+    except OSError as error:
+        raise CommandFailed(
+            f"cannot write {path} ({error.strerror or error}); the recording is in {scratch}"
+        ) from None
+    console.note(f"Recorded {len(cassette.recorded)} interaction(s) into {path}")
+
+
+def _cassette_file(given: str) -> Path:
+    path = Path(given)
+    candidates = [path] if given.endswith((".yaml", ".yml")) else [path, Path(f"{given}.yaml")]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    if path.is_dir():
+        raise CommandFailed(f"--fake {given}: that is a folder; give the cassette's file")
+    return candidates[-1]
+
+
+@contextmanager
+def replaying(options: Options) -> Iterator[Cassette]:
+    """Replay the session recorded in ``--fake``'s file; nothing goes to the network."""
+    given = options.fake or ""
+    path = _cassette_file(given)
+    if not path.is_file():
+        raise CommandFailed(
+            f"cassette not found: {given} (looked for {path.resolve()}).\n"
+            f"Record it with: {record_command(options, path)}"
+        )
+    match_on = "sequential" if options.match == "sequential" else ("method", "url", "body")
+    again = record_command(options, path)
+    with use_cassette(path, match_on=match_on, record_command=again) as cassette:
+        yield cassette
+    if cassette.mismatches:  # a tool swallowed the error; the run must still fail
+        raise CommandFailed(str(cassette.mismatches[0]))
