@@ -76,8 +76,9 @@ def test_the_installed_script_answers_help_and_version(tmp_path: Path) -> None:
     assert SCRIPT.is_file(), "pyproject.toml declares the agentcore console script"
     run = agentcore_script("--help", cwd=tmp_path)
     assert run.status == 0
-    assert "run" in run.out
-    assert "exec" in run.out
+    assert run.out.startswith("usage: agentcore [-h] [--version] COMMAND ...\n")
+    assert "    run       run an agent; with no PROMPT, talk to it turn by turn\n" in run.out
+    assert "    exec      run an agent on PROMPTs and print cagent's exec transcript\n" in run.out
     assert agentcore_script("--version", cwd=tmp_path).out.startswith("agentcore ")
     assert agentcore_script(cwd=tmp_path).status == 2
 
