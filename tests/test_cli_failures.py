@@ -292,3 +292,18 @@ def test_a_terminal_that_interrupts_or_closes_never_approves(keys: bytes, answer
     rescue.cancel()
     if keys:
         os.close(leader)
+
+
+class _ClosedPipe(io.StringIO):
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_a_reader_that_leaves_ends_the_run_quietly(
+    here: Path, provider_server: ProviderServer
+) -> None:
+    agent_file(here, provider_server)
+    err = io.StringIO()
+    console = Console(io.StringIO(), _ClosedPipe(), err, interactive=False)
+    assert main(["exec", "agent.yaml", "hi"], console=console, env={}) == 141
+    assert err.getvalue() == ""

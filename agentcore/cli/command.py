@@ -29,6 +29,7 @@ __all__ = ["Console", "main"]
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
 WELCOME = "\n------- Welcome to agentcore! -------\n(Ctrl+C to stop the agent and exit)\n\n"
 
 
@@ -63,6 +64,10 @@ def main(
     except KeyboardInterrupt:
         console.note("\nagentcore: interrupted")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader left (| head): stop quietly, as other tools do
+        if console.stdout is sys.stdout:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 def _prompts(options: Options, console: Console) -> list[str]:
@@ -111,6 +116,8 @@ def _run(
                     )
             _converse(team, options, prompts, printer, console)
     except (AgentcoreError, CassetteError, OSError, CommandFailed) as error:
+        if isinstance(error, BrokenPipeError):
+            raise
         message = str(error) if isinstance(error, CommandFailed) else _describe(error)
         if isinstance(printer, JsonPrinter):
             printer.error(message)
