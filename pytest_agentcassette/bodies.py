@@ -1,18 +1,23 @@
-"""Message bodies: exact bytes plus chunk boundaries, stored in the most readable exact form.
+"""Message bodies: exact bytes plus chunk boundaries, stored in a readable exact form.
 
 Stored forms (the value of a cassette's ``body`` field):
 
-- a plain string: UTF-8 text (cagent's and go-vcr's form);
-- ``{json: <data>}``: a JSON document stored as YAML data;
-- ``{sse: [<event>, ...]}``: server-sent events; an event's ``data`` is a mapping or list
-  when it is JSON, a string when it is anything else (``[DONE]``);
-- ``{text: <string>}``: text that needs ``chunks``;
+- a plain string: UTF-8 text (cagent's and go-vcr's form), server-sent events included;
+- ``{json: <text>}``: a JSON document, indented (a hand-written cassette may give YAML
+  data instead of the text);
+- ``{base: <id>, json_patch: <text>}``: a JSON document given as a JSON Patch (RFC 6902)
+  to the request body of interaction ``<id>``, an earlier one (see :mod:`.history`);
+- ``{text: <string>}``: text that needs a modifier;
 - ``{base64: <string>}``: bytes that are not UTF-8.
 
 Modifiers: ``chunks`` (byte sizes of the pieces the client received, left out when they are
-the default: one per SSE event, else one), ``line_ending: crlf`` for SSE, and ``json_style``
-/ ``json_ascii`` where JSON was not written compactly. A form is only chosen when decoding it
+the default: one per SSE event, else one), ``line_ending: crlf`` for text whose every line
+ends with CRLF (YAML cannot hold a CR in a literal block), and ``json_style`` /
+``json_ascii`` where JSON was not written compactly. A form is only chosen when decoding it
 gives back the recorded bytes exactly.
+
+Bodies are stored as text, never as YAML structures, because YAML's cost is per node: a long
+agent session (every request re-sends the history) loads 40 times faster this way.
 """
 
 from __future__ import annotations
@@ -24,19 +29,21 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .sse import LINE_ENDINGS, SSEEvent, parse_events, split_event_texts
-from .yamlio import FlowMapping, FlowSequence
+from .patches import PatchError, apply_patch
+from .sse import event_sizes
+from .yamlio import FlowSequence
 
-__all__ = ["NOT_JSON", "Body", "BodyFormatError"]
+__all__ = ["NOT_JSON", "Body", "BodyFormatError", "indented_json"]
 
-_KINDS = ("json", "sse", "text", "base64")
-_MODIFIERS = ("chunks", "line_ending", "json_style", "json_ascii")
+_KINDS = ("json", "json_patch", "text", "base64")
+_MODIFIERS = ("base", "chunks", "line_ending", "json_style", "json_ascii")
+_DOCUMENTS = ("json", "json_patch")
 JSON_STYLES: dict[str, tuple[str, str]] = {
     "compact": (",", ":"),
     "spaced": (", ", ": "),
     "key_spaced": (",", ": "),
 }
-_SSE_PREFIXES = ("data:", "event:", "id:", "retry:", ":")
+LINE_ENDINGS = ("lf", "crlf")
 _JSON_START = re.compile(rb"[ \t\r\n]*[\[{]")
 
 NOT_JSON: Any = object()
@@ -53,6 +60,21 @@ class BodyFormatError(ValueError):
 
 def _dumps(value: Any, style: str, ascii_only: bool) -> str:
     return json.dumps(value, separators=JSON_STYLES[style], ensure_ascii=ascii_only)
+
+
+def indented_json(value: Any) -> str:
+    """A JSON document as a cassette shows it: indented by two, non-ASCII kept."""
+    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
+def _parse_stored_json(stored: Mapping[str, Any]) -> Any:
+    value = stored["json"]
+    if not isinstance(value, str):
+        return value  # written by hand as YAML data
+    try:
+        return json.loads(value)
+    except ValueError as error:
+        raise BodyFormatError(f"json is not valid JSON: {error}", ("json",)) from None
 
 
 def _json_form(text: str) -> tuple[Any, str, bool] | None:
@@ -96,12 +118,15 @@ class Body:
     the cost of parsing its YAML).
     """
 
-    __slots__ = ("_chunk_sizes", "_content", "_stored")
+    __slots__ = ("_base", "_chunk_sizes", "_content", "_keep", "_stored", "_value")
 
     def __init__(self) -> None:
         self._content: bytes | None = None
         self._chunk_sizes: list[int] | None = None
         self._stored: Any = None
+        self._base: Body | None = None  # the body a json_patch applies to
+        self._keep = False  # another body patches this one: keep the document built
+        self._value: Any = None  # that document, until the next body in line takes it
 
     @classmethod
     def from_bytes(cls, content: bytes, chunk_sizes: Sequence[int] | None = None) -> Body:
@@ -118,6 +143,21 @@ class Body:
         body = cls()
         body._stored = stored
         return body
+
+    @property
+    def base_id(self) -> int | None:
+        """For a ``json_patch`` body, the id of the interaction whose request it patches."""
+        stored = self._stored
+        return stored["base"] if isinstance(stored, Mapping) and "json_patch" in stored else None
+
+    def is_document(self) -> bool:
+        """Whether the body is stored as a JSON document (``json`` or ``json_patch``)."""
+        return isinstance(self._stored, Mapping) and any(k in self._stored for k in _DOCUMENTS)
+
+    def link(self, base: Body) -> None:
+        """Give a ``json_patch`` body the body it patches (a JSON document too)."""
+        self._base = base
+        base._keep = True
 
     @property
     def content(self) -> bytes:
@@ -138,8 +178,8 @@ class Body:
         """The body's JSON document, or :data:`NOT_JSON`."""
         stored = self._stored
         if isinstance(stored, Mapping) and "json" in stored:
-            return stored["json"]
-        content = self.content
+            return _parse_stored_json(stored)
+        content = self.content  # a json_patch body: its document is rebuilt from the bytes
         if not _JSON_START.match(content):
             return NOT_JSON
         try:
@@ -154,7 +194,10 @@ class Body:
         return _styled(self._stored)
 
     def _decode(self) -> None:
-        content, default_sizes, sizes = _decode(self._stored)
+        if self.is_document():
+            content, default_sizes, sizes = self._decode_document()
+        else:
+            content, default_sizes, sizes = _decode(self._stored)
         if sizes is not None and sum(sizes) != len(content):
             raise BodyFormatError(
                 f"chunks add up to {sum(sizes)} bytes but the body has {len(content)}",
@@ -163,9 +206,40 @@ class Body:
         self._content = content
         self._chunk_sizes = sizes if sizes is not None else default_sizes
 
+    def _decode_document(self) -> tuple[bytes, list[int], list[int] | None]:
+        stored = self._stored
+        value = self._build()
+        style = stored.get("json_style", "compact")
+        content = _dumps(value, style, bool(stored.get("json_ascii", False))).encode("utf-8")
+        if self._keep:
+            self._value = value
+        return content, [len(content)], stored.get("chunks")
+
+    def _build(self) -> Any:
+        """The body's document, for the caller to keep or change.
+
+        A ``json_patch`` applies to its base's document, taken over from the base when the
+        base kept it (an agent's next request patches the previous one: each is built once,
+        in place), else built anew from the nearest full document up the line.
+        """
+        line: list[Body] = []
+        node = self
+        while node._value is None and "json_patch" in node._stored:
+            if node._base is None:
+                raise BodyFormatError("json_patch has no base body to apply to", ("base",))
+            line.append(node)
+            node = node._base
+        if node._value is not None:
+            value, node._value = node._value, None
+        else:
+            value = _parse_stored_json(node._stored)
+        for body in reversed(line):
+            value = _apply(body._stored, value, body is self)
+        return value
+
 
 def _encode(content: bytes, chunk_sizes: list[int] | None) -> Any:
-    """Choose the stored form of ``content``: SSE, JSON, text or base64, in that order."""
+    """Choose the stored form of ``content``: JSON, text or base64, in that order."""
     sizes = chunk_sizes if chunk_sizes is not None else ([len(content)] if content else [])
     try:
         text = content.decode("utf-8")
@@ -173,58 +247,30 @@ def _encode(content: bytes, chunk_sizes: list[int] | None) -> Any:
         return _with_chunks(
             {"base64": base64.encodebytes(content).decode("ascii")}, sizes, [len(content)]
         )
-    if text.startswith(_SSE_PREFIXES):
-        parsed = parse_events(text)
-        if parsed is not None:
-            return _encode_sse(*parsed, sizes)
     if text[:1] in "{[":
         form = _json_form(text)
         if form is not None:
             value, style, ascii_only = form
-            stored: dict[str, Any] = {"json": value}
+            stored: dict[str, Any] = {"json": indented_json(value)}
             if style != "compact":
                 stored["json_style"] = style
             if ascii_only:
                 stored["json_ascii"] = True
             return _with_chunks(stored, sizes, [len(content)])
-    default = _default_text_sizes(text, content)
+    default = _default_sizes(content)
+    if "\r" in text and _crlf_only(text):
+        return _with_chunks(
+            {"text": text.replace("\r\n", "\n"), "line_ending": "crlf"}, sizes, default
+        )
     if sizes == default:
         return text
     return _with_chunks({"text": text}, sizes, default)
 
 
-def _encode_sse(events: list[SSEEvent], ending: str, sizes: list[int]) -> dict[str, Any]:
-    style, ascii_only = "compact", False
-    for event in events:
-        form = _json_form(event.get("data", ""))
-        if form is not None:
-            _, style, ascii_only = form
-            break
-    stored_events: list[dict[str, Any]] = []
-    for event in events:
-        stored_event: dict[str, Any] = dict(event)
-        data = event.get("data")
-        if data is not None and data[:1] in ("{", "["):
-            try:
-                value = json.loads(data)
-            except ValueError:
-                value = None
-            if (
-                value is not None
-                and _dumps(value, style, ascii_only) == data
-                and ("\\u" not in data or _utf8_safe(value))
-            ):
-                stored_event["data"] = value
-        stored_events.append(stored_event)
-    stored: dict[str, Any] = {"sse": stored_events}
-    if ending != "lf":
-        stored["line_ending"] = ending
-    if style != "compact":
-        stored["json_style"] = style
-    if ascii_only:
-        stored["json_ascii"] = True
-    default = [len(t.encode("utf-8")) for t in split_event_texts(events, ending)]
-    return _with_chunks(stored, sizes, default)
+def _crlf_only(text: str) -> bool:
+    """Every line break is CRLF (no lone CR, no lone LF)."""
+    pairs = text.count("\r\n")
+    return text.count("\r") == pairs and text.count("\n") == pairs
 
 
 def _with_chunks(stored: dict[str, Any], sizes: list[int], default: list[int]) -> dict[str, Any]:
@@ -233,33 +279,33 @@ def _with_chunks(stored: dict[str, Any], sizes: list[int], default: list[int]) -
     return stored
 
 
-def _default_text_sizes(text: str, content: bytes) -> list[int]:
-    """Text that parses as SSE (cagent's raw bodies) replays one event per chunk."""
-    if text.startswith(_SSE_PREFIXES):
-        parsed = parse_events(text)
-        if parsed is not None:
-            return [len(t.encode("utf-8")) for t in split_event_texts(*parsed)]
-    return [len(content)] if content else []
+def _default_sizes(content: bytes) -> list[int]:
+    """Server-sent events (cagent's raw bodies too) replay one event per chunk."""
+    return event_sizes(content) or ([len(content)] if content else [])
 
 
 def _styled(stored: Any) -> Any:
-    """Mark the parts of a stored body that read best on one line (SSE data, chunk sizes)."""
-    if not isinstance(stored, Mapping):
+    """Chunk sizes read best on one line."""
+    if not isinstance(stored, Mapping) or "chunks" not in stored:
         return stored
-    styled = dict(stored)
-    if "sse" in styled:
-        events = []
-        for event in styled["sse"]:
-            data = event.get("data")
-            if isinstance(data, Mapping):
-                event = {**event, "data": FlowMapping(data)}
-            elif isinstance(data, list):
-                event = {**event, "data": FlowSequence(data)}
-            events.append(event)
-        styled["sse"] = events
-    if "chunks" in styled:
-        styled["chunks"] = FlowSequence(styled["chunks"])
-    return styled
+    return {**stored, "chunks": FlowSequence(stored["chunks"])}
+
+
+def _apply(stored: Mapping[str, Any], value: Any, own: bool) -> Any:
+    where = f"interaction {stored['base']}" + ("" if own else ", on the way to this body")
+    try:
+        operations = json.loads(stored["json_patch"])
+    except ValueError as error:
+        raise BodyFormatError(f"json_patch is not valid JSON: {error}", ("json_patch",)) from None
+    if not isinstance(operations, list):
+        raise BodyFormatError("json_patch must be a list of operations", ("json_patch",))
+    try:
+        return apply_patch(value, operations)
+    except PatchError as error:
+        raise BodyFormatError(
+            f"json_patch does not apply to the request body of {where}: {error}",
+            ("json_patch",),
+        ) from None
 
 
 def _check_stored(stored: Any) -> None:
@@ -285,10 +331,17 @@ def _check_stored(stored: Any) -> None:
     value = stored[kind]
     if kind in ("text", "base64") and not isinstance(value, str):
         raise BodyFormatError(f"{kind} must be a string, got {type(value).__name__}", (kind,))
-    if kind == "json" and not isinstance(value, (Mapping, list)):
-        raise BodyFormatError(f"json must be a mapping or a list, got {type(value).__name__}")
-    if kind == "sse":
-        _check_events(value)
+    if kind == "json" and not isinstance(value, (str, Mapping, list)):
+        raise BodyFormatError(
+            f"json must be JSON text (or YAML data), got {type(value).__name__}", ("json",)
+        )
+    if kind == "json_patch" and not isinstance(value, str):
+        raise BodyFormatError(f"json_patch must be JSON text, got {type(value).__name__}", (kind,))
+    base = stored.get("base")
+    if (kind == "json_patch") != (base is not None):
+        raise BodyFormatError("base and json_patch go together", ("base",))
+    if base is not None and (not isinstance(base, int) or isinstance(base, bool) or base < 0):
+        raise BodyFormatError("base must be the id of an earlier interaction", ("base",))
     chunks = stored.get("chunks")
     if chunks is not None and (
         not isinstance(chunks, list)
@@ -307,60 +360,24 @@ def _check_stored(stored: Any) -> None:
         )
 
 
-def _check_events(events: Any) -> None:
-    if not isinstance(events, list):
-        raise BodyFormatError(f"sse must be a list of events, got {type(events).__name__}")
-    allowed = ("event", "data", "id", "retry", "comment")
-    for index, event in enumerate(events):
-        if not isinstance(event, Mapping) or not event:
-            raise BodyFormatError("an SSE event must be a non-empty mapping", ("sse", index))
-        for name, value in event.items():
-            if name not in allowed:
-                raise BodyFormatError(
-                    f"unknown SSE field {name!r}; expected one of {', '.join(allowed)}",
-                    ("sse", index, str(name)),
-                )
-            if not isinstance(value, str) and not (
-                name == "data" and isinstance(value, (Mapping, list))
-            ):
-                raise BodyFormatError(
-                    f"SSE field {name!r} must be a string"
-                    + (" (or JSON data)" if name == "data" else "")
-                    + f", got {type(value).__name__}",
-                    ("sse", index, str(name)),
-                )
-
-
 def _decode(stored: Any) -> tuple[bytes, list[int], list[int] | None]:
     """``(content, default chunk sizes, stored chunk sizes or None)``."""
     if stored is None:
         return b"", [], None
     if isinstance(stored, str):
         content = stored.encode("utf-8")
-        return content, _default_text_sizes(stored, content), None
+        return content, _default_sizes(content), None
     sizes = stored.get("chunks")
     if "text" in stored:
         text = stored["text"]
+        if stored.get("line_ending") == "crlf":
+            text = text.replace("\n", "\r\n")
         content = text.encode("utf-8")
-        return content, _default_text_sizes(text, content), sizes
+        return content, _default_sizes(content), sizes
     if "base64" in stored:
         try:
             content = base64.b64decode(stored["base64"])
         except (binascii.Error, ValueError) as error:
             raise BodyFormatError(f"base64 is not valid base64: {error}", ("base64",)) from None
         return content, [len(content)] if content else [], sizes
-    style = stored.get("json_style", "compact")
-    ascii_only = bool(stored.get("json_ascii", False))
-    if "json" in stored:
-        content = _dumps(stored["json"], style, ascii_only).encode("utf-8")
-        return content, [len(content)], sizes
-    events: list[SSEEvent] = []
-    for event in stored["sse"]:
-        data = event.get("data")
-        if isinstance(data, (Mapping, list)):
-            event = {**event, "data": _dumps(data, style, ascii_only)}
-        events.append(event)
-    ending = stored.get("line_ending", "lf")
-    texts = split_event_texts(events, ending)
-    encoded = [t.encode("utf-8") for t in texts]
-    return b"".join(encoded), [len(e) for e in encoded], sizes
+    raise BodyFormatError("a JSON document is decoded by its Body")  # pragma: no cover

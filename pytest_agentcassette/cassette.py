@@ -254,8 +254,7 @@ class Cassette:
         try:
             self._index = MatchIndex(self._loaded, self.match_config)
         except UnusableInteraction as unusable:
-            where = ("interactions", unusable.index, "request", *unusable.where)
-            raise located_error(self.path, where, str(unusable), hint) from None
+            raise self._unusable(unusable) from None
         self._may_record = self.record_mode in (RecordMode.ALL, RecordMode.NEW_EPISODES) or (
             self.record_mode is RecordMode.ONCE and not self.existed
         )
@@ -279,11 +278,12 @@ class Cassette:
             Body.from_bytes(request.content),
         )
         found = None
-        key = None
         if self.record_mode is not RecordMode.ALL:
-            key = self._index.live_key(live)
             with self._lock:
-                found = self._index.take(live, key)
+                try:
+                    found = self._index.take(live)
+                except UnusableInteraction as unusable:
+                    raise self._unusable(unusable) from None
                 if found is not None:
                     self._used.append(found)
         if found is not None:
@@ -294,10 +294,18 @@ class Cassette:
                 self._recordings.append(recording)
                 self._used.append(recording)
             raise RecordThrough(recording)
-        error = self._mismatch(live, key or self._index.live_key(live))
+        try:
+            error = self._mismatch(live, self._index.live_key(live))
+        except UnusableInteraction as unusable:
+            raise self._unusable(unusable) from None
         with self._lock:
             self._mismatches.append(error)
         raise error
+
+    def _unusable(self, unusable: UnusableInteraction) -> CassetteError:
+        """A recorded request that cannot be compared, located in the file."""
+        where = ("interactions", unusable.index, "request", *unusable.where)
+        return located_error(self.path, where, str(unusable), fix_hint(self.record_command))
 
     def _replay(self, found: Interaction) -> httpx.Response:
         try:

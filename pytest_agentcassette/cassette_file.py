@@ -18,6 +18,7 @@ from typing import Any
 
 from .bodies import Body, BodyFormatError
 from .errors import CassetteError, did_you_mean
+from .history import BaseError, link_patches, stored_request_bodies
 from .model import Headers, Interaction, RecordedRequest, RecordedResponse
 from .yamlio import FlowSequence, YAMLError, dump_yaml, line_of, load_yaml
 
@@ -176,6 +177,11 @@ def _interactions(document: Any) -> list[Interaction]:
         request = _request(_required(data, "request", Mapping, where), (*where, "request"))
         response = _response(_required(data, "response", Mapping, where), (*where, "response"))
         result.append(Interaction(request, response, id=index))
+    try:
+        link_patches(result)
+    except BaseError as error:
+        where = ("interactions", error.args[1], "request", "body", "base")
+        raise _Invalid(str(error.args[0]), where) from None
     return result
 
 
@@ -271,13 +277,15 @@ def _headers_to_stored(headers: Headers) -> dict[str, str | FlowSequence]:
     }
 
 
-def _interaction_to_stored(index: int, interaction: Interaction) -> dict[str, Any]:
+def _interaction_to_stored(
+    index: int, interaction: Interaction, request_body: Any
+) -> dict[str, Any]:
     request, response = interaction.request, interaction.response
     stored_request: dict[str, Any] = {"method": request.method, "url": request.url}
     if request.headers:
         stored_request["headers"] = _headers_to_stored(request.headers)
     if request.body.content:
-        stored_request["body"] = request.body.to_stored()
+        stored_request["body"] = request_body
     stored_response: dict[str, Any] = {
         "status": f"{response.status_code} {response.reason}".strip(),
         "code": response.status_code,
@@ -308,9 +316,12 @@ def _exact_copy(body: Body) -> Body:
 
 
 def _render(interactions: list[Interaction]) -> str:
+    request_bodies = stored_request_bodies(interactions)
     document = {
         "version": FORMAT_VERSION,
-        "interactions": [_interaction_to_stored(i, x) for i, x in enumerate(interactions)],
+        "interactions": [
+            _interaction_to_stored(i, x, request_bodies[i]) for i, x in enumerate(interactions)
+        ],
     }
     return dump_yaml(document)
 

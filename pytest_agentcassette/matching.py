@@ -21,7 +21,7 @@ import re
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from .bodies import NOT_JSON, Body, BodyFormatError
@@ -40,6 +40,7 @@ __all__ = [
 ]
 
 Matcher = Callable[[RecordedRequest, RecordedRequest], bool]
+_T = TypeVar("_T")
 MATCHERS = ("method", "url", "body", "headers")
 
 DEFAULT_IGNORED_HEADERS = (
@@ -143,12 +144,17 @@ class MatchConfig:
                 return content
         return content
 
-    def key(self, request: RecordedRequest, *, raw: bool = False) -> RequestKey:
-        """The request's key; ``raw`` keeps the body's exact bytes (the fast path)."""
+    @property
+    def compares_body(self) -> bool:
+        """Whether bodies take part in matching."""
+        return "body" in self.match_on and not self.sequential
+
+    def key(self, request: RecordedRequest, *, body: bool = True) -> RequestKey:
+        """The request's key (``body=False``: without the body, for grouping)."""
         on = self.match_on
-        body: str | bytes = b""
-        if "body" in on and not self.sequential:
-            body = request.body.content if raw else self.compared_body(request.body)
+        compared: str | bytes = b""
+        if body and self.compares_body:
+            compared = self.compared_body(request.body)
         headers: tuple[tuple[str, str], ...] = ()
         if "headers" in on and not self.sequential:
             headers = tuple(
@@ -161,7 +167,7 @@ class MatchConfig:
         return RequestKey(
             request.method.upper() if "method" in on or self.sequential else "",
             normalize_url(request.url) if "url" in on or self.sequential else "",
-            body,
+            compared,
             headers,
         )
 
@@ -176,55 +182,107 @@ class UnusableInteraction(ValueError):
 
 
 class MatchIndex:
-    """Recorded interactions by key, each handed out once, in recorded order."""
+    """Recorded interactions by key, each handed out once, in recorded order.
+
+    Building the index reads only methods, URLs (and headers, when compared): bodies are
+    decoded when a request needs them. A live request is first compared byte for byte with
+    the first unplayed interaction of its method and URL, which is the one a replay in
+    recorded order wants; only when that fails are the bodies normalized (all of them,
+    once), so that requests in another order, with other IDs or with ignored fields still
+    find their match.
+    """
 
     def __init__(self, interactions: Iterable[Interaction], config: MatchConfig):
         self.config = config
         self.interactions = list(interactions)
-        self.keys: list[RequestKey] = []
-        self._by_key: dict[RequestKey, list[int]] = {}
-        self._unplayed: dict[RequestKey, deque[int]] = {}
-        self._by_raw: dict[RequestKey, RequestKey] = {}
         self.played: list[bool] = [False] * len(self.interactions)
         self._next = 0  # sequential mode
+        self._groups: dict[RequestKey, list[int]] = {}
+        self._keys: list[RequestKey] | None = None
+        self._unplayed: dict[RequestKey, deque[int]] | None = None
+        self._by_key: dict[RequestKey, list[int]] = {}
         for position, interaction in enumerate(self.interactions):
-            key, raw = self._keys_of(interaction)
-            self.keys.append(key)
-            self._by_key.setdefault(key, []).append(position)
-            self._unplayed.setdefault(key, deque()).append(position)
-            self._by_raw.setdefault(raw, key)
+            group = self._guarded(interaction, lambda r: self.config.key(r, body=False))
+            self._groups.setdefault(group, []).append(position)
+        self._first: dict[RequestKey, int] = dict.fromkeys(self._groups, 0)
 
-    def _keys_of(self, interaction: Interaction) -> tuple[RequestKey, RequestKey]:
-        request = interaction.request
+    def _guarded(self, interaction: Interaction, compute: Callable[[RecordedRequest], _T]) -> _T:
         try:
-            return self.config.key(request), self.config.key(request, raw=True)
+            return compute(interaction.request)
         except BodyFormatError as error:
             raise UnusableInteraction(str(error), interaction.id, ("body", *error.where)) from None
         except (TypeError, ValueError, RecursionError) as error:
             where = ("url",) if isinstance(error, ValueError) and "URL" in str(error) else ("body",)
             raise UnusableInteraction(str(error), interaction.id, where) from None
 
-    def live_key(self, request: RecordedRequest) -> RequestKey:
-        """The key of a live request: looked up by its exact bytes first, else normalized."""
-        return self._by_raw.get(self.config.key(request, raw=True)) or self.config.key(request)
+    @property
+    def keys(self) -> list[RequestKey]:
+        """Every recorded request's key, in recorded order (normalizes every body once)."""
+        if self._keys is None:
+            self._keys = [self._guarded(i, self.config.key) for i in self.interactions]
+            self._unplayed = {}
+            for position, key in enumerate(self._keys):
+                self._by_key.setdefault(key, []).append(position)
+                if not self.played[position]:
+                    self._unplayed.setdefault(key, deque()).append(position)
+        return self._keys
 
-    def take(self, request: RecordedRequest, key: RequestKey) -> Interaction | None:
+    def live_key(self, request: RecordedRequest) -> RequestKey:
+        """The key of a live request, as recorded keys are computed."""
+        return self.config.key(request)
+
+    def take(self, request: RecordedRequest) -> Interaction | None:
         """The interaction that answers ``request`` (now marked played), or ``None``."""
         if self.config.sequential:
-            return self._take_next(key)
-        queue = self._unplayed.get(key)
-        chosen = self._choose(request, queue) if queue else None
-        if chosen is not None and queue is not None:
-            if queue[0] == chosen:
-                queue.popleft()
-            else:
-                queue.remove(chosen)
-        if chosen is None and self.config.allow_playback_repeats:
-            chosen = self._choose(request, reversed(self._by_key.get(key, ())))
+            return self._take_next(request)
+        chosen = self._first_unplayed_if_same(request)
+        if chosen is None:
+            chosen = self._take_by_key(request)
         if chosen is None:
             return None
-        self.played[chosen] = True
+        self._play(chosen)
         return self.interactions[chosen]
+
+    def _first_unplayed_if_same(self, request: RecordedRequest) -> int | None:
+        """The group's first unplayed interaction, if its body is byte for byte the live one
+        (and the ``match_on`` callables accept it).
+        """
+        group_key = self.config.key(request, body=False)
+        group = self._groups.get(group_key)
+        if not group:
+            return None
+        first = self._first[group_key]
+        while first < len(group) and self.played[group[first]]:
+            first += 1
+        self._first[group_key] = first
+        if first == len(group):
+            return None
+        position = group[first]
+        if self.config.compares_body:
+            recorded = self._guarded(self.interactions[position], lambda r: r.body.content)
+            if recorded != request.body.content:
+                return None
+        return self._choose(request, [position])
+
+    def _take_by_key(self, request: RecordedRequest) -> int | None:
+        if self._keys is None:
+            self.keys  # noqa: B018 - builds the normalized index on first need
+        key = self.config.key(request)
+        queue = (self._unplayed or {}).get(key)
+        chosen = self._choose(request, queue) if queue else None
+        if chosen is None and self.config.allow_playback_repeats:
+            chosen = self._choose(request, reversed(self._by_key.get(key, ())))
+        return chosen
+
+    def _play(self, position: int) -> None:
+        self.played[position] = True
+        if self._unplayed is not None and self._keys is not None:
+            queue = self._unplayed.get(self._keys[position])
+            if queue and position in queue:
+                if queue[0] == position:
+                    queue.popleft()
+                else:
+                    queue.remove(position)
 
     def _choose(self, request: RecordedRequest, positions: Iterable[int]) -> int | None:
         """The first position whose recorded request the ``match_on`` callables accept."""
@@ -237,8 +295,11 @@ class MatchIndex:
                 return position
         return None
 
-    def _take_next(self, key: RequestKey) -> Interaction | None:
-        if self._next >= len(self.interactions) or self.keys[self._next] != key:
+    def _take_next(self, request: RecordedRequest) -> Interaction | None:
+        if self._next >= len(self.interactions):
+            return None
+        expected = self.interactions[self._next].request
+        if self.config.key(expected, body=False) != self.config.key(request, body=False):
             return None
         self.played[self._next] = True
         self._next += 1

@@ -24,9 +24,9 @@ _CALL_FAILED = pytest.StashKey[bool]()
 _REPORT = pytest.StashKey["SessionReport"]()
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     """Add ``--record-mode``, ``--cassette-dir`` and the ``agentcassette_*`` ini keys."""
-    add_options(parser)
+    add_options(parser, pluginmanager)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from .model import RecordedRequest, RecordedResponse
 
-__all__ = ["ParsedResponse", "parse_response", "request_prompt", "sse_documents"]
+__all__ = ["ParsedResponse", "parse_response", "parse_usage", "request_prompt", "sse_documents"]
 
 RawCall = tuple[str | None, str, Any]  # (provider id, name, arguments as sent)
 
@@ -45,10 +45,14 @@ def _n(value: Any) -> int:
     return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
 
 
-def sse_documents(text: str) -> list[tuple[str, Any]]:
-    """``(event name, JSON data)`` of each event of an SSE body whose data is JSON."""
+def sse_documents(text: str, *, mentioning: str = "") -> list[tuple[str, Any]]:
+    """``(event name, JSON data)`` of each event of an SSE body whose data is JSON (only of
+    the events whose text contains ``mentioning``, when given: cheaper than parsing all).
+    """
     documents = []
     for block in text.replace("\r\n", "\n").split("\n\n"):
+        if mentioning not in block:
+            continue
         name, data = "", []
         for line in block.split("\n"):
             field_name, _, value = line.partition(":")
@@ -65,10 +69,10 @@ def sse_documents(text: str) -> list[tuple[str, Any]]:
     return documents
 
 
-def _documents(response: RecordedResponse) -> list[dict[str, Any]]:
+def _documents(response: RecordedResponse, mentioning: str = "") -> list[dict[str, Any]]:
     text = response.text
     if text.lstrip().startswith(("data:", "event:", ":")):
-        found = [document for _, document in sse_documents(text)]
+        found = [document for _, document in sse_documents(text, mentioning=mentioning)]
     else:
         try:
             value = json.loads(text)
@@ -98,6 +102,20 @@ def _api(request: RecordedRequest, documents: list[dict[str, Any]]) -> str:
     if first.get("type") in ("message", "message_start"):
         return "anthropic"
     return "unknown"
+
+
+def parse_usage(
+    request: RecordedRequest, response: RecordedResponse
+) -> tuple[int, int, int] | None:
+    """The usage ``response`` reports, read from the events that mention it only."""
+    if b"sage" not in response.body.content:  # usage, usageMetadata: not reported at all
+        return None
+    documents = _documents(response, mentioning="sage")
+    parsed = ParsedResponse(_api(request, documents))
+    reader = _READERS.get(parsed.api)
+    if reader is not None:
+        reader(documents, parsed)
+    return parsed.usage
 
 
 def parse_response(request: RecordedRequest, response: RecordedResponse) -> ParsedResponse:

@@ -52,9 +52,13 @@ class CassetteUse:
 
 def _tokens(played: list[Interaction]) -> int:
     """Tokens the played interactions report; a body no reader understands counts none."""
-    from .conversation import Conversation
+    from .providers_wire import parse_usage
 
-    return Conversation.of(played).usage.total_tokens
+    total = 0
+    for interaction in played:
+        usage = parse_usage(interaction.request, interaction.response)
+        total += usage[2] if usage is not None else 0
+    return total
 
 
 def _duration(seconds: float) -> str:

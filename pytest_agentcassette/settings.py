@@ -13,6 +13,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,17 +53,26 @@ _INI: list[tuple[str, str, str]] = [
 ]  # fmt: skip
 
 
-def add_options(parser: pytest.Parser) -> None:
+def _pytest_recording_defines_record_mode(pluginmanager: pytest.PytestPluginManager) -> bool:
+    """pytest-recording (vcrpy) defines ``--record-mode`` too, with the same modes: when it
+    is installed and not disabled, its option serves both plugins (pytest refuses a second
+    definition, and which plugin registers first is not up to either).
+    """
+    return find_spec("pytest_recording") is not None and not pluginmanager.is_blocked("recording")
+
+
+def add_options(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     """``--record-mode``, ``--cassette-dir`` and the ``agentcassette_*`` ini keys."""
     group = parser.getgroup("agentcassette", "record and replay LLM traffic (agentcassette)")
-    group.addoption(
-        "--record-mode",
-        choices=RECORD_MODE_CHOICES,
-        default=None,
-        help="none (default): replay only, a request with no recorded match fails the test; "
-        "once: record cassettes that do not exist yet; new_episodes: record what is not in "
-        "the cassette yet; all/rewrite: re-record every cassette from scratch.",
-    )
+    if not _pytest_recording_defines_record_mode(pluginmanager):
+        group.addoption(
+            "--record-mode",
+            choices=RECORD_MODE_CHOICES,
+            default=None,
+            help="none (default): replay only, a request with no recorded match fails the "
+            "test; once: record cassettes that do not exist yet; new_episodes: record what "
+            "is not in the cassette yet; all/rewrite: re-record every cassette from scratch.",
+        )
     group.addoption(
         "--cassette-dir",
         default=None,
@@ -175,7 +185,7 @@ def resolve(item: pytest.Item, fixture_config: Mapping[str, Any]) -> TestCassett
     from .options import CassetteOptions
 
     name, marker_options = _marker_options(item)
-    cli_mode = item.config.getoption("--record-mode")
+    cli_mode = item.config.getoption("--record-mode", default=None)
     fixture_options = CassetteOptions.from_mapping(
         fixture_config, source="the agent_cassette_config fixture"
     )

@@ -1,8 +1,7 @@
 """YAML reading and writing: safe loading only, libyaml's C classes where available.
 
 Strings with line breaks are written as ``|`` literal blocks, long lines are never folded,
-and :class:`FlowMapping` / :class:`FlowSequence` mark values written on one line (an SSE
-event's JSON data, a list of chunk sizes), so a cassette reads like the wire.
+and :class:`FlowSequence` marks values written on one line (a list of chunk sizes).
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from typing import Any
 import yaml
 
 __all__ = [
-    "FlowMapping",
     "FlowSequence",
     "YAMLError",
     "dump_yaml",
@@ -36,10 +34,6 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-class FlowMapping(dict[str, Any]):
-    """A mapping written in flow style: ``{type: text_delta, text: Hi}``."""
-
-
 class FlowSequence(list[Any]):
     """A sequence written in flow style: ``[12, 40, 7]``."""
 
@@ -56,16 +50,11 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value)
 
 
-def _represent_flow_mapping(dumper: yaml.SafeDumper, value: FlowMapping) -> yaml.Node:
-    return dumper.represent_mapping("tag:yaml.org,2002:map", value, flow_style=True)
-
-
 def _represent_flow_sequence(dumper: yaml.SafeDumper, value: FlowSequence) -> yaml.Node:
     return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=True)
 
 
 _Dumper.add_representer(str, _represent_str)
-_Dumper.add_representer(FlowMapping, _represent_flow_mapping)
 _Dumper.add_representer(FlowSequence, _represent_flow_sequence)
 
 
@@ -84,7 +73,9 @@ def dump_yaml(data: Any) -> str:
         default_flow_style=False,
         width=2**31 - 1,
     )
-    return text
+    # PyYAML ends any document that holds a |+ block (an SSE stream's blank last line) with
+    # a "..." marker; at the end of a file it changes nothing, so leave it out.
+    return text.removesuffix("\n...\n") + "\n" if text.endswith("\n...\n") else text
 
 
 def line_of(text: str | bytes, path: tuple[str | int, ...]) -> int | None:

@@ -21,51 +21,49 @@ CASES: dict[str, tuple[bytes, list[int] | None, Any]] = {
     "json compact": (
         b'{"b":1,"a":[1,2.5,null,true]}',
         None,
-        {"json": {"b": 1, "a": [1, 2.5, None, True]}},
+        {"json": '{\n  "b": 1,\n  "a": [\n    1,\n    2.5,\n    null,\n    true\n  ]\n}\n'},
     ),
     "json spaced": (
         b'{"a": 1, "b": "x"}',
         None,
-        {"json": {"a": 1, "b": "x"}, "json_style": "spaced"},
+        {"json": '{\n  "a": 1,\n  "b": "x"\n}\n', "json_style": "spaced"},
     ),
-    "json ascii": (b'{"t":"caf\\u00e9"}', None, {"json": {"t": "café"}, "json_ascii": True}),
-    "json unicode": ('{"t":"café ☕"}'.encode(), None, {"json": {"t": "café ☕"}}),
+    "json ascii": (
+        b'{"t":"caf\\u00e9"}',
+        None,
+        {"json": '{\n  "t": "café"\n}\n', "json_ascii": True},
+    ),
+    "json unicode": ('{"t":"café ☕"}'.encode(), None, {"json": '{\n  "t": "café ☕"\n}\n'}),
     "json pretty": (b'{\n  "a": 1\n}\n', None, '{\n  "a": 1\n}\n'),
     "json padded": (b'{"a":1}   ', None, '{"a":1}   '),
     "json scalar": (b'"just a string"', None, '"just a string"'),
-    "json chunked": (b'{"a":1}', [3, 4], {"json": {"a": 1}, "chunks": [3, 4]}),
+    "json chunked": (b'{"a":1}', [3, 4], {"json": '{\n  "a": 1\n}\n', "chunks": [3, 4]}),
     "sse": (
         b'data: {"a":1}\n\ndata: [DONE]\n\n',
         [15, 14],
-        {"sse": [{"data": {"a": 1}}, {"data": "[DONE]"}]},
+        'data: {"a":1}\n\ndata: [DONE]\n\n',
     ),
     "sse regrouped": (
         b'data: {"a":1}\n\ndata: [DONE]\n\n',
         [10, 19],
-        {"sse": [{"data": {"a": 1}}, {"data": "[DONE]"}], "chunks": [10, 19]},
+        {"text": 'data: {"a":1}\n\ndata: [DONE]\n\n', "chunks": [10, 19]},
     ),
     "sse crlf gemini": (
         b'data: {"a": [1],"b": 2}\r\n\r\n',
         [27],
-        {"sse": [{"data": {"a": [1], "b": 2}}], "line_ending": "crlf", "json_style": "key_spaced"},
+        {"text": 'data: {"a": [1],"b": 2}\n\n', "line_ending": "crlf"},
     ),
-    "sse mixed json": (
-        b'event: a\ndata: {"x":1}\n\nevent: ping\ndata: {"type": "ping"}\n\n',
-        None,
-        {
-            "sse": [
-                {"event": "a", "data": {"x": 1}},
-                {"event": "ping", "data": '{"type": "ping"}'},
-            ],
-            "chunks": [60],
-        },
+    "sse crlf regrouped": (
+        b"data: 1\r\n\r\ndata: 2\r\n\r\n",
+        [22],
+        {"text": "data: 1\n\ndata: 2\n\n", "line_ending": "crlf", "chunks": [22]},
     ),
-    "sse json string data": (b'data: "quoted"\n\n', [16], {"sse": [{"data": '"quoted"'}]}),
     "text that parses as sse but came in one chunk": (
         b"data: a\n\ndata: b\n\n",
         [18],
-        {"sse": [{"data": "a"}, {"data": "b"}], "chunks": [18]},
+        {"text": "data: a\n\ndata: b\n\n", "chunks": [18]},
     ),
+    "text with a lone carriage return": (b"a\rb\n", None, "a\rb\n"),
     "binary": (bytes(range(256)), None, {"base64": base64.encodebytes(bytes(range(256))).decode()}),
 }
 
@@ -85,8 +83,10 @@ def test_cagent_raw_sse_text_replays_one_event_per_chunk() -> None:
     assert Body.from_stored(text).chunks == [b"event: a\ndata: {}\n\n", b"event: b\ndata: {}\n\n"]
 
 
-def test_json_is_read_from_the_stored_data_or_parsed_from_bytes() -> None:
-    assert Body.from_stored({"json": {"a": [1]}}).json() == {"a": [1]}
+def test_json_is_read_from_the_stored_text_or_data_or_parsed_from_bytes() -> None:
+    assert Body.from_stored({"json": '{"a": [1]}'}).json() == {"a": [1]}
+    assert Body.from_stored({"json": {"a": [1]}}).json() == {"a": [1]}  # written by hand
+    assert Body.from_stored({"json": {"a": [1]}}).content == b'{"a":[1]}'
     assert Body.from_bytes(b'  {"a": 2}').json() == {"a": 2}
     assert Body.from_bytes(b"{not json").json() is NOT_JSON
     assert Body.from_bytes(b"text").json() is NOT_JSON
@@ -95,17 +95,14 @@ def test_json_is_read_from_the_stored_data_or_parsed_from_bytes() -> None:
 @pytest.mark.parametrize(
     ("stored", "message"),
     [
-        (12, "expected a string or a mapping with one of json, sse, text, base64, got int"),
-        ({"jsn": {}}, "unknown key 'jsn'; a body has one of json, sse, text, base64"),
-        ({"json": {}, "text": "x"}, "a body needs exactly one of json, sse, text, base64"),
-        ({"json": 3}, "json must be a mapping or a list, got int"),
+        (12, "expected a string or a mapping with one of json, json_patch, text, base64, got int"),
+        ({"jsn": {}}, "unknown key 'jsn'; a body has one of json, json_patch, text, base64"),
+        ({"json": {}, "text": "x"}, "a body needs exactly one of json, json_patch, text, base64"),
+        ({"json": 3}, "json must be JSON text (or YAML data), got int"),
         ({"text": ["x"]}, "text must be a string, got list"),
-        ({"sse": {"data": "x"}}, "sse must be a list of events, got dict"),
-        ({"sse": [{"dta": "x"}]}, "unknown SSE field 'dta'"),
-        ({"sse": [{"event": 3}]}, "SSE field 'event' must be a string, got int"),
-        ({"sse": [{"data": 3}]}, "SSE field 'data' must be a string (or JSON data), got int"),
+        ({"sse": []}, "unknown key 'sse'"),
         ({"text": "x", "chunks": [0]}, "chunks must be a list of positive byte counts"),
-        ({"sse": [], "line_ending": "cr"}, "line_ending must be one of lf, crlf"),
+        ({"text": "x", "line_ending": "cr"}, "line_ending must be one of lf, crlf"),
         ({"json": {}, "json_style": "pretty"}, "json_style must be one of compact, spaced"),
     ],
 )
@@ -119,6 +116,11 @@ def test_chunk_sizes_that_do_not_add_up_are_refused_on_use() -> None:
     body = Body.from_stored({"text": "abc", "chunks": [1, 1]})
     with pytest.raises(BodyFormatError, match="chunks add up to 2 bytes but the body has 3"):
         body.content  # noqa: B018
+
+
+def test_json_text_that_is_not_json_is_refused_on_use() -> None:
+    with pytest.raises(BodyFormatError, match="json is not valid JSON: Expecting"):
+        Body.from_stored({"json": "{nope"}).content  # noqa: B018
 
 
 def test_invalid_base64_is_refused_on_use() -> None:

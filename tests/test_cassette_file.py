@@ -89,12 +89,12 @@ BAD_CASSETTES = {
     "bad body": (
         GOOD.replace("      json: {id: chatcmpl-1}", "      jsn: {id: chatcmpl-1}"),
         ", line 14 (at interactions[0].response.body.jsn): unknown key 'jsn'; a body has one "
-        "of json, sse, text, base64",
+        "of json, json_patch, text, base64",
     ),
-    "bad sse event": (
-        GOOD.replace("      json: {id: chatcmpl-1}", "      sse:\n      - {data: x}\n      - 3"),
-        ", line 16 (at interactions[0].response.body.sse[1]): an SSE event must be a "
-        "non-empty mapping",
+    "bad line ending": (
+        GOOD.replace("      json: {id: chatcmpl-1}", "      text: abc\n      line_ending: cr"),
+        ", line 15 (at interactions[0].response.body.line_ending): line_ending must be one of "
+        "lf, crlf",
     ),
     "python object tag": (
         "version: 2\ninteractions: !!python/object/apply:os.system ['true']\n",
@@ -147,6 +147,22 @@ def test_a_body_that_breaks_only_on_use_fails_with_the_file_and_place(tmp_path: 
     assert str(caught.value).startswith(
         f"cassette {path}, line 15 (at interactions[0].response.body.chunks): chunks add up "
         f"to 1 bytes but the body has 3."
+    )
+
+
+@pytest.mark.parametrize("side", ["request", "response"])
+def test_json_text_that_is_not_json_fails_on_use_with_the_file_and_place(
+    tmp_path: Path, side: str
+) -> None:
+    path = tmp_path / "json.yaml"
+    old = "      json: {model: gpt-4o}" if side == "request" else "      json: {id: chatcmpl-1}"
+    path.write_text(GOOD.replace(old, "      json: '{nope'"))
+    line = 8 if side == "request" else 14
+    with use_cassette(path), pytest.raises(CassetteError) as caught:
+        httpx.post("https://api.example.com/v1/chat/completions", json={"model": "gpt-4o"})
+    assert str(caught.value).startswith(
+        f"cassette {path}, line {line} (at interactions[0].{side}.body.json): json is not valid "
+        f"JSON: Expecting property name enclosed in double quotes"
     )
 
 

@@ -155,7 +155,7 @@ def test_compressed_bodies_are_stored_decoded_and_replay_as_the_client_saw_them(
         recorded = httpx.get(provider_server.url + "/gzip")
     stored = cassette_file.read_text()
     assert "content-encoding" not in stored.lower()
-    assert "json:\n        id: " in stored
+    assert 'json: |\n        {\n          "id": ' in stored  # decoded, indented JSON
     assert recorded.json()["items"] == list(range(50))
 
     with network_cut, use_cassette(cassette_file):

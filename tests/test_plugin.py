@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,10 @@ OPTIONS = (
     "record_mode, match_on, allow_playback_repeats, unused_interactions, redact_headers, "
     "redact_query_parameters, ignore_headers, ignore_json_pointers, normalize_text"
 )
+
+
+# With pytest-recording installed (a benchmark extra), --record-mode is its option, shared.
+OWN_OPTION = ("-p", "no:recording")
 
 
 def write_tests(pytester: pytest.Pytester, tests: str, name: str = "test_chat") -> Path:
@@ -405,7 +410,7 @@ def test_a_wrong_record_mode_in_the_ini_file_stops_the_run(inner: pytest.Pyteste
 def test_a_wrong_record_mode_on_the_command_line_lists_the_choices(
     inner: pytest.Pytester,
 ) -> None:
-    result = inner.runpytest("--record-mode=sometimes")
+    result = inner.runpytest("--record-mode=sometimes", *OWN_OPTION)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         [
@@ -475,7 +480,7 @@ def test_tests_without_the_marker_or_fixture_are_not_intercepted(
 
 
 def test_the_options_and_marker_are_documented_in_help(inner: pytest.Pytester) -> None:
-    inner.runpytest("--help").stdout.fnmatch_lines(
+    inner.runpytest("--help", *OWN_OPTION).stdout.fnmatch_lines(
         [
             "record and replay LLM traffic (agentcassette):",
             "  --record-mode=*",
@@ -485,3 +490,24 @@ def test_the_options_and_marker_are_documented_in_help(inner: pytest.Pytester) -
     inner.runpytest("--markers").stdout.fnmatch_lines(
         ["@pytest.mark.cassette(name=None, *, record_mode=None, match_on=None, *"]
     )
+
+
+def test_record_mode_is_shared_with_pytest_recording_when_both_are_installed(
+    inner: pytest.Pytester,
+) -> None:
+    load: tuple[str, ...] = ()  # the real pytest-recording loads itself
+    if find_spec("pytest_recording") is None:
+        # A stand-in: same package and plugin names, same option.
+        package = inner.mkpydir("pytest_recording")
+        (package / "plugin.py").write_text(
+            "def pytest_addoption(parser):\n"
+            "    parser.getgroup('recording').addoption(\n"
+            "        '--record-mode', default=None,\n"
+            "        choices=('once', 'new_episodes', 'none', 'all', 'rewrite'))\n"
+        )
+        inner.syspathinsert()
+        load = ("-p", "pytest_recording.plugin")
+    write_tests(inner, "@pytest.mark.cassette\ndef test_answer():\n    ask('x')\n")
+    inner.runpytest(*load, "--record-mode=once").assert_outcomes(passed=1)
+    assert (inner.path / "cassettes" / "test_chat" / "test_answer.yaml").is_file()
+    inner.runpytest(*load).assert_outcomes(passed=1)

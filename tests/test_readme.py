@@ -68,7 +68,7 @@ def test_the_use_cassette_example_runs(
 
 
 def test_the_cassette_example_is_a_valid_cassette(tmp_path: Path) -> None:
-    from pytest_agentcassette.cassette_file import load_cassette
+    from pytest_agentcassette.cassette_file import load_cassette, save_cassette
 
     example = next(block for block in _blocks("yaml") if block.startswith("version: 2"))
     path = tmp_path / "example.yaml"
@@ -79,6 +79,10 @@ def test_the_cassette_example_is_a_valid_cassette(tmp_path: Path) -> None:
         b'event: message_stop\ndata: {"type":"message_stop"}\n\n'
         in interaction.response.body.content
     )
+    # It is what the plugin writes, not a hand-made approximation.
+    again = tmp_path / "again.yaml"
+    save_cassette(again, [interaction])
+    assert again.read_text() == example
 
 
 def test_the_mismatch_message_in_the_readme_is_what_users_see(

@@ -2,43 +2,35 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_agentcassette.sse import parse_events, render_events
+from pytest_agentcassette.sse import event_sizes
 
 
 @pytest.mark.parametrize(
-    ("text", "events", "ending"),
+    ("content", "sizes"),
     [
-        ('data: {"a":1}\n\ndata: [DONE]\n\n', [{"data": '{"a":1}'}, {"data": "[DONE]"}], "lf"),
-        (
-            "event: message_start\ndata: {}\n\nevent: ping\ndata: {}\n\n",
-            [{"event": "message_start", "data": "{}"}, {"event": "ping", "data": "{}"}],
-            "lf",
-        ),
-        ("data: x\r\n\r\ndata: y\r\n\r\n", [{"data": "x"}, {"data": "y"}], "crlf"),
-        ("data: line one\ndata: line two\n\n", [{"data": "line one\nline two"}], "lf"),
-        (": keep-alive\n\n", [{"comment": " keep-alive"}], "lf"),
-        ("id: 7\nretry: 1000\ndata: x\n\n", [{"id": "7", "retry": "1000", "data": "x"}], "lf"),
-        ("data: \n\n", [{"data": ""}], "lf"),
+        (b'data: {"a":1}\n\ndata: [DONE]\n\n', [15, 14]),
+        (b"event: message_start\ndata: {}\n\nevent: ping\ndata: {}\n\n", [31, 22]),
+        (b"data: x\r\n\r\ndata: y\r\n\r\n", [11, 11]),
+        (b"data: line one\ndata: line two\n\n", [31]),
+        (b": keep-alive\n\n", [14]),
+        ("data: café\n\n".encode(), [13]),  # bytes, not characters
     ],
 )
-def test_events_round_trip_exactly(text: str, events: list[dict[str, str]], ending: str) -> None:
-    assert parse_events(text) == (events, ending)
-    assert render_events(events, ending) == text
+def test_events_are_found_where_their_blank_line_ends(content: bytes, sizes: list[int]) -> None:
+    assert event_sizes(content) == sizes
+    assert sum(sizes) == len(content)
 
 
 @pytest.mark.parametrize(
-    "text",
+    "content",
     [
-        "",
-        'data: {"a":1}\n',  # cut off before the blank line
-        "data: x\n\n\ndata: y\n\n",  # an extra blank line
-        "data: x\r\n\ndata: y\n\n",  # mixed line endings
-        "data:x\n\n",  # no space after the colon
-        "data: a\nevent: e\ndata: b\n\n",  # data lines split by another field
-        "event: a\nevent: b\ndata: x\n\n",  # a repeated field
-        "hello: x\n\n",  # not an SSE field
-        "data: x\rdata: y\n\n",  # a bare CR
+        b"",
+        b'data: {"a":1}\n',  # cut off before the blank line
+        b'data: {"a":1}\n\ndata: partial',  # cut off mid-event
+        b"data: x\n\n\n\ndata: y\n\n",  # an empty event
+        b'{"not": "sse"}\n\n',
+        b"hello: x\n\n",  # not an SSE field
     ],
 )
-def test_bodies_that_would_not_round_trip_are_refused(text: str) -> None:
-    assert parse_events(text) is None
+def test_what_is_not_a_whole_stream_of_events_has_no_event_sizes(content: bytes) -> None:
+    assert event_sizes(content) is None

@@ -1,0 +1,105 @@
+"""Request bodies stored as changes to an earlier one.
+
+An agent re-sends its whole conversation with every request, so a session's request bodies
+grow with each turn, and a cassette that stored each in full would grow with the square
+of the session's length (2.5 MB for 50 turns, most of it repeated). Instead a request body
+is stored as a JSON Patch (RFC 6902) against an earlier request to the same endpoint
+whenever that is much smaller: the cassette stays linear in the session, and each turn
+reads as what it added (``add /messages/12: {...}``). Loading links each patch to its base;
+the documents are rebuilt on use, each from the one before, in place (:mod:`.bodies`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import jsonpatch
+
+from .bodies import Body, indented_json
+from .matching import normalize_url
+from .model import Interaction
+
+__all__ = ["link_patches", "stored_request_bodies"]
+
+_CANDIDATES = 3  # earlier requests to the same endpoint tried as the base
+_SMALL_ENOUGH = 0.1  # a patch this share of the full text needs no further candidate
+_WORTH_IT = 0.5  # stored as a patch only below this share of the full text
+
+
+class BaseError(ValueError):
+    """A ``base`` that names no earlier JSON request body."""
+
+
+def link_patches(interactions: list[Interaction]) -> None:
+    """Give every ``json_patch`` request body the body it patches; raise :class:`BaseError`
+    (with the interaction's position in ``args[1]``) for a base that cannot be one.
+    """
+    for position, interaction in enumerate(interactions):
+        body = interaction.request.body
+        base = body.base_id
+        if base is None:
+            continue
+        if base >= position:
+            raise BaseError(
+                f"base must be the id of an earlier interaction (this is {position}), got {base}",
+                position,
+            )
+        base_body = interactions[base].request.body
+        if not base_body.is_document():
+            raise BaseError(
+                f"base {base} names a request whose body is not a JSON document", position
+            )
+        body.link(base_body)
+
+
+def stored_request_bodies(interactions: list[Interaction]) -> list[Any]:
+    """The stored form of each request body: a patch where that is much smaller."""
+    forms: list[Any] = []
+    earlier: dict[tuple[str, str], list[tuple[int, Any]]] = {}
+    for position, interaction in enumerate(interactions):
+        request = interaction.request
+        body = request.body
+        if not body.is_document() and not _encodes_as_document(body):
+            forms.append(body.to_stored())
+            continue
+        value = body.json()
+        full = _full_form(body, value)
+        endpoint = (request.method.upper(), normalize_url(request.url))
+        candidates = earlier.setdefault(endpoint, [])
+        patch = _smallest_patch(candidates, value, len(full["json"]))
+        if patch is not None:
+            base, text = patch
+            modifiers = {k: v for k, v in full.items() if k != "json"}
+            forms.append({"base": base, "json_patch": text, **modifiers})
+        else:
+            forms.append(full)
+        candidates.append((position, value))
+    return forms
+
+
+def _encodes_as_document(body: Body) -> bool:
+    stored = body.to_stored()
+    return isinstance(stored, Mapping) and "json" in stored
+
+
+def _full_form(body: Body, value: Any) -> dict[str, Any]:
+    stored = body.to_stored()
+    modifiers = {k: v for k, v in stored.items() if k not in ("json", "json_patch", "base")}
+    return {"json": indented_json(value), **modifiers}
+
+
+def _smallest_patch(
+    candidates: list[tuple[int, Any]], value: Any, full_size: int
+) -> tuple[int, str] | None:
+    best: tuple[int, str] | None = None
+    for base, base_value in reversed(candidates[-_CANDIDATES:]):
+        operations = jsonpatch.make_patch(base_value, value).patch
+        text = indented_json(operations)
+        if best is None or len(text) < len(best[1]):
+            best = (base, text)
+        if len(text) < full_size * _SMALL_ENOUGH:
+            break
+    if best is None or len(best[1]) >= full_size * _WORTH_IT:
+        return None
+    return best
