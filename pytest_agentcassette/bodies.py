@@ -29,7 +29,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .patches import PatchError, apply_patch
+from .documents import Document
+from .patches import PatchError
 from .sse import event_sizes
 from .yamlio import FlowSequence
 
@@ -126,7 +127,7 @@ class Body:
         self._stored: Any = None
         self._base: Body | None = None  # the body a json_patch applies to
         self._keep = False  # another body patches this one: keep the document built
-        self._value: Any = None  # that document, until the next body in line takes it
+        self._value: Document | None = None  # that document, until the next body takes it
 
     @classmethod
     def from_bytes(cls, content: bytes, chunk_sizes: Sequence[int] | None = None) -> Body:
@@ -208,14 +209,15 @@ class Body:
 
     def _decode_document(self) -> tuple[bytes, list[int], list[int] | None]:
         stored = self._stored
-        value = self._build()
-        style = stored.get("json_style", "compact")
-        content = _dumps(value, style, bool(stored.get("json_ascii", False))).encode("utf-8")
+        document = self._build()
+        separators = JSON_STYLES[stored.get("json_style", "compact")]
+        text = document.dumps(*separators, bool(stored.get("json_ascii", False)))
         if self._keep:
-            self._value = value
+            self._value = document
+        content = text.encode("utf-8")
         return content, [len(content)], stored.get("chunks")
 
-    def _build(self) -> Any:
+    def _build(self) -> Document:
         """The body's document, for the caller to keep or change.
 
         A ``json_patch`` applies to its base's document, taken over from the base when the
@@ -230,12 +232,12 @@ class Body:
             line.append(node)
             node = node._base
         if node._value is not None:
-            value, node._value = node._value, None
+            document, node._value = node._value, None
         else:
-            value = _parse_stored_json(node._stored)
+            document = Document(_parse_stored_json(node._stored))
         for body in reversed(line):
-            value = _apply(body._stored, value, body is self)
-        return value
+            _apply(body._stored, document, body is self)
+        return document
 
 
 def _encode(content: bytes, chunk_sizes: list[int] | None) -> Any:
@@ -291,7 +293,7 @@ def _styled(stored: Any) -> Any:
     return {**stored, "chunks": FlowSequence(stored["chunks"])}
 
 
-def _apply(stored: Mapping[str, Any], value: Any, own: bool) -> Any:
+def _apply(stored: Mapping[str, Any], document: Document, own: bool) -> None:
     where = f"interaction {stored['base']}" + ("" if own else ", on the way to this body")
     try:
         operations = json.loads(stored["json_patch"])
@@ -300,7 +302,7 @@ def _apply(stored: Mapping[str, Any], value: Any, own: bool) -> Any:
     if not isinstance(operations, list):
         raise BodyFormatError("json_patch must be a list of operations", ("json_patch",))
     try:
-        return apply_patch(value, operations)
+        document.patch(operations)
     except PatchError as error:
         raise BodyFormatError(
             f"json_patch does not apply to the request body of {where}: {error}",

@@ -13,14 +13,15 @@ from typing import Any
 import jsonpatch
 import jsonpointer
 
-__all__ = ["PatchError", "apply_patch"]
+__all__ = ["PatchError", "apply_patch", "pointer_steps"]
 
 
 class PatchError(ValueError):
     """The patch does not apply to the document."""
 
 
-def _steps(pointer: str) -> list[str]:
+def pointer_steps(pointer: str) -> list[str]:
+    """The reference tokens of a JSON pointer (``/a~1b/0`` -> ``["a/b", "0"]``)."""
     if not pointer.startswith("/"):
         raise PatchError(f"{pointer!r} is not a JSON pointer")
     return [step.replace("~1", "/").replace("~0", "~") for step in pointer[1:].split("/")]
@@ -53,7 +54,7 @@ def _parent(document: Any, steps: list[str]) -> Any:
 
 def _simple(document: Any, operation: dict[str, Any]) -> Any:
     kind = operation["op"]
-    steps = _steps(operation["path"])
+    steps = pointer_steps(operation["path"])
     parent = _parent(document, steps)
     last = steps[-1]
     if isinstance(parent, dict):

@@ -239,3 +239,68 @@ def test_patches_apply_as_rfc_6902_says(operations: list[Any], expected: Any) ->
 def test_a_patch_that_does_not_apply_raises_patch_error(operation: Any) -> None:
     with pytest.raises(PatchError):
         apply_patch({"a": [1, 2], "b": {"c": "d"}}, [operation])
+
+
+def _random_value(rng: random.Random, depth: int = 0) -> Any:
+    kind = rng.choice(
+        ["dict", "list", "str", "int", "float", "bool", "null"] if depth < 3 else ["str", "int"]
+    )
+    if kind == "dict":
+        return {
+            f"k{rng.randrange(6)}é": _random_value(rng, depth + 1) for _ in range(rng.randrange(4))
+        }
+    if kind == "list":
+        return [_random_value(rng, depth + 1) for _ in range(rng.randrange(4))]
+    return {
+        "str": "tëxt\n<&>",
+        "int": rng.randrange(-5, 5),
+        "float": 0.1 * rng.randrange(9),
+        "bool": True,
+        "null": None,
+    }[kind]
+
+
+def _random_pointer(rng: random.Random, value: Any, add: bool) -> str | None:
+    steps: list[str] = []
+    while True:
+        if isinstance(value, dict) and value and rng.random() < 0.7:
+            key = rng.choice(list(value))
+            steps.append(key.replace("~", "~0").replace("/", "~1"))
+            value = value[key]
+        elif isinstance(value, list) and value and rng.random() < 0.7:
+            index = rng.randrange(len(value))
+            steps.append(str(index))
+            value = value[index]
+        else:
+            break
+    if add and isinstance(value, (dict, list)):
+        steps.append("-" if isinstance(value, list) else "new")
+    return "/" + "/".join(steps) if steps else None
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_document_patched_step_by_step_serializes_as_json_dumps_would(seed: int) -> None:
+    from pytest_agentcassette.documents import Document
+
+    rng = random.Random(seed)
+    value = {"messages": [_random_value(rng) for _ in range(3)], "tools": [{"name": "t"}]}
+    document = Document(json.loads(json.dumps(value)))
+    styles = [((",", ":"), False), ((", ", ": "), False), ((",", ": "), True)]
+    for _ in range(25):
+        operation = rng.choice(["add", "replace", "remove", "move"])
+        pointer = _random_pointer(rng, document.value, add=operation == "add")
+        if pointer is None:
+            continue
+        if operation == "move":
+            patch = [{"op": "copy", "from": pointer, "path": "/messages/-"}]
+        elif operation == "remove":
+            patch = [{"op": "remove", "path": pointer}]
+        else:
+            patch = [{"op": operation, "path": pointer, "value": _random_value(rng, 2)}]
+        try:
+            document.patch(patch)
+        except PatchError:
+            continue  # e.g. removing a key that a previous step replaced; the test goes on
+        (item, key), ascii_only = rng.choice(styles)
+        expected = json.dumps(document.value, separators=(item, key), ensure_ascii=ascii_only)
+        assert document.dumps(item, key, ascii_only) == expected

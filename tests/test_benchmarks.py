@@ -1,0 +1,69 @@
+"""The benchmark harness stays runnable (a tiny run of each part; vcrpy, a benchmark extra,
+only when installed), and its target checks say what they measure."""
+
+from __future__ import annotations
+
+from importlib.util import find_spec
+from pathlib import Path
+
+import pytest
+
+from benchmarks import recording, replay, scaling
+from benchmarks.__main__ import table, targets
+
+
+def test_the_replay_contenders_run_as_pytest_sessions(tmp_path: Path) -> None:
+    cassettes = replay.record_cassettes(3, tmp_path, vcrpy=False)
+    for contender in ("floor", "agentcassette"):
+        times = replay.run_contender(tmp_path, contender, 3, 3, cassettes)
+        assert len(times) == 2  # the first test, which pays the imports, is left out
+        assert all(0 < t < 5 for t in times)
+
+
+@pytest.mark.skipif(find_spec("vcr") is None, reason="vcrpy is a benchmark extra")
+def test_the_vcrpy_contenders_run_too(tmp_path: Path) -> None:
+    cassettes = replay.record_cassettes(3, tmp_path)
+    for contender in ("vcrpy url", "vcrpy body"):
+        assert len(replay.run_contender(tmp_path, contender, 3, 2, cassettes)) == 1
+
+
+def test_scaling_recording_and_memory_measure_something(tmp_path: Path) -> None:
+    (load,) = scaling.load_rows(tmp_path, sizes_kb=(100,))
+    assert 50 <= int(load["size KB"]) <= 200  # type: ignore[call-overload]
+    assert float(load["ratio"]) > 0  # type: ignore[arg-type]
+    rows = scaling.match_rows(tmp_path, counts=(10,))
+    assert float(rows[0]["shuffled µs"]) > 0  # type: ignore[arg-type]
+    direct, recorded = recording.recording_rows(tmp_path, runs=2)
+    assert (direct["path"], recorded["path"]) == ("direct", "through the recorder")
+    assert float(recorded["last event ms"]) >= 60 * recording.PAUSE * 1000 * 0.9  # type: ignore[arg-type]
+    memory = recording.memory_row(tmp_path / "size-100.yaml")
+    assert float(memory["peak RSS MB"]) > 0  # type: ignore[arg-type]
+
+
+def test_targets_are_judged_on_the_figures_given() -> None:
+    replay_rows: list[dict[str, object]] = [
+        {"turns": 10, "floor": 30.0, "agentcassette": 40.0, "vcrpy url": 39.0, "vcrpy body": 100.0},
+        {"turns": 50, "floor": 70.0, "agentcassette": 100.0, "vcrpy body": 2500.0},
+    ]
+    load_rows: list[dict[str, object]] = [{"ratio": 1.2, "ms per MB": 15.0}]
+    match_rows: list[dict[str, object]] = [
+        {"in order µs": 40.0, "shuffled µs": 70.0},
+        {"in order µs": 90.0, "shuffled µs": 80.0},
+    ]
+    recording_rows: list[dict[str, object]] = [
+        {"first event ms": 1.0},
+        {"first event ms": 1.4},
+    ]
+    lines = targets(replay_rows, load_rows, match_rows, recording_rows)
+    assert lines == [
+        "targets",
+        "  [ok] 50 turns within 1.5x the floor: 1.43x",
+        "  [ok] 50 turns 20x ahead of vcrpy with body matching: 25x",
+        "  [MISSED] 10 turns no slower than vcrpy URL-only: 40.0 ms vs 39.0 ms",
+        "  [ok] load within 1.5x libyaml: worst 1.20x",
+        "  [ok] load linear in size: 15.0-15.0 ms per MB",
+        "  [MISSED] match time flat from 10 to 2,000 interactions (in order): 40-90 µs",
+        "  [ok] match time flat from 10 to 2,000 interactions (shuffled): 70-80 µs",
+        "  [ok] first event within 1 ms of the direct path: +0.40 ms",
+    ]
+    assert table("t", [{"a": 1.234, "b": "x"}]) == "t\n     a  b\n  1.23  x\n"
