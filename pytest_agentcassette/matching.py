@@ -16,6 +16,7 @@ recorded by another runtime (cagent), whose request bodies differ from this one'
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 import re
 from collections import deque
@@ -82,6 +83,7 @@ class RequestKey(NamedTuple):
     headers: tuple[tuple[str, str], ...]
 
 
+@functools.lru_cache(maxsize=1024)  # a session sends the same few URLs again and again
 def normalize_url(url: str) -> str:
     """Lower-case scheme and host, no default port, no ``#fragment``, sorted query."""
     parts = urlsplit(url)

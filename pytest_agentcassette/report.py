@@ -6,6 +6,7 @@ usage and durations recorded with the interactions that were played).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ __all__ = ["CassetteUse", "SessionReport"]
 class CassetteUse:
     """What one test did with its cassette."""
 
-    path: str
+    path: Path
     outcome: str  # replayed, recorded, rewritten, extended, unused
     interactions: int
     played: int
@@ -30,8 +31,6 @@ class CassetteUse:
     @classmethod
     def of(cls, cassette: Cassette) -> CassetteUse:
         """Summarize a cassette once its test is over."""
-        from .cassette_file import display_path
-
         played = cassette.played
         if cassette.saved:
             outcome = "recorded"
@@ -40,7 +39,7 @@ class CassetteUse:
         else:
             outcome = "replayed" if played else "unused"
         return cls(
-            path=display_path(cassette.path),
+            path=cassette.path,
             outcome=outcome,
             interactions=len(cassette.interactions),
             played=len(played),
@@ -59,6 +58,12 @@ def _tokens(played: list[Interaction]) -> int:
         usage = parse_usage(interaction.request, interaction.response)
         total += usage[2] if usage is not None else 0
     return total
+
+
+def _shown(path: Path) -> str:
+    from .cassette_file import display_path
+
+    return display_path(path)
 
 
 def _duration(seconds: float) -> str:
@@ -108,9 +113,11 @@ class SessionReport:
         unused = [u for u in self.uses if u.unused]
         if unused:
             lines.append("unused interactions:")
-            lines += [f"  {u.path} ({u.unused} of {u.interactions})" for u in unused]
+            lines += [f"  {_shown(u.path)} ({u.unused} of {u.interactions})" for u in unused]
         written = [u for u in self.uses if u.outcome in ("recorded", "rewritten", "extended")]
         if written:
             lines.append("written (review and commit):")
-            lines += [f"  {u.path} ({_count(u.interactions, 'interaction')})" for u in written]
+            lines += [
+                f"  {_shown(u.path)} ({_count(u.interactions, 'interaction')})" for u in written
+            ]
         return lines

@@ -58,8 +58,81 @@ _Dumper.add_representer(str, _represent_str)
 _Dumper.add_representer(FlowSequence, _represent_flow_sequence)
 
 
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_PLAIN = "!plain"  # an untagged plain scalar, resolved later (only if it is not a plain word)
+_SCALARS = (
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:float",
+)
+
+
+class _Composer(getattr(yaml, "CBaseLoader", yaml.BaseLoader)):  # type: ignore[misc]
+    """Builds the node tree only, leaving untagged plain scalars to :class:`_Quick`."""
+
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode:
+            return _PLAIN if implicit[0] else _STR
+        return _SEQ if kind is yaml.SequenceNode else _MAP
+
+
+class _Unusual(Exception):
+    """Something the quick construction leaves to PyYAML's constructor."""
+
+
+class _Quick:
+    """Data from a node tree, as the safe loader builds it, for what cassettes hold: maps,
+    lists and plain or quoted scalars. The safe constructor spends a quarter of a load on
+    generic machinery; anything unusual (tags, merge keys, recursive anchors) goes to it.
+    """
+
+    def __init__(self) -> None:
+        self.loader = _Loader("")  # for its resolver table and scalar constructors
+
+    # Plain scalars that start with another character are strings whatever they say.
+    _MAYBE_NOT_TEXT = frozenset(k for k in _Loader.yaml_implicit_resolvers if k is not None)
+
+    def build(self, node: yaml.Node) -> Any:
+        tag = node.tag
+        if isinstance(node, yaml.ScalarNode):
+            if tag == _PLAIN:  # resolve as the safe loader does
+                if node.value[:1] not in self._MAYBE_NOT_TEXT:
+                    return node.value
+                tag = self.loader.resolve(yaml.ScalarNode, node.value, (True, False))
+            if tag == _STR:
+                return node.value
+            if tag in _SCALARS:
+                return self.loader.construct_object(yaml.ScalarNode(tag, node.value))
+            raise _Unusual(tag)
+        if isinstance(node, yaml.SequenceNode) and tag == _SEQ:
+            return [self.build(item) for item in node.value]
+        if isinstance(node, yaml.MappingNode) and tag == _MAP:
+            data = {}
+            for key, value in node.value:
+                built = self.build(key)
+                if built == "<<" or not isinstance(built, (str, int, bool, float)):
+                    raise _Unusual("merge key or unhashable key")
+                data[built] = self.build(value)
+            return data
+        raise _Unusual(tag)
+
+
 def load_yaml(text: str | bytes) -> Any:
     """Parse YAML with the safe loader (no arbitrary tags, no Python objects)."""
+    try:
+        node = yaml.compose(text, Loader=_Composer)
+    except yaml.YAMLError:
+        node = None  # the safe loader below reports it in its own words
+    else:
+        if node is None:
+            return None
+        try:
+            return _Quick().build(node)
+        except (_Unusual, RecursionError):
+            pass
     return yaml.load(text, Loader=_Loader)
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pytest_agentcassette.report import CassetteUse, SessionReport
 
 
 def use(
     path: str, outcome: str, played: int = 0, unused: int = 0, tokens: int = 0, seconds: float = 0.0
 ) -> CassetteUse:
-    return CassetteUse(path, outcome, played + unused, played, unused, tokens, seconds)
+    return CassetteUse(Path(path), outcome, played + unused, played, unused, tokens, seconds)
 
 
 def test_the_summary_says_what_was_replayed_recorded_and_saved() -> None:
