@@ -30,8 +30,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .documents import Document
+from .forms import JSON_STYLES, default_sizes, encode, indented_json
 from .patches import PatchError
-from .sse import event_sizes
+from .sse import legacy_problem, legacy_text
 from .yamlio import FlowSequence
 
 __all__ = ["NOT_JSON", "Body", "BodyFormatError", "indented_json"]
@@ -39,11 +40,6 @@ __all__ = ["NOT_JSON", "Body", "BodyFormatError", "indented_json"]
 _KINDS = ("json", "json_patch", "text", "base64")
 _MODIFIERS = ("base", "chunks", "line_ending", "json_style", "json_ascii")
 _DOCUMENTS = ("json", "json_patch")
-JSON_STYLES: dict[str, tuple[str, str]] = {
-    "compact": (",", ":"),
-    "spaced": (", ", ": "),
-    "key_spaced": (",", ": "),
-}
 LINE_ENDINGS = ("lf", "crlf")
 _JSON_START = re.compile(rb"[ \t\r\n]*[\[{]")
 
@@ -52,55 +48,30 @@ NOT_JSON: Any = object()
 
 
 class BodyFormatError(ValueError):
-    """A stored body is malformed; ``where`` is the path below the ``body`` field."""
+    """A stored body is malformed; ``where`` is the path below the ``body`` field, and
+    ``interaction`` the position of the interaction at fault when it is not the one in
+    use (a patch further up a chain of patches).
+    """
 
     def __init__(self, message: str, where: tuple[str | int, ...] = ()):
         super().__init__(message)
         self.where = where
-
-
-def _dumps(value: Any, style: str, ascii_only: bool) -> str:
-    return json.dumps(value, separators=JSON_STYLES[style], ensure_ascii=ascii_only)
-
-
-def indented_json(value: Any) -> str:
-    """A JSON document as a cassette shows it: indented by two, non-ASCII kept."""
-    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+        self.interaction: int | None = None
 
 
 def _parse_stored_json(stored: Mapping[str, Any]) -> Any:
     value = stored["json"]
     if not isinstance(value, str):
-        return value  # written by hand as YAML data
+        # Written by hand as YAML data: a copy (the next request's patch changes it in
+        # place), with keys as JSON has them (YAML may have read 50256: as a number).
+        try:
+            return json.loads(json.dumps(value))
+        except (TypeError, ValueError) as error:
+            raise BodyFormatError(f"json holds what JSON cannot: {error}", ("json",)) from None
     try:
         return json.loads(value)
     except ValueError as error:
         raise BodyFormatError(f"json is not valid JSON: {error}", ("json",)) from None
-
-
-def _json_form(text: str) -> tuple[Any, str, bool] | None:
-    """``(value, style, ascii)`` if ``text`` is a JSON object/array that re-serializes exactly."""
-    if not text or text[0] not in "{[":
-        return None
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return None
-    if "\\u" in text and not _utf8_safe(value):
-        return None  # a lone surrogate (half an emoji): YAML cannot hold it as a string
-    for style in JSON_STYLES:
-        for ascii_only in (False, True):
-            if _dumps(value, style, ascii_only) == text:
-                return value, style, ascii_only
-    return None
-
-
-def _utf8_safe(value: Any) -> bool:
-    try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _split(content: bytes, sizes: Sequence[int]) -> list[bytes]:
@@ -119,7 +90,7 @@ class Body:
     the cost of parsing its YAML).
     """
 
-    __slots__ = ("_base", "_chunk_sizes", "_content", "_keep", "_stored", "_value")
+    __slots__ = ("_base", "_chunk_sizes", "_content", "_keep", "_position", "_stored", "_value")
 
     def __init__(self) -> None:
         self._content: bytes | None = None
@@ -128,6 +99,7 @@ class Body:
         self._base: Body | None = None  # the body a json_patch applies to
         self._keep = False  # another body patches this one: keep the document built
         self._value: Document | None = None  # that document, until the next body takes it
+        self._position: int | None = None  # of a json_patch body's interaction, for errors
 
     @classmethod
     def from_bytes(cls, content: bytes, chunk_sizes: Sequence[int] | None = None) -> Body:
@@ -155,9 +127,12 @@ class Body:
         """Whether the body is stored as a JSON document (``json`` or ``json_patch``)."""
         return isinstance(self._stored, Mapping) and any(k in self._stored for k in _DOCUMENTS)
 
-    def link(self, base: Body) -> None:
-        """Give a ``json_patch`` body the body it patches (a JSON document too)."""
+    def link(self, base: Body, position: int) -> None:
+        """Give a ``json_patch`` body (of the interaction at ``position``) the body it
+        patches (a JSON document too).
+        """
         self._base = base
+        self._position = position
         base._keep = True
 
     @property
@@ -191,7 +166,7 @@ class Body:
     def to_stored(self) -> Any:
         """The readable, exact form to write in a cassette."""
         if self._stored is None:
-            self._stored = _encode(self.content, self._chunk_sizes)
+            self._stored = encode(self.content, self._chunk_sizes)
         return _styled(self._stored)
 
     def _decode(self) -> None:
@@ -236,54 +211,13 @@ class Body:
         else:
             document = Document(_parse_stored_json(node._stored))
         for body in reversed(line):
-            _apply(body._stored, document, body is self)
+            try:
+                _apply(body._stored, document)
+            except BodyFormatError as error:
+                if body is not self:
+                    error.interaction = body._position  # the patch at fault is that one
+                raise
         return document
-
-
-def _encode(content: bytes, chunk_sizes: list[int] | None) -> Any:
-    """Choose the stored form of ``content``: JSON, text or base64, in that order."""
-    sizes = chunk_sizes if chunk_sizes is not None else ([len(content)] if content else [])
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError:
-        return _with_chunks(
-            {"base64": base64.encodebytes(content).decode("ascii")}, sizes, [len(content)]
-        )
-    if text[:1] in "{[":
-        form = _json_form(text)
-        if form is not None:
-            value, style, ascii_only = form
-            stored: dict[str, Any] = {"json": indented_json(value)}
-            if style != "compact":
-                stored["json_style"] = style
-            if ascii_only:
-                stored["json_ascii"] = True
-            return _with_chunks(stored, sizes, [len(content)])
-    default = _default_sizes(content)
-    if "\r" in text and _crlf_only(text):
-        return _with_chunks(
-            {"text": text.replace("\r\n", "\n"), "line_ending": "crlf"}, sizes, default
-        )
-    if sizes == default:
-        return text
-    return _with_chunks({"text": text}, sizes, default)
-
-
-def _crlf_only(text: str) -> bool:
-    """Every line break is CRLF (no lone CR, no lone LF)."""
-    pairs = text.count("\r\n")
-    return text.count("\r") == pairs and text.count("\n") == pairs
-
-
-def _with_chunks(stored: dict[str, Any], sizes: list[int], default: list[int]) -> dict[str, Any]:
-    if sizes != default:
-        stored["chunks"] = sizes
-    return stored
-
-
-def _default_sizes(content: bytes) -> list[int]:
-    """Server-sent events (cagent's raw bodies too) replay one event per chunk."""
-    return event_sizes(content) or ([len(content)] if content else [])
 
 
 def _styled(stored: Any) -> Any:
@@ -293,8 +227,8 @@ def _styled(stored: Any) -> Any:
     return {**stored, "chunks": FlowSequence(stored["chunks"])}
 
 
-def _apply(stored: Mapping[str, Any], document: Document, own: bool) -> None:
-    where = f"interaction {stored['base']}" + ("" if own else ", on the way to this body")
+def _apply(stored: Mapping[str, Any], document: Document) -> None:
+    where = f"interaction {stored['base']}"
     try:
         operations = json.loads(stored["json_patch"])
     except ValueError as error:
@@ -319,8 +253,8 @@ def _check_stored(stored: Any) -> None:
             f"expected a string or a mapping with one of {', '.join(_KINDS)}, "
             f"got {type(stored).__name__}"
         )
-    kinds = [key for key in stored if key in _KINDS]
-    unknown = [key for key in stored if key not in _KINDS and key not in _MODIFIERS]
+    kinds = [key for key in stored if key in (*_KINDS, "sse")]  # sse: the form before 0.2
+    unknown = [key for key in stored if key not in (*_KINDS, "sse") and key not in _MODIFIERS]
     if unknown:
         raise BodyFormatError(
             f"unknown key {unknown[0]!r}; a body has one of {', '.join(_KINDS)} "
@@ -337,6 +271,10 @@ def _check_stored(stored: Any) -> None:
         raise BodyFormatError(
             f"json must be JSON text (or YAML data), got {type(value).__name__}", ("json",)
         )
+    if kind == "sse":
+        problem = legacy_problem(value)
+        if problem is not None:
+            raise BodyFormatError(*problem)
     if kind == "json_patch" and not isinstance(value, str):
         raise BodyFormatError(f"json_patch must be JSON text, got {type(value).__name__}", (kind,))
     base = stored.get("base")
@@ -368,14 +306,24 @@ def _decode(stored: Any) -> tuple[bytes, list[int], list[int] | None]:
         return b"", [], None
     if isinstance(stored, str):
         content = stored.encode("utf-8")
-        return content, _default_sizes(content), None
+        return content, default_sizes(content), None
     sizes = stored.get("chunks")
     if "text" in stored:
         text = stored["text"]
         if stored.get("line_ending") == "crlf":
             text = text.replace("\n", "\r\n")
         content = text.encode("utf-8")
-        return content, _default_sizes(content), sizes
+        return content, default_sizes(content), sizes
+    if "sse" in stored:
+        style = JSON_STYLES[stored.get("json_style", "compact")]
+        ascii_only = bool(stored.get("json_ascii", False))
+        text = legacy_text(
+            stored["sse"],
+            stored.get("line_ending") == "crlf",
+            lambda value: json.dumps(value, separators=style, ensure_ascii=ascii_only),
+        )
+        content = text.encode("utf-8")
+        return content, default_sizes(content), sizes
     if "base64" in stored:
         try:
             content = base64.b64decode(stored["base64"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import Token
 from os import PathLike
@@ -19,13 +18,13 @@ from .bodies import Body, BodyFormatError
 from .cassette_file import display_path, load_cassette, located_error, save_cassette
 from .diagnostics import fix_hint, mismatch_message
 from .drift import find_nearest, recorded_comparable, render_patch
-from .errors import CassetteError, CassetteMismatchError
-from .interception import RecordThrough, ResponseHead, activate, deactivate
+from .errors import CassetteError, CassetteMismatchError, NetworkBlockedError
+from .interception import RecordThrough, activate, deactivate
 from .matching import Matcher, MatchIndex, RequestKey, UnusableInteraction
-from .model import Interaction, RecordedRequest, RecordedResponse
+from .model import Interaction, RecordedRequest
 from .options import match_config
 from .record_mode import RecordMode
-from .recording import Tape, decode_content
+from .recording import Recording
 from .replay import replayed_response
 from .scrub import (
     DEFAULT_REDACTED_HEADERS,
@@ -40,53 +39,16 @@ if TYPE_CHECKING:
 
 __all__ = ["Cassette", "use_cassette"]
 
+
+def _seconds(value: float | None) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise CassetteError(f"replay_retry_after must be a number of seconds (>= 0), got {value!r}")
+    return float(value)
+
+
 _F = TypeVar("_F", bound=Callable[..., Any])
-
-
-class _Recording:
-    """A request sent for real; becomes an interaction when its response body closes."""
-
-    def __init__(self, cassette: Cassette, request: RecordedRequest):
-        self._cassette = cassette
-        self.request = request
-        self.interaction: Interaction | None = None
-        self.failed = False
-        self._tape: Tape | None = None
-        self._head = ResponseHead(0, "", [], "HTTP/1.1")
-        self._started = time.perf_counter()
-
-    def start(self, head: ResponseHead) -> Tape:
-        self._head = head
-        self._tape = Tape(self._finish)
-        return self._tape
-
-    def fail(self) -> None:
-        self.failed = True
-
-    def close(self) -> None:
-        """Store whatever arrived, if the client never closed the body."""
-        if self._tape is not None:
-            self._tape.close()
-
-    def _finish(self, chunks: list[bytes], failed: bool) -> None:
-        if failed:
-            # The body broke off with an error: not a response the server meant to send.
-            # The client saw the error; a retry, if any, is recorded on its own.
-            self.failed = True
-            return
-        head = self._head
-        headers, chunks = decode_content(head.headers, chunks)
-        headers = redact_headers(headers, self._cassette.redacted_headers)
-        body = Body.from_bytes(b"".join(chunks), [len(chunk) for chunk in chunks])
-        response = RecordedResponse(
-            head.status,
-            head.reason,
-            headers,
-            body,
-            head.http_version,
-            duration=round(time.perf_counter() - self._started, 3),
-        )
-        self.interaction = Interaction(self.request, response)
 
 
 class Cassette:
@@ -110,6 +72,8 @@ class Cassette:
         normalize_text: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
         redact_headers: Iterable[str] = (),
         redact_query_parameters: Iterable[str] = (),
+        allowed_hosts: Iterable[str] = (),
+        replay_retry_after: float | None = None,
         record_command: str | None = None,
     ):
         self.path = Path(path)
@@ -126,15 +90,18 @@ class Cassette:
         self.redacted_query_parameters = lowercase_set(
             DEFAULT_REDACTED_QUERY_PARAMETERS, redact_query_parameters
         )
+        self.allowed_hosts = tuple(allowed_hosts)
+        self.replay_retry_after = _seconds(replay_retry_after)
         self.record_command = record_command
         self.existed = False
         self.saved = False
         self._loaded: list[Interaction] = []
         self._index = MatchIndex([], self.match_config)
         self._may_record = False
-        self._used: list[Interaction | _Recording] = []
-        self._recordings: list[_Recording] = []
+        self._used: list[Interaction | Recording] = []
+        self._recordings: list[Recording] = []
         self._mismatches: list[CassetteMismatchError] = []
+        self._blocked: list[NetworkBlockedError] = []
         self._lock = threading.Lock()
         self._token: Token[Cassette | None] | None = None
 
@@ -184,6 +151,16 @@ class Cassette:
     def mismatches(self) -> list[CassetteMismatchError]:
         """The errors raised for requests that had nothing to replay."""
         return list(self._mismatches)
+
+    @property
+    def blocked(self) -> list[NetworkBlockedError]:
+        """The connections and clients stopped while this cassette was in use."""
+        return list(self._blocked)
+
+    def block(self, error: NetworkBlockedError) -> None:
+        """Note a request stopped on this cassette's behalf (the test fails with it)."""
+        with self._lock:
+            self._blocked.append(error)
 
     @property
     def conversation(self) -> Conversation:
@@ -247,6 +224,7 @@ class Cassette:
     def _open(self) -> None:
         self.saved = False
         self._loaded, self._used, self._recordings, self._mismatches = [], [], [], []
+        self._blocked = []
         self.existed = self.path.exists()
         hint = fix_hint(self.record_command)
         if self.existed and self.record_mode is not RecordMode.ALL:
@@ -289,7 +267,7 @@ class Cassette:
         if found is not None:
             return self._replay(found)
         if self._may_record:
-            recording = _Recording(self, live)
+            recording = Recording(live, self.redacted_headers)
             with self._lock:
                 self._recordings.append(recording)
                 self._used.append(recording)
@@ -309,7 +287,7 @@ class Cassette:
 
     def _replay(self, found: Interaction) -> httpx.Response:
         try:
-            return replayed_response(found.response)
+            return replayed_response(found.response, retry_after=self.replay_retry_after)
         except (BodyFormatError, TypeError, ValueError) as malformed:
             below = malformed.where if isinstance(malformed, BodyFormatError) else ()
             where = ("interactions", found.id, "response", "body", *below)
@@ -364,6 +342,8 @@ def use_cassette(
     normalize_text: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
     redact_headers: Iterable[str] = (),
     redact_query_parameters: Iterable[str] = (),
+    allowed_hosts: Iterable[str] = (),
+    replay_retry_after: float | None = None,
     record_command: str | None = None,
 ) -> Cassette:
     """Build a :class:`Cassette` to run a ``with`` block in, replaying or recording its traffic.
@@ -383,6 +363,11 @@ def use_cassette(
     - ``normalize_text``: ``{regex: replacement}`` applied to body text before comparing.
     - ``redact_headers`` / ``redact_query_parameters``: names added to the credentials that
       are always replaced by ``REDACTED`` before anything is written.
+    - ``allowed_hosts``: hosts (``*`` globs) that code outside httpx may still reach while
+      the cassette replays; this machine always may, anything else is stopped.
+    - ``replay_retry_after``: seconds to put in ``retry-after``/``retry-after-ms`` of
+      replayed 429 and 5xx responses (added if missing), so that an SDK's retry does not
+      wait what the provider once asked; ``None`` (default) replays them as recorded.
     - ``record_command``: the command that records this cassette, shown in error messages;
       ``{mode}`` in it is replaced by the record mode to use.
     """
@@ -396,5 +381,7 @@ def use_cassette(
         normalize_text=normalize_text,
         redact_headers=redact_headers,
         redact_query_parameters=redact_query_parameters,
+        allowed_hosts=allowed_hosts,
+        replay_retry_after=replay_retry_after,
         record_command=record_command,
     )

@@ -167,7 +167,7 @@ def _interactions(document: Any) -> list[Interaction]:
         items = []
     if not isinstance(items, list):
         raise _Invalid(f"'interactions' must be a list, got {_type(items)}", ("interactions",))
-    result = []
+    result, ids = [], []
     for index, item in enumerate(items):
         where: Where = ("interactions", index)
         data = _mapping(item, where, "an interaction")
@@ -177,8 +177,9 @@ def _interactions(document: Any) -> list[Interaction]:
         request = _request(_required(data, "request", Mapping, where), (*where, "request"))
         response = _response(_required(data, "response", Mapping, where), (*where, "response"))
         result.append(Interaction(request, response, id=index))
+        ids.append(data.get("id", index))
     try:
-        link_patches(result)
+        link_patches(result, ids)
     except BaseError as error:
         where = ("interactions", error.args[1], "request", "body", "base")
         raise _Invalid(str(error.args[0]), where) from None
@@ -342,18 +343,22 @@ def _writable(interactions: list[Interaction]) -> str:
 
 
 def _verified(interactions: list[Interaction]) -> str:
-    """Render, read back, and re-store any body that would not replay byte for byte."""
-    text = _writable(interactions)
-    again = _interactions(load_yaml(text))
-    repaired = False
-    for original, loaded in zip(interactions, again, strict=True):
-        for part in ("request", "response"):
-            before: Body = getattr(original, part).body
-            after: Body = getattr(loaded, part).body
-            if before.content != after.content or before.chunks != after.chunks:
-                getattr(original, part).body = _exact_copy(before)
-                repaired = True
-    return _render(interactions) if repaired else text
+    """Render, read back, and re-store any body that would not replay byte for byte, until
+    a rendering reads back whole (a repair changes which requests others patch).
+    """
+    while True:
+        text = _writable(interactions)
+        again = _interactions(load_yaml(text))
+        repaired = False
+        for original, loaded in zip(interactions, again, strict=True):
+            for part in ("request", "response"):
+                before: Body = getattr(original, part).body
+                after: Body = getattr(loaded, part).body
+                if before.content != after.content or before.chunks != after.chunks:
+                    getattr(original, part).body = _exact_copy(before)
+                    repaired = True
+        if not repaired:
+            return text
 
 
 def save_cassette(path: Path, interactions: list[Interaction]) -> None:

@@ -103,7 +103,10 @@ def request_summary(request: RecordedRequest, width: int = 60) -> str:
         prompt = request_prompt(request.json())
     except ValueError:
         prompt = None
-    text = prompt if prompt is not None else request.text
+    try:
+        text = prompt if prompt is not None else request.text
+    except ValueError as error:  # a body that cannot be rebuilt (a hand-edited patch)
+        return f"(unreadable body: {error})"
     text = " ".join(text.split())
     return repr(text if len(text) <= width else text[: width - 1] + "…")
 

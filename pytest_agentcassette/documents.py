@@ -30,10 +30,14 @@ class Document:
         self._form: tuple[str, str, bool] | None = None
 
     def patch(self, operations: list[Any]) -> None:
-        """Apply ``operations`` (RFC 6902) in place; raises :class:`PatchError`."""
+        """Apply ``operations`` (RFC 6902) in place; raises :class:`PatchError`.
+
+        Each operation forgets the kept JSON along its own path just before it applies: an
+        earlier one may have moved elements (``add /m/0``) that a later one reaches.
+        """
         for operation in operations:
             self._forget(operation)
-        self.value = apply_patch(self.value, operations)
+            self.value = apply_patch(self.value, [operation])
 
     def _forget(self, operation: Any) -> None:
         """Drop the kept JSON of everything the operation changes in place."""
@@ -70,7 +74,7 @@ class Document:
 
     def _dump(self, value: Any) -> str:
         item, key, ascii_only = self._form  # type: ignore[misc]
-        if isinstance(value, dict):
+        if isinstance(value, dict) and all(isinstance(name, str) for name in value):
             members = (
                 json.dumps(name, ensure_ascii=ascii_only) + key + self._dump(member)
                 for name, member in value.items()

@@ -4,7 +4,9 @@ Hierarchy::
 
     Exception
      └── CassetteError            a cassette file or option is wrong; names the file and the fix
-          └── CassetteMismatchError  a request has no recorded interaction to replay
+          ├── CassetteMismatchError  a request has no recorded interaction to replay
+          └── NetworkBlockedError    (also a ConnectionError) a connection or a client that
+                                     a cassette can neither record nor replay was stopped
     UserWarning
      └── UnusedInteractionsWarning   a replay left recorded interactions unused
 """
@@ -17,7 +19,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CassetteError", "CassetteMismatchError", "UnusedInteractionsWarning", "did_you_mean"]
+__all__ = [
+    "CassetteError",
+    "CassetteMismatchError",
+    "NetworkBlockedError",
+    "UnusedInteractionsWarning",
+    "did_you_mean",
+]
 
 
 class CassetteError(Exception):
@@ -70,6 +78,32 @@ class CassetteMismatchError(CassetteError):
         self.reason = reason
         self.patch = patch or []
         self.record_command = record_command
+
+
+class NetworkBlockedError(CassetteError, ConnectionError):
+    """A request stopped before it reached the network: a connection to a host a replay
+    must not reach (``host``, ``port``), or a client the plugin cannot record or replay
+    (``client``, such as aiohttp). It is a ``ConnectionError``, so that the code sees
+    what a refused connection looks like; the test fails with ``details`` and ``advice``
+    even if the code catches it.
+    """
+
+    def __init__(
+        self,
+        details: str,
+        advice: str,
+        *,
+        path: Path | None,
+        host: str = "",
+        port: int | None = None,
+        client: str = "",
+    ):
+        CassetteError.__init__(self, f"{details}\n{advice}", path=path)
+        self.details = details
+        self.advice = advice
+        self.host = host
+        self.port = port
+        self.client = client
 
 
 class UnusedInteractionsWarning(UserWarning):

@@ -11,14 +11,18 @@ the documents are rebuilt on use, each from the one before, in place (:mod:`.bod
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import jsonpatch
 
-from .bodies import Body, indented_json
+from .bodies import Body
+from .documents import Document
+from .forms import JSON_STYLES, indented_json
 from .matching import normalize_url
 from .model import Interaction
+from .patches import PatchError
 
 __all__ = ["link_patches", "stored_request_bodies"]
 
@@ -31,26 +35,37 @@ class BaseError(ValueError):
     """A ``base`` that names no earlier JSON request body."""
 
 
-def link_patches(interactions: list[Interaction]) -> None:
-    """Give every ``json_patch`` request body the body it patches; raise :class:`BaseError`
-    (with the interaction's position in ``args[1]``) for a base that cannot be one.
+def link_patches(interactions: list[Interaction], ids: list[int]) -> None:
+    """Give every ``json_patch`` request body the body it patches: ``base`` names the
+    ``id`` an earlier interaction has in the file (``ids``, in file order). Raise
+    :class:`BaseError`, with the interaction's position in ``args[1]``, for a base that
+    names no earlier interaction or one whose body is not a JSON document.
     """
+    positions: dict[int, int] = {}
     for position, interaction in enumerate(interactions):
         body = interaction.request.body
         base = body.base_id
-        if base is None:
-            continue
-        if base >= position:
-            raise BaseError(
-                f"base must be the id of an earlier interaction (this is {position}), got {base}",
-                position,
-            )
-        base_body = interactions[base].request.body
-        if not base_body.is_document():
-            raise BaseError(
-                f"base {base} names a request whose body is not a JSON document", position
-            )
-        body.link(base_body)
+        if base is not None:
+            if base not in positions:
+                later = base in ids[position:]
+                raise BaseError(
+                    f"base {base} names "
+                    + (
+                        "this or a later interaction; a body can only build on an earlier one"
+                        if later
+                        else "no interaction in this file (was it removed?), so this body "
+                        "cannot be rebuilt. Put its request back, write this body in full "
+                        "(json: ...), or record the cassette again"
+                    ),
+                    position,
+                )
+            base_body = interactions[positions[base]].request.body
+            if not base_body.is_document():
+                raise BaseError(
+                    f"base {base} names a request whose body is not a JSON document", position
+                )
+            body.link(base_body, position)
+        positions.setdefault(ids[position], position)
 
 
 def stored_request_bodies(interactions: list[Interaction]) -> list[Any]:
@@ -67,7 +82,10 @@ def stored_request_bodies(interactions: list[Interaction]) -> list[Any]:
         full = _full_form(body, value)
         endpoint = (request.method.upper(), normalize_url(request.url))
         candidates = earlier.setdefault(endpoint, [])
-        patch = _smallest_patch(candidates, value, len(full["json"]))
+        exact = _Exact(
+            body.content, full.get("json_style", "compact"), full.get("json_ascii", False)
+        )
+        patch = _smallest_patch(candidates, value, len(full["json"]), exact)
         if patch is not None:
             base, text = patch
             modifiers = {k: v for k, v in full.items() if k != "json"}
@@ -89,13 +107,34 @@ def _full_form(body: Body, value: Any) -> dict[str, Any]:
     return {"json": indented_json(value), **modifiers}
 
 
+class _Exact(NamedTuple):
+    content: bytes
+    style: str
+    ascii_only: bool
+
+
+def _rebuilds(base_value: Any, operations: list[Any], exact: _Exact) -> bool:
+    """Whether the patch, applied as a replay applies it, gives back the exact bytes (it may
+    not: JSON Patch adds a new key last, where the client may have put it first).
+    """
+    document = Document(json.loads(json.dumps(base_value)))
+    try:
+        document.patch(json.loads(json.dumps(operations)))
+    except PatchError:
+        return False
+    text = document.dumps(*JSON_STYLES[exact.style], exact.ascii_only)
+    return text.encode("utf-8") == exact.content
+
+
 def _smallest_patch(
-    candidates: list[tuple[int, Any]], value: Any, full_size: int
+    candidates: list[tuple[int, Any]], value: Any, full_size: int, exact: _Exact
 ) -> tuple[int, str] | None:
     best: tuple[int, str] | None = None
     for base, base_value in reversed(candidates[-_CANDIDATES:]):
         operations = jsonpatch.make_patch(base_value, value).patch
         text = indented_json(operations)
+        if len(text) >= full_size * _WORTH_IT or not _rebuilds(base_value, operations, exact):
+            continue
         if best is None or len(text) < len(best[1]):
             best = (base, text)
         if len(text) < full_size * _SMALL_ENOUGH:

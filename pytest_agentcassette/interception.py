@@ -22,7 +22,6 @@ import inspect
 import threading
 from abc import ABC
 from contextvars import ContextVar, Token
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import httpcore
@@ -30,8 +29,9 @@ import httpx
 from respx.mocks import HTTPCoreMocker
 from respx.models import PassThrough
 
+from . import network_guard
 from .errors import CassetteError
-from .recording import AsyncTee, SyncTee, Tape
+from .recording import AsyncTee, ResponseHead, SyncTee, Tape
 
 if TYPE_CHECKING:
     from .cassette import Cassette
@@ -59,16 +59,6 @@ class RecordThrough(Exception):
 
 _bypass: ContextVar[bool] = ContextVar("agentcassette_bypass", default=False)
 _current: ContextVar[Cassette | None] = ContextVar("agentcassette_current", default=None)
-
-
-@dataclass(frozen=True)
-class ResponseHead:
-    """Status line and headers of a response being recorded."""
-
-    status: int
-    reason: str
-    headers: list[tuple[str, str]]
-    http_version: str
 
 
 def _text(value: Any) -> str:
@@ -297,18 +287,38 @@ _active: list[tuple[Cassette, int]] = []
 _started: list[type[_CassetteMocker]] = []
 
 
+def cassette_in_charge() -> Cassette | None:
+    """The cassette of this task or thread; else, for a thread an SDK started, a replaying
+    one among the open cassettes (the strictest), else the last one opened.
+    """
+    with _lock:
+        cassette = _current.get()
+        if cassette is not None and any(entry[0] is cassette for entry in _active):
+            return cassette
+        replaying = [entry[0] for entry in _active if not entry[0].is_recording]
+        if replaying:
+            return replaying[0]
+        return _active[-1][0] if _active else None
+
+
 def _start_mockers() -> None:
     mockers: list[type[_CassetteMocker]] = [HttpcoreCassetteMocker]
     if httpx2_available():
         mockers.append(Httpcore2CassetteMocker)
-    for mocker in mockers:
-        mocker.start()
-        _started.append(mocker)
+    try:
+        network_guard.install(cassette_in_charge)
+        for mocker in mockers:
+            _started.append(mocker)
+            mocker.start()
+    except BaseException:
+        _stop_mockers()  # leave nothing patched behind
+        raise
 
 
 def _stop_mockers() -> None:
     while _started:
         _started.pop().stop()
+    network_guard.uninstall()
 
 
 def activate(cassette: Cassette) -> Token[Cassette | None]:

@@ -212,7 +212,8 @@ class MatchIndex:
         try:
             return compute(interaction.request)
         except BodyFormatError as error:
-            raise UnusableInteraction(str(error), interaction.id, ("body", *error.where)) from None
+            at_fault = error.interaction if error.interaction is not None else interaction.id
+            raise UnusableInteraction(str(error), at_fault, ("body", *error.where)) from None
         except (TypeError, ValueError, RecursionError) as error:
             where = ("url",) if isinstance(error, ValueError) and "URL" in str(error) else ("body",)
             raise UnusableInteraction(str(error), interaction.id, where) from None

@@ -18,7 +18,13 @@ from .record_mode import RecordMode
 __all__ = ["OPTION_NAMES", "UNUSED_POLICIES", "CassetteOptions", "match_config"]
 
 UNUSED_POLICIES = ("fail", "warn")
-_LISTS = ("redact_headers", "redact_query_parameters", "ignore_headers", "ignore_json_pointers")
+_LISTS = (
+    "redact_headers",
+    "redact_query_parameters",
+    "ignore_headers",
+    "ignore_json_pointers",
+    "allowed_hosts",
+)
 
 
 def _names(value: Any, key: str, source: str) -> tuple[str, ...]:
@@ -32,6 +38,19 @@ def _names(value: Any, key: str, source: str) -> tuple[str, ...]:
             f"got {value!r}"
         )
     return tuple(value)
+
+
+def _seconds(value: Any, source: str) -> float:
+    try:
+        seconds = float(value) if isinstance(value, (int, float, str)) else -1.0
+    except ValueError:
+        seconds = -1.0
+    if isinstance(value, bool) or not seconds >= 0:
+        raise CassetteError(
+            f"{source}: replay_retry_after is a number of seconds, for example "
+            f"replay_retry_after=0.01; got {value!r}"
+        )
+    return seconds
 
 
 def _text_rules(value: Any, source: str) -> tuple[tuple[str, str], ...]:
@@ -98,6 +117,8 @@ class CassetteOptions:
     ignore_headers: tuple[str, ...] = ()
     ignore_json_pointers: tuple[str, ...] = ()
     normalize_text: tuple[tuple[str, str], ...] = ()
+    allowed_hosts: tuple[str, ...] = ()
+    replay_retry_after: float | None = None
 
     @classmethod
     def from_mapping(
@@ -135,6 +156,8 @@ class CassetteOptions:
                 changes[key] = _names(values[key], key, source)
         if "normalize_text" in values:
             changes["normalize_text"] = _text_rules(values["normalize_text"], source)
+        if values.get("replay_retry_after") is not None:
+            changes["replay_retry_after"] = _seconds(values["replay_retry_after"], source)
         options = replace(cls(), **changes)
         match_config(source=source, **options.matching())  # check regexes and pointers now
         return options

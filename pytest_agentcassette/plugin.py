@@ -45,7 +45,7 @@ def agent_cassette_config() -> dict[str, Any]:
     Keys are those of the ``cassette`` marker: ``record_mode``, ``match_on``,
     ``allow_playback_repeats``, ``unused_interactions``, ``ignore_headers``,
     ``ignore_json_pointers``, ``normalize_text``, ``redact_headers``,
-    ``redact_query_parameters``.
+    ``redact_query_parameters``, ``allowed_hosts``, ``replay_retry_after``.
     """
     return {}
 
@@ -72,6 +72,8 @@ def agent_cassette(
             record_mode=options.record_mode or RecordMode.NONE,
             redact_headers=options.redact_headers,
             redact_query_parameters=options.redact_query_parameters,
+            allowed_hosts=options.allowed_hosts,
+            replay_retry_after=options.replay_retry_after,
             record_command=settings.record_command,
             **options.matching(),
         )
@@ -122,7 +124,14 @@ def _call_site(item: pytest.Item, error: CassetteMismatchError) -> str:
 
 
 def _fail_on_mismatch(cassette: Cassette, item: pytest.Item) -> None:
-    """Fail with the first miss: its details, where the test sent it, and the fix."""
+    """Fail with the first miss or stopped connection: its details, where the test sent
+    it, and the fix (even if the code caught the error, as SDKs do before retrying).
+    """
+    if cassette.blocked:
+        first_blocked, *others_blocked = cassette.blocked
+        more = f"\n  ({len(others_blocked)} more stopped)" if others_blocked else ""
+        text = f"{first_blocked.details}{more}\n{first_blocked.advice}"
+        raise pytest.fail.Exception(text, pytrace=False) from None
     if not cassette.mismatches:
         return
     first, *others = cassette.mismatches

@@ -9,13 +9,17 @@ the same pieces it saw while recording.
 from __future__ import annotations
 
 import threading
+import time
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .model import Headers
+from .bodies import Body
+from .model import Headers, Interaction, RecordedRequest, RecordedResponse
+from .scrub import redact_headers
 
-__all__ = ["AsyncTee", "SyncTee", "Tape", "decode_content"]
+__all__ = ["AsyncTee", "Recording", "ResponseHead", "SyncTee", "Tape", "decode_content"]
 
 
 class _Decoder(Protocol):
@@ -180,3 +184,61 @@ class AsyncTee:
                 await self._inner.aclose()
         finally:
             self._tape.close()
+
+
+@dataclass(frozen=True)
+class ResponseHead:
+    """Status line and headers of a response being recorded."""
+
+    status: int
+    reason: str
+    headers: list[tuple[str, str]]
+    http_version: str
+
+
+class Recording:
+    """A request sent for real; becomes an interaction when its response body closes."""
+
+    def __init__(self, request: RecordedRequest, redacted_headers: frozenset[str]):
+        self._redacted = redacted_headers
+        self.request = request
+        self.interaction: Interaction | None = None
+        self.failed = False
+        self._tape: Tape | None = None
+        self._head = ResponseHead(0, "", [], "HTTP/1.1")
+        self._started = time.perf_counter()
+
+    def start(self, head: ResponseHead) -> Tape:
+        """The response began: keep its head, and tape its body as it streams."""
+        self._head = head
+        self._tape = Tape(self._finish)
+        return self._tape
+
+    def fail(self) -> None:
+        """The request failed before a response came."""
+        self.failed = True
+
+    def close(self) -> None:
+        """Store whatever arrived, if the client never closed the body."""
+        if self._tape is not None:
+            self._tape.close()
+
+    def _finish(self, chunks: list[bytes], failed: bool) -> None:
+        if failed:
+            # The body broke off with an error: not a response the server meant to send.
+            # The client saw the error; a retry, if any, is recorded on its own.
+            self.failed = True
+            return
+        head = self._head
+        headers, chunks = decode_content(head.headers, chunks)
+        headers = redact_headers(headers, self._redacted)
+        body = Body.from_bytes(b"".join(chunks), [len(chunk) for chunk in chunks])
+        response = RecordedResponse(
+            head.status,
+            head.reason,
+            headers,
+            body,
+            head.http_version,
+            duration=round(time.perf_counter() - self._started, 3),
+        )
+        self.interaction = Interaction(self.request, response)

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 
-from .model import RecordedResponse
+from .model import Headers, RecordedResponse
 
 __all__ = ["ReplayStream", "replayed_response"]
 
@@ -35,11 +35,27 @@ def _wire(text: str) -> bytes:
         return text.encode("utf-8")
 
 
-def replayed_response(response: RecordedResponse) -> httpx.Response:
-    """An ``httpx.Response`` that streams ``response`` as it was recorded."""
+def _retry_headers(headers: Headers, seconds: float) -> Headers:
+    """``headers`` with ``retry-after`` (whole seconds, rounded up) and ``retry-after-ms``
+    saying ``seconds``: what an SDK waits before it retries.
+    """
+    kept = [(k, v) for k, v in headers if k.lower() not in ("retry-after", "retry-after-ms")]
+    whole = str(int(-(-seconds // 1)))
+    return [*kept, ("retry-after", whole), ("retry-after-ms", f"{seconds * 1000:g}")]
+
+
+def replayed_response(
+    response: RecordedResponse, *, retry_after: float | None = None
+) -> httpx.Response:
+    """An ``httpx.Response`` that streams ``response`` as it was recorded (with
+    ``retry_after`` seconds in the retry headers of a 429 or 5xx, when given).
+    """
+    headers = response.headers
+    if retry_after is not None and (response.status_code == 429 or response.status_code >= 500):
+        headers = _retry_headers(headers, retry_after)
     return httpx.Response(
         response.status_code,
-        headers=[(_wire(name), _wire(value)) for name, value in response.headers],
+        headers=[(_wire(name), _wire(value)) for name, value in headers],
         stream=ReplayStream(response.body.chunks),
         extensions={
             "reason_phrase": _wire(response.reason),

@@ -10,6 +10,8 @@ plugin in a session that uses no cassette imports nothing heavy.
 
 from __future__ import annotations
 
+import itertools
+import os
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,7 +31,8 @@ MARKER = "cassette"
 MARKER_HELP = (
     "cassette(name=None, *, record_mode=None, match_on=None, allow_playback_repeats=None, "
     "unused_interactions=None, ignore_headers=(), ignore_json_pointers=(), normalize_text=(), "
-    "redact_headers=(), redact_query_parameters=()): run the test inside a YAML cassette that "
+    "redact_headers=(), redact_query_parameters=(), allowed_hosts=(), "
+    "replay_retry_after=None): run the test inside a YAML cassette that "
     "records and replays its httpx/httpx2 traffic (default file: cassettes/<test module>/"
     "<test name>.yaml next to the test)."
 )
@@ -50,15 +53,33 @@ _INI: list[tuple[str, str, str]] = [
      "cassette."),
     ("agentcassette_redact_query_parameters", "linelist", "more query parameters whose values "
      "never reach a cassette."),
+    ("agentcassette_allowed_hosts", "linelist", "hosts (globs) that code outside httpx may "
+     "reach while a cassette replays; this machine always may."),
+    ("agentcassette_replay_retry_after", "string", "seconds put in retry-after of replayed "
+     "429/5xx responses, so that SDK retries do not wait (default: as recorded)."),
 ]  # fmt: skip
 
 
 def _pytest_recording_defines_record_mode(pluginmanager: pytest.PytestPluginManager) -> bool:
     """pytest-recording (vcrpy) defines ``--record-mode`` too, with the same modes: when it
-    is installed and not disabled, its option serves both plugins (pytest refuses a second
+    is loaded (or about to be), its option serves both plugins (pytest refuses a second
     definition, and which plugin registers first is not up to either).
     """
-    return find_spec("pytest_recording") is not None and not pluginmanager.is_blocked("recording")
+    if find_spec("pytest_recording") is None or pluginmanager.is_blocked("recording"):
+        return False
+    if pluginmanager.has_plugin("recording") or pluginmanager.has_plugin("pytest_recording.plugin"):
+        return True
+    config = pluginmanager.get_plugin("pytestconfig")
+    known = getattr(config, "known_args_namespace", None)
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") or getattr(
+        known, "disable_plugin_autoload", False
+    ):
+        # Only what -p names is loaded: pytest-recording, if asked for, comes later.
+        args = [str(a) for a in getattr(getattr(config, "invocation_params", None), "args", ())]
+        named = {a.removeprefix("-p").strip() for a in args if a.startswith("-p") and a != "-p"}
+        named |= {b for a, b in itertools.pairwise(args) if a == "-p"}
+        return bool(named & {"recording", "pytest_recording.plugin", "pytest_recording"})
+    return True
 
 
 def add_options(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:

@@ -91,6 +91,7 @@ class _Quick:
 
     def __init__(self) -> None:
         self.loader = _Loader("")  # for its resolver table and scalar constructors
+        self.built: dict[int, Any] = {}  # an alias is the same object, as the safe loader has it
 
     # Plain scalars that start with another character are strings whatever they say.
     _MAYBE_NOT_TEXT = frozenset(k for k in _Loader.yaml_implicit_resolvers if k is not None)
@@ -107,10 +108,16 @@ class _Quick:
             if tag in _SCALARS:
                 return self.loader.construct_object(yaml.ScalarNode(tag, node.value))
             raise _Unusual(tag)
+        if id(node) in self.built:
+            return self.built[id(node)]
         if isinstance(node, yaml.SequenceNode) and tag == _SEQ:
-            return [self.build(item) for item in node.value]
+            items: list[Any] = []
+            self.built[id(node)] = items
+            items.extend(self.build(item) for item in node.value)
+            return items
         if isinstance(node, yaml.MappingNode) and tag == _MAP:
-            data = {}
+            data: dict[Any, Any] = {}
+            self.built[id(node)] = data
             for key, value in node.value:
                 built = self.build(key)
                 if built == "<<" or not isinstance(built, (str, int, bool, float)):

@@ -100,7 +100,9 @@ def test_json_is_read_from_the_stored_text_or_data_or_parsed_from_bytes() -> Non
         ({"json": {}, "text": "x"}, "a body needs exactly one of json, json_patch, text, base64"),
         ({"json": 3}, "json must be JSON text (or YAML data), got int"),
         ({"text": ["x"]}, "text must be a string, got list"),
-        ({"sse": []}, "unknown key 'sse'"),
+        ({"sse": {"data": "x"}}, "sse must be a list of events, got dict"),
+        ({"sse": [{"dta": "x"}]}, "unknown SSE field 'dta'; expected one of event, data, id"),
+        ({"sse": [{"data": 3}]}, "SSE field 'data' must be a string"),
         ({"text": "x", "chunks": [0]}, "chunks must be a list of positive byte counts"),
         ({"text": "x", "line_ending": "cr"}, "line_ending must be one of lf, crlf"),
         ({"json": {}, "json_style": "pretty"}, "json_style must be one of compact, spaced"),
@@ -135,3 +137,20 @@ def test_json_data_survives_yaml_with_its_types() -> None:
     }
     content = json.dumps(value, separators=(",", ":")).encode()
     assert _through_yaml(Body.from_bytes(content)).content == content
+
+
+def test_the_sse_list_of_earlier_versions_still_replays() -> None:
+    stored = {
+        "sse": [
+            {"event": "ping", "data": {"a": [1], "b": 2}},
+            {"data": "[DONE]"},
+            {"comment": "x"},
+        ],
+        "json_style": "key_spaced",
+        "line_ending": "crlf",
+    }
+    body = _through_yaml(Body.from_stored(stored))
+    assert body.content == (
+        b'event: ping\r\ndata: {"a": [1],"b": 2}\r\n\r\ndata: [DONE]\r\n\r\n:x\r\n\r\n'
+    )
+    assert len(body.chunks) == 3

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from pytest_agentcassette import CassetteError, use_cassette
+from pytest_agentcassette.bodies import Body
 from pytest_agentcassette.patches import PatchError, apply_patch
 from tests.conftest import NetworkCut
 from tests.provider_server import ProviderServer
@@ -159,8 +160,8 @@ def test_a_patch_cassette_written_by_hand_replays(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("base", "message"),
     [
-        ("1", "base must be the id of an earlier interaction (this is 1), got 1"),
-        ("7", "base must be the id of an earlier interaction (this is 1), got 7"),
+        ("1", "base 1 names this or a later interaction; a body can only build on an earlier"),
+        ("7", "base 7 names no interaction in this file (was it removed?), so this body cannot"),
         ("-1", "base must be the id of an earlier interaction"),
         ("x", "base must be the id of an earlier interaction"),
     ],
@@ -278,7 +279,7 @@ def _random_pointer(rng: random.Random, value: Any, add: bool) -> str | None:
     return "/" + "/".join(steps) if steps else None
 
 
-@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("seed", range(60))
 def test_a_document_patched_step_by_step_serializes_as_json_dumps_would(seed: int) -> None:
     from pytest_agentcassette.documents import Document
 
@@ -287,20 +288,184 @@ def test_a_document_patched_step_by_step_serializes_as_json_dumps_would(seed: in
     document = Document(json.loads(json.dumps(value)))
     styles = [((",", ":"), False), ((", ", ": "), False), ((",", ": "), True)]
     for _ in range(25):
-        operation = rng.choice(["add", "replace", "remove", "move"])
-        pointer = _random_pointer(rng, document.value, add=operation == "add")
-        if pointer is None:
-            continue
-        if operation == "move":
-            patch = [{"op": "copy", "from": pointer, "path": "/messages/-"}]
-        elif operation == "remove":
-            patch = [{"op": "remove", "path": pointer}]
-        else:
-            patch = [{"op": operation, "path": pointer, "value": _random_value(rng, 2)}]
+        # Several operations per patch: an early one may shift what a later one reaches.
+        patch = [
+            {"op": "add", "path": "/messages/0", "value": {"inserted": rng.randrange(9)}}
+        ] * rng.randrange(2)
+        for _ in range(rng.randrange(1, 4)):
+            operation = rng.choice(["add", "replace", "remove", "move"])
+            pointer = _random_pointer(rng, document.value, add=operation == "add")
+            if pointer is None:
+                continue
+            if operation == "move":
+                patch.append({"op": "copy", "from": pointer, "path": "/messages/-"})
+            elif operation == "remove":
+                patch.append({"op": "remove", "path": pointer})
+            else:
+                patch.append({"op": operation, "path": pointer, "value": _random_value(rng, 2)})
         try:
-            document.patch(patch)
+            document.patch(json.loads(json.dumps(patch)))
         except PatchError:
-            continue  # e.g. removing a key that a previous step replaced; the test goes on
+            # A later operation no longer fits (an earlier one moved things): start again
+            # from the document as it now is, as a replay would from the base.
+            document = Document(json.loads(json.dumps(document.value)))
+            continue
         (item, key), ascii_only = rng.choice(styles)
         expected = json.dumps(document.value, separators=(item, key), ensure_ascii=ascii_only)
         assert document.dumps(item, key, ascii_only) == expected
+
+
+# Four requests of one conversation whose history was edited between turns (messages
+# inserted before others, then one of those changed): a review found these replayed wrong.
+EDITED_HISTORY = [
+    {
+        "m": [
+            {"role": "user", "c": "ccccccc"},
+            {"role": "assistant", "c": "bbbbb"},
+            {"role": "assistant", "c": "ccccccccccccccccccccc"},
+            {"role": "assistant", "c": "bbbbbbbbbbbbbbbbbbbbbb"},
+            {"role": "user", "c": "dddddddddddddddddddddd"},
+            {"role": "assistant", "c": "bbbbbb"},
+        ]
+    },
+    {
+        "m": [
+            {"role": "user", "c": "ccccccc"},
+            {"role": "assistant", "c": "bbbbb"},
+            {"role": "assistant", "c": "ccccccccccccccccccccc"},
+            {"role": "user", "c": "ccccc"},
+            {"role": "assistant", "c": "bbbbbb"},
+            {"role": "assistant", "c": "bbbbbb"},
+        ]
+    },
+    {
+        "m": [
+            {"role": "user", "c": "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"},
+            {"role": "user", "c": "ccccccc"},
+            {"role": "assistant", "c": "bbbbb"},
+            {"role": "assistant", "c": "ccccc"},
+            {"role": "user", "c": "ccccc"},
+            {"role": "assistant", "c": "bbbbbb"},
+            {"role": "assistant", "c": "bbbbbb"},
+        ]
+    },
+    {
+        "m": [
+            {"role": "user", "c": "aaaaa"},
+            {"role": "user", "c": "ccccccc"},
+            {"role": "assistant", "c": "bbbbb"},
+            {"role": "assistant", "c": "aaaaa"},
+            {"role": "user", "c": "ccccc"},
+            {"role": "assistant", "c": "bbbbbb"},
+            {"role": "assistant", "c": "bbbbbb"},
+        ]
+    },
+]
+
+
+def test_a_history_edited_between_turns_replays_exactly(
+    tmp_path: Path, provider_server: ProviderServer, network_cut: NetworkCut
+) -> None:
+    url = provider_server.url + "/v1/chat/completions"
+    path = tmp_path / "edited.yaml"
+    with use_cassette(path, record_mode="once"):
+        recorded = send_all(url, EDITED_HISTORY)
+    provider_server.stop()
+    with network_cut, use_cassette(path) as cassette:
+        assert send_all(url, EDITED_HISTORY) == recorded
+    assert [i.request.json() for i in cassette.played] == EDITED_HISTORY
+
+
+def test_a_new_key_in_the_middle_keeps_the_body_readable(
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
+    url = provider_server.url + "/v1/chat/completions"
+    first = {"model": "gpt-4o", "messages": [SYSTEM], "stream": False}
+    second = {"model": "gpt-4o", "tool_choice": "auto", "messages": [SYSTEM], "stream": False}
+    path = tmp_path / "keys.yaml"
+    with use_cassette(path, record_mode="once"):
+        send_all(url, [first, second])
+    stored = yaml.safe_load(path.read_text())["interactions"][1]["request"]["body"]
+    # A JSON Patch would add tool_choice last: the body is stored whole instead, indented.
+    assert list(stored) == ["json"]
+    assert json.loads(stored["json"]) == second
+    with use_cassette(path) as cassette:
+        send_all(url, [first, second])
+    assert len(cassette.played) == 2
+
+
+def test_a_base_removed_by_hand_is_named_not_replaced_by_another(
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
+    url = provider_server.url + "/v1/chat/completions"
+    path = tmp_path / "session.yaml"
+    with use_cassette(path, record_mode="once"):
+        send_all(url, conversation(3))
+    document = yaml.safe_load(path.read_text())
+    del document["interactions"][1]  # its id (1) is the base of the next one
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    with pytest.raises(CassetteError) as caught, use_cassette(path):
+        pass
+    assert "(at interactions[1].request.body.base): base 1 names no interaction in this " in (
+        str(caught.value)
+    )
+
+
+def test_hand_written_yaml_data_is_not_changed_by_the_patches_on_it(tmp_path: Path) -> None:
+    path = _cassette(tmp_path)
+    second = {
+        "model": "gpt-4o",
+        "messages": [{"role": "user", "content": "hi"}, {"role": "user", "content": "again"}],
+    }
+    first = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
+    with use_cassette(path, allow_playback_repeats=True) as cassette:
+        for body in (first, second, first):
+            httpx.post("https://api.example.com/v1/chat/completions", json=body)
+    assert cassette.interactions[0].request.json() == first
+    assert [i.id for i in cassette.played] == [0, 1, 0]
+
+
+def test_a_broken_patch_up_the_chain_is_reported_where_it_is(tmp_path: Path) -> None:
+    broken = '[{"op": "remove", "path": "/nope"}]'
+    path = _cassette(tmp_path, patch=broken)
+    text = path.read_text() + (
+        "- id: 2\n  request:\n    method: POST\n"
+        "    url: https://api.example.com/v1/chat/completions\n"
+        "    body:\n      base: 1\n      json_patch: '[]'\n"
+        "  response: {status: 200 OK, code: 200, body: third}\n"
+    )
+    path.write_text(text)
+    with use_cassette(path), pytest.raises(CassetteError) as caught:
+        httpx.post("https://api.example.com/v1/chat/completions", json={"model": "x"})
+    # interaction 2 is fine; the patch at fault is interaction 1's (line 16)
+    assert "line 16 (at interactions[1].request.body.json_patch): json_patch does not apply" in (
+        str(caught.value)
+    )
+
+
+def test_an_unplayed_interaction_that_cannot_be_rebuilt_is_still_summarized() -> None:
+    from pytest_agentcassette.diagnostics import request_summary
+    from pytest_agentcassette.model import RecordedRequest
+
+    body = Body.from_stored({"base": 0, "json_patch": "[]"})  # never linked to its base
+    summary = request_summary(RecordedRequest("POST", "https://api.example.com/", [], body))
+    assert summary == "(unreadable body: json_patch has no base body to apply to)"
+
+
+def test_a_failure_to_start_the_interception_leaves_nothing_patched(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import httpcore
+
+    from pytest_agentcassette import interception
+
+    original = httpcore.ConnectionPool.handle_request
+
+    def broken(cls: Any) -> None:
+        raise ImportError("httpcore2 is broken")
+
+    monkeypatch.setattr(interception.Httpcore2CassetteMocker, "start", classmethod(broken))
+    monkeypatch.setattr(interception, "httpx2_available", lambda: True)
+    with pytest.raises(ImportError), use_cassette(tmp_path / "c.yaml"):
+        pass
+    assert httpcore.ConnectionPool.handle_request is original

@@ -39,7 +39,8 @@ def inner(
 
 OPTIONS = (
     "record_mode, match_on, allow_playback_repeats, unused_interactions, redact_headers, "
-    "redact_query_parameters, ignore_headers, ignore_json_pointers, normalize_text"
+    "redact_query_parameters, ignore_headers, ignore_json_pointers, normalize_text, "
+    "allowed_hosts, replay_retry_after"
 )
 
 
@@ -511,3 +512,44 @@ def test_record_mode_is_shared_with_pytest_recording_when_both_are_installed(
     inner.runpytest(*load, "--record-mode=once").assert_outcomes(passed=1)
     assert (inner.path / "cassettes" / "test_chat" / "test_answer.yaml").is_file()
     inner.runpytest(*load).assert_outcomes(passed=1)
+
+
+def test_record_mode_stays_ours_when_plugins_are_not_loaded_automatically(
+    inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    write_tests(inner, "@pytest.mark.cassette\ndef test_answer():\n    ask('x')\n")
+    load = ("-p", "pytest_agentcassette.plugin")
+    inner.runpytest(*load, "--record-mode=once").assert_outcomes(passed=1)
+    assert (inner.path / "cassettes" / "test_chat" / "test_answer.yaml").is_file()
+
+
+@pytest.mark.skipif(find_spec("pytest_recording") is None, reason="pytest-recording not here")
+def test_beside_pytest_recording_each_plugin_keeps_to_its_own_marker(
+    inner: pytest.Pytester, provider_server: ProviderServer
+) -> None:
+    write_tests(
+        inner,
+        """
+        @pytest.mark.vcr
+        def test_with_vcr():
+            assert ask("for vcrpy").status_code == 200
+
+        @pytest.mark.cassette
+        def test_with_agentcassette():
+            assert ask("for agentcassette").status_code == 200
+
+        def test_with_neither():
+            pass
+        """,
+    )
+    inner.runpytest("--record-mode=once").assert_outcomes(passed=3)
+    folder = inner.path / "cassettes" / "test_chat"
+    ours = (folder / "test_with_agentcassette.yaml").read_text()
+    theirs = (folder / "test_with_vcr.yaml").read_text()
+    assert "for agentcassette" in ours
+    assert "for vcrpy" not in ours
+    assert "for vcrpy" in theirs
+    assert "for agentcassette" not in theirs
+    provider_server.stop()
+    inner.runpytest().assert_outcomes(passed=3)  # one --record-mode (none) for both

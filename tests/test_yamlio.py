@@ -51,3 +51,16 @@ def test_what_the_safe_loader_refuses_is_refused(text: str) -> None:
 def test_a_recursive_anchor_falls_back_to_the_safe_loader() -> None:
     loaded = load_yaml("- &x [*x]")
     assert loaded[0][0] is loaded[0]
+
+
+def test_aliases_stay_shared_so_a_nested_alias_bomb_loads_at_once() -> None:
+    import time
+
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for level in range(1, 9):
+        below = f"*a{level - 1}"
+        levels.append(f"a{level}: &a{level} [{', '.join([below] * 10)}]")
+    started = time.perf_counter()
+    loaded = load_yaml("\n".join(levels) + "\n")
+    assert time.perf_counter() - started < 0.5  # copying would build 10^9 lists
+    assert loaded["a8"][0] is loaded["a7"]
