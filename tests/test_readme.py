@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -252,3 +253,93 @@ def test_the_multi_agent_transcript_is_what_exec_prints(
     agent = agent_file(tmp_path, provider_server, TEAM)
     run = agentcore("exec", str(agent), "What's the weather in Paris?")
     assert "\n" + shown == run.out + "\n"
+
+
+def test_the_network_guard_message_in_the_readme_is_what_users_see(
+    pytester: pytest.Pytester,
+) -> None:
+    shown = next(block for block in _blocks("text") if block.startswith("agentcassette stopped"))
+    host, port = re.findall(r"connection to ([\w.-]+):(\d+)", shown)[0]
+    # Stand-ins for connect and getaddrinfo, in place before the cassette wraps them: even a
+    # broken guard would send nothing.
+    pytester.makeconftest(
+        """
+        import socket
+
+        reached = []
+        real = socket.socket.connect, socket.getaddrinfo
+
+
+        def refuse(sock, address):
+            reached.append(address)
+            raise ConnectionRefusedError(111, "stand-in")
+
+
+        def resolve(host, port, *args, **kwargs):
+            reached.append(host)
+            raise socket.gaierror(-2, "stand-in")
+
+
+        socket.socket.connect, socket.getaddrinfo = refuse, resolve
+
+
+        def pytest_unconfigure(config):
+            socket.socket.connect, socket.getaddrinfo = real
+            assert reached == [], reached
+        """
+    )
+    pytester.makepyfile(
+        test_report=f"""
+        import socket
+
+        import pytest
+
+        @pytest.mark.cassette
+        def test_weekly():
+            socket.create_connection(({host!r}, {port}), timeout=1)
+        """
+    )
+    cassette = pytester.path / "cassettes" / "test_report" / "test_weekly.yaml"
+    cassette.parent.mkdir(parents=True)
+    cassette.write_text("version: 2\ninteractions: []\n")
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    lines = shown.splitlines()
+    start = result.outlines.index(lines[0])
+    assert result.outlines[start : start + len(lines)] == lines
+
+
+def test_the_sdk_examples_in_the_readme_are_valid(pytester: pytest.Pytester) -> None:
+    from google import genai
+
+    client_example = next(block for block in _blocks("python") if "genai.Client(" in block)
+    namespace: dict[str, object] = {"key": "test-key"}
+    exec(textwrap.dedent(client_example), namespace)
+    assert isinstance(namespace["client"], genai.Client)
+
+    marker_example = next(block for block in _blocks("python") if "replay_retry_after=" in block)
+    pytester.makepyfile(
+        test_limits="import pytest\n\n" + marker_example.replace("...", "assert agent_cassette")
+    )
+    cassette = pytester.path / "cassettes" / "test_limits" / "test_survives_rate_limit.yaml"
+    cassette.parent.mkdir(parents=True)
+    cassette.write_text("version: 2\ninteractions: []\n")
+    pytester.runpytest("--strict-markers").assert_outcomes(passed=1)
+
+
+def test_the_compatibility_table_names_the_versions_installed() -> None:
+    from importlib.metadata import version
+
+    from tests.sdk_exchanges import EXCHANGES
+
+    table = README[README.index("| library | versions tested") : README.index("**aiohttp.**")]
+    rows = [line.split("|")[1:3] for line in table.splitlines()[2:] if line.startswith("|")]
+    tested = {}
+    for library, versions in rows:
+        name = re.split(r"[ ,(]", library.strip())[0]
+        distribution = "pydantic-ai-slim" if name == "pydantic-ai" else name
+        tested[name] = versions.strip()
+        # The suite runs on the SDKs' current major versions (test extras pin the major).
+        assert version(distribution).split(".")[0] == versions.strip().split(".")[0], name
+    assert set(tested) == {"openai", "anthropic", "google-genai", "mistralai", "pydantic-ai"}
+    assert {name.split("-")[0] for name in EXCHANGES} <= {n.split("-")[0] for n in tested}
