@@ -224,25 +224,44 @@ def test_google_genai_on_aiohttp_is_stopped_with_its_fix(
     assert provider_server.requests == []
 
 
-def test_openais_aiohttp_client_is_stopped(tmp_path: Path, provider_server: ProviderServer) -> None:
+@pytest.mark.parametrize("sdk", ["openai", "anthropic"])
+def test_the_sdks_aiohttp_clients_are_stopped(
+    sdk: str, tmp_path: Path, provider_server: ProviderServer
+) -> None:
+    import anthropic
     import openai
 
     async def ask() -> None:
-        async with openai.AsyncOpenAI(
-            base_url=provider_server.url + "/v1",
-            api_key="sk-test",
-            max_retries=0,
-            http_client=openai.DefaultAioHttpClient(),
-        ) as client:
-            await client.chat.completions.create(
-                model="gpt-4o", messages=[{"role": "user", "content": "Hi"}]
-            )
+        if sdk == "openai":
+            async with openai.AsyncOpenAI(
+                base_url=provider_server.url + "/v1",
+                api_key="sk-test",
+                max_retries=0,
+                http_client=openai.DefaultAioHttpClient(),
+            ) as client:
+                await client.chat.completions.create(
+                    model="gpt-4o", messages=[{"role": "user", "content": "Hi"}]
+                )
+        else:
+            async with anthropic.AsyncAnthropic(
+                base_url=provider_server.url,
+                api_key="sk-ant-test",
+                max_retries=0,
+                http_client=anthropic.DefaultAioHttpClient(),
+            ) as client:
+                await client.messages.create(
+                    model="claude-sonnet-4-0",
+                    max_tokens=100,
+                    messages=[{"role": "user", "content": "Hi"}],
+                )
 
     # Whether the SDK lets it through or wraps it (and retries), the cassette keeps it, and
     # a test in the cassette fails with it.
     with (
         use_cassette(tmp_path / "c.yaml", record_mode="once") as cassette,
-        pytest.raises((NetworkBlockedError, openai.APIConnectionError)),
+        pytest.raises(
+            (NetworkBlockedError, openai.APIConnectionError, anthropic.APIConnectionError)
+        ),
     ):
         asyncio.run(ask())
     (stopped,) = cassette.blocked
