@@ -24,16 +24,19 @@ UNKNOWN_TOOL = "Tool '{name}' is not available. You can only use the tools provi
 REJECTED = "The user rejected the tool call."
 CANCELED = "The tool call was canceled by the user."
 MAX_TOOL_OUTPUT = 30_000
+TRUNCATED = "\n\n[Output truncated: exceeded 30,000 character limit]"
 NO_OUTPUT = "(no output)"
 TOOL_ERROR = "Error calling tool: {error}"
 MAX_ITERATIONS = "Execution stopped after reaching the configured max_iterations limit ({limit})."
 
 
 def truncate(output: str) -> str:
-    """Tool output as the model gets it: at most 30,000 characters, as in cagent."""
+    """Tool output as the model gets it: at most 30,000 characters, then cagent's note
+    (``limitOutput`` in its ``pkg/tools/builtin/limit.go``).
+    """
     if len(output) <= MAX_TOOL_OUTPUT:
         return output
-    return output[:MAX_TOOL_OUTPUT] + f"\n[output truncated at {MAX_TOOL_OUTPUT} characters]"
+    return output[:MAX_TOOL_OUTPUT] + TRUNCATED
 
 
 def _entries(agents: Iterable[tuple[str, str]]) -> str:

@@ -326,7 +326,8 @@ class Session:
                 output = prompts.TOOL_ERROR.format(error=f"{type(problem).__name__}: {problem}")
         if not output.strip():
             output = prompts.NO_OUTPUT
-        output = prompts.truncate(output)
+        if tool is not None or error:  # a sub-agent's answer is a message: cagent keeps it whole
+            output = prompts.truncate(output)
         yield events.ToolCallFinished(agent.name, call, output, error=error, depth=depth)
         return output, target
 

@@ -19,8 +19,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .bodies import Body
     from .cassette import Cassette, use_cassette
-    from .errors import CassetteError, CassetteMismatchError, UnusedInteractionsWarning
-    from .model import Interaction, RecordedRequest, RecordedResponse
+    from .errors import (
+        CassetteError,
+        CassetteMismatchError,
+        CassetteSecretError,
+        NetworkBlockedError,
+        SecretRedactedWarning,
+        UnusedInteractionsWarning,
+    )
+    from .model import Interaction, RecordedRequest, RecordedResponse, TransportError
     from .record_mode import RecordMode
 
 __all__ = [
@@ -28,11 +35,14 @@ __all__ = [
     "Cassette",
     "CassetteError",
     "CassetteMismatchError",
+    "CassetteSecretError",
     "Interaction",
     "NetworkBlockedError",
     "RecordMode",
     "RecordedRequest",
     "RecordedResponse",
+    "SecretRedactedWarning",
+    "TransportError",
     "UnusedInteractionsWarning",
     "__version__",
     "use_cassette",
@@ -44,10 +54,13 @@ _LAZY = {
     "use_cassette": ".cassette",
     "CassetteError": ".errors",
     "CassetteMismatchError": ".errors",
+    "CassetteSecretError": ".errors",
     "NetworkBlockedError": ".errors",
+    "SecretRedactedWarning": ".errors",
     "Interaction": ".model",
     "RecordedRequest": ".model",
     "RecordedResponse": ".model",
+    "TransportError": ".model",
     "RecordMode": ".record_mode",
     "UnusedInteractionsWarning": ".errors",
 }

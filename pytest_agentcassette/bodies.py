@@ -64,14 +64,45 @@ def _parse_stored_json(stored: Mapping[str, Any]) -> Any:
     if not isinstance(value, str):
         # Written by hand as YAML data: a copy (the next request's patch changes it in
         # place), with keys as JSON has them (YAML may have read 50256: as a number).
+        _refuse_alias_bomb(value, "json")
         try:
             return json.loads(json.dumps(value))
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, RecursionError) as error:
             raise BodyFormatError(f"json holds what JSON cannot: {error}", ("json",)) from None
     try:
         return json.loads(value)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         raise BodyFormatError(f"json is not valid JSON: {error}", ("json",)) from None
+
+
+_MAX_VALUES = 1_000_000
+
+
+def _refuse_alias_bomb(value: Any, kind: str) -> None:
+    """Refuse YAML data whose aliases (``*name``) expand past :data:`_MAX_VALUES` values: the
+    loader shares aliased values, but writing them out as JSON would not ("billion laughs").
+    """
+    sizes: dict[int, int] = {}
+
+    def size(item: Any) -> int:
+        if not isinstance(item, (dict, list)):
+            return 1
+        if id(item) not in sizes:
+            sizes[id(item)] = 1  # a value that contains itself counts once
+            children = item.values() if isinstance(item, dict) else item
+            sizes[id(item)] = min(1 + sum(size(child) for child in children), _MAX_VALUES + 1)
+        return sizes[id(item)]
+
+    try:
+        total = size(value)
+    except RecursionError:
+        return  # nested too deeply to count: writing it out reports that
+    if total > _MAX_VALUES:
+        raise BodyFormatError(
+            f"{kind} repeats YAML aliases (*name) into more than {_MAX_VALUES:,} values; a "
+            f"body needs no aliases: write it out as text ({kind}: |), or record it again",
+            (kind,),
+        )
 
 
 def _split(content: bytes, sizes: Sequence[int]) -> list[bytes]:
@@ -171,12 +202,19 @@ class Body:
 
     def _decode(self) -> None:
         if self.is_document():
-            content, default_sizes, sizes = self._decode_document()
+            try:
+                content, default_sizes, sizes = self._decode_document()
+            except RecursionError:
+                raise BodyFormatError(
+                    "the JSON document nests too deeply to be rebuilt; store this body as "
+                    "text (text: ...) instead, or record it again"
+                ) from None
         else:
             content, default_sizes, sizes = _decode(self._stored)
         if sizes is not None and sum(sizes) != len(content):
             raise BodyFormatError(
-                f"chunks add up to {sum(sizes)} bytes but the body has {len(content)}",
+                f"chunks add up to {sum(sizes)} bytes but the body has {len(content)}; make "
+                f"them add up to {len(content)}, or remove chunks to replay it in one piece",
                 ("chunks",),
             )
         self._content = content
@@ -231,7 +269,7 @@ def _apply(stored: Mapping[str, Any], document: Document) -> None:
     where = f"interaction {stored['base']}"
     try:
         operations = json.loads(stored["json_patch"])
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         raise BodyFormatError(f"json_patch is not valid JSON: {error}", ("json_patch",)) from None
     if not isinstance(operations, list):
         raise BodyFormatError("json_patch must be a list of operations", ("json_patch",))
@@ -294,7 +332,8 @@ def _check_stored(stored: Any) -> None:
         )
     if not isinstance(stored.get("json_ascii", False), bool):
         raise BodyFormatError("json_ascii must be true or false", ("json_ascii",))
-    if stored.get("json_style", "compact") not in JSON_STYLES:
+    style = stored.get("json_style", "compact")
+    if not isinstance(style, str) or style not in JSON_STYLES:  # a dict: [x] is unhashable
         raise BodyFormatError(
             f"json_style must be one of {', '.join(JSON_STYLES)}", ("json_style",)
         )
@@ -317,6 +356,7 @@ def _decode(stored: Any) -> tuple[bytes, list[int], list[int] | None]:
     if "sse" in stored:
         style = JSON_STYLES[stored.get("json_style", "compact")]
         ascii_only = bool(stored.get("json_ascii", False))
+        _refuse_alias_bomb(stored["sse"], "sse")
         text = legacy_text(
             stored["sse"],
             stored.get("line_ending") == "crlf",

@@ -33,6 +33,7 @@ from .scrub import (
     redact_headers,
     redact_url,
 )
+from .secrets_guard import Finding, guard_secrets, redacted_for_matching, secrets_policy
 
 if TYPE_CHECKING:
     from .conversation import Conversation, ToolCall
@@ -75,6 +76,7 @@ class Cassette:
         allowed_hosts: Iterable[str] = (),
         replay_retry_after: float | None = None,
         record_command: str | None = None,
+        secrets: str = "redact",
     ):
         self.path = Path(path)
         self.record_mode = RecordMode.parse(record_mode)
@@ -93,6 +95,8 @@ class Cassette:
         self.allowed_hosts = tuple(allowed_hosts)
         self.replay_retry_after = _seconds(replay_retry_after)
         self.record_command = record_command
+        self.secrets = secrets_policy(secrets)
+        self.secrets_found: list[Finding] = []  # credentials the last write redacted
         self.existed = False
         self.saved = False
         self._loaded: list[Interaction] = []
@@ -224,7 +228,7 @@ class Cassette:
     def _open(self) -> None:
         self.saved = False
         self._loaded, self._used, self._recordings, self._mismatches = [], [], [], []
-        self._blocked = []
+        self._blocked, self.secrets_found = [], []
         self.existed = self.path.exists()
         hint = fix_hint(self.record_command)
         if self.existed and self.record_mode is not RecordMode.ALL:
@@ -243,7 +247,9 @@ class Cassette:
         if not self._may_record:
             return
         if self.recorded or (self.record_mode is RecordMode.ALL and self.existed):
-            save_cassette(self.path, self.interactions)
+            interactions = self.interactions
+            self.secrets_found = guard_secrets(self.path, interactions, self.secrets)
+            save_cassette(self.path, interactions)
             self.saved = True
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -260,6 +266,8 @@ class Cassette:
             with self._lock:
                 try:
                     found = self._index.take(live)
+                    if found is None and (probe := redacted_for_matching(live)) is not live:
+                        found = self._index.take(probe)  # as the cassette stores it
                 except UnusableInteraction as unusable:
                     raise self._unusable(unusable) from None
                 if found is not None:
@@ -272,8 +280,9 @@ class Cassette:
                 self._recordings.append(recording)
                 self._used.append(recording)
             raise RecordThrough(recording)
+        probe = redacted_for_matching(live)  # no credential in the error
         try:
-            error = self._mismatch(live, self._index.live_key(live))
+            error = self._mismatch(probe, self._index.live_key(probe))
         except UnusableInteraction as unusable:
             raise self._unusable(unusable) from None
         with self._lock:
@@ -345,6 +354,7 @@ def use_cassette(
     allowed_hosts: Iterable[str] = (),
     replay_retry_after: float | None = None,
     record_command: str | None = None,
+    secrets: str = "redact",
 ) -> Cassette:
     """Build a :class:`Cassette` to run a ``with`` block in, replaying or recording its traffic.
 
@@ -370,6 +380,8 @@ def use_cassette(
       wait what the provider once asked; ``None`` (default) replays them as recorded.
     - ``record_command``: the command that records this cassette, shown in error messages;
       ``{mode}`` in it is replaced by the record mode to use.
+    - ``secrets``: credentials (API keys, tokens, private keys) in what would be written are
+      ``"redact"``-ed (default: ``REDACTED``, with a warning) or ``"refuse"``-d (an error).
     """
     return Cassette(
         path,
@@ -384,4 +396,5 @@ def use_cassette(
         allowed_hosts=allowed_hosts,
         replay_retry_after=replay_retry_after,
         record_command=record_command,
+        secrets=secrets,
     )

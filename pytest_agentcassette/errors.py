@@ -5,10 +5,12 @@ Hierarchy::
     Exception
      └── CassetteError            a cassette file or option is wrong; names the file and the fix
           ├── CassetteMismatchError  a request has no recorded interaction to replay
+          ├── CassetteSecretError    a cassette was not written: it would hold a credential
           └── NetworkBlockedError    (also a ConnectionError) a connection or a client that
                                      a cassette can neither record nor replay was stopped
     UserWarning
-     └── UnusedInteractionsWarning   a replay left recorded interactions unused
+     ├── UnusedInteractionsWarning   a replay left recorded interactions unused
+     └── SecretRedactedWarning       credentials were replaced by REDACTED before a write
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from typing import Any
 __all__ = [
     "CassetteError",
     "CassetteMismatchError",
+    "CassetteSecretError",
     "NetworkBlockedError",
+    "SecretRedactedWarning",
     "UnusedInteractionsWarning",
     "did_you_mean",
 ]
@@ -104,6 +108,20 @@ class NetworkBlockedError(CassetteError, ConnectionError):
         self.host = host
         self.port = port
         self.client = client
+
+
+class CassetteSecretError(CassetteError):
+    """A cassette was not written because it would hold a credential (with
+    ``secrets="refuse"``); ``findings`` says where, the previous file is unchanged.
+    """
+
+    def __init__(self, message: str, *, path: Path, findings: list[Any]):
+        super().__init__(message, path=path)
+        self.findings = findings
+
+
+class SecretRedactedWarning(UserWarning):
+    """Credentials found in what a cassette would hold were written as ``REDACTED``."""
 
 
 class UnusedInteractionsWarning(UserWarning):

@@ -31,7 +31,9 @@ from respx.models import PassThrough
 
 from . import network_guard
 from .errors import CassetteError
+from .faults import ReplayedTransportError, core_exception
 from .recording import AsyncTee, ResponseHead, SyncTee, Tape
+from .replay import ReplayStream
 
 if TYPE_CHECKING:
     from .cassette import Cassette
@@ -45,8 +47,8 @@ class PendingRecording(Protocol):
     def start(self, head: ResponseHead) -> Tape:
         """The response head arrived; returns the tape that receives the body."""
 
-    def fail(self) -> None:
-        """Sending failed; nothing will be recorded."""
+    def fail(self, error: BaseException) -> None:
+        """Sending failed with ``error`` before any response came."""
 
 
 class RecordThrough(Exception):
@@ -81,6 +83,7 @@ class _CassetteMocker(HTTPCoreMocker, ABC):
     """An httpcore-style mocker that can also record through the real pool."""
 
     response_class: ClassVar[Any] = httpcore.Response
+    core: ClassVar[str]  # the HTTP core module whose exceptions a replay raises
     _swaps: ClassVar[list[tuple[Any, str, Any]]]  # (class, method name, own attribute)
 
     @classmethod
@@ -156,13 +159,15 @@ class _CassetteMocker(HTTPCoreMocker, ABC):
             httpx_response = _answer(httpx_request)
         except CassetteError as error:
             raise error from None  # not chained to respx's internal SideEffectError
+        except ReplayedTransportError as replayed:
+            raise core_exception(cls.core, replayed.fault, mid_stream=False) from None
         except (RecordThrough, PassThrough) as through:
             token = _bypass.set(True)
             try:
                 response = target_spec(instance, **kwargs)
-            except BaseException:
+            except BaseException as error:
                 if isinstance(through, RecordThrough):
-                    through.recording.fail()
+                    through.recording.fail(error)
                 raise
             finally:
                 _bypass.reset(token)
@@ -185,13 +190,15 @@ class _CassetteMocker(HTTPCoreMocker, ABC):
             httpx_response = _answer(httpx_request)
         except CassetteError as error:
             raise error from None  # not chained to respx's internal SideEffectError
+        except ReplayedTransportError as replayed:
+            raise core_exception(cls.core, replayed.fault, mid_stream=False) from None
         except (RecordThrough, PassThrough) as through:
             token = _bypass.set(True)
             try:
                 response = await target_spec(instance, **kwargs)
-            except BaseException:
+            except BaseException as error:
                 if isinstance(through, RecordThrough):
-                    through.recording.fail()
+                    through.recording.fail(error)
                 raise
             finally:
                 _bypass.reset(token)
@@ -210,6 +217,8 @@ class _CassetteMocker(HTTPCoreMocker, ABC):
     def from_sync_httpx_response(
         cls, httpx_response: httpx.Response, target: Any, **kwargs: Any
     ) -> Any:
+        if isinstance(httpx_response.stream, ReplayStream):
+            httpx_response.stream.core = cls.core
         return cls.response_class(
             status=httpx_response.status_code,
             headers=httpx_response.headers.raw,
@@ -221,6 +230,8 @@ class _CassetteMocker(HTTPCoreMocker, ABC):
 class HttpcoreCassetteMocker(_CassetteMocker):
     """Covers httpx clients (httpcore connection pools)."""
 
+    core: ClassVar[str] = "httpcore"
+
     # No name: kept out of respx's global registry (a reloaded module, or another plugin
     # with an "httpcore2" mocker, would collide there); routers are wired to it directly.
     name = ""
@@ -230,6 +241,8 @@ class HttpcoreCassetteMocker(_CassetteMocker):
 
 class Httpcore2CassetteMocker(_CassetteMocker):
     """Covers httpx2 clients (httpcore2 connection pools); used when httpx2 is importable."""
+
+    core: ClassVar[str] = "httpcore2"
 
     name = ""
     routers: ClassVar[list[Any]] = []

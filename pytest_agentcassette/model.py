@@ -7,7 +7,7 @@ from typing import Any
 
 from .bodies import NOT_JSON, Body
 
-__all__ = ["Headers", "Interaction", "RecordedRequest", "RecordedResponse"]
+__all__ = ["Headers", "Interaction", "RecordedRequest", "RecordedResponse", "TransportError"]
 
 Headers = list[tuple[str, str]]
 
@@ -46,9 +46,25 @@ class RecordedRequest:
         return value
 
 
+@dataclass(frozen=True)
+class TransportError:
+    """A failure of the connection that the client met, as recorded: ``kind`` is the
+    exception's class name in httpcore (and httpx): ``ConnectError``, ``ReadTimeout``,
+    ``RemoteProtocolError``...
+    """
+
+    kind: str
+    message: str = ""
+
+
 @dataclass
 class RecordedResponse:
-    """A response as stored in a cassette."""
+    """A response as stored in a cassette.
+
+    ``error`` is the transport error the client met: with ``status_code`` 0, instead of
+    any response (the connection was refused, the request timed out); otherwise, while
+    reading the body, after the chunks in ``body``.
+    """
 
     status_code: int
     reason: str = ""
@@ -57,6 +73,7 @@ class RecordedResponse:
     http_version: str = "HTTP/1.1"
     duration: float | None = None
     """Seconds from sending the request to the end of the body, when recorded."""
+    error: TransportError | None = None
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (case-insensitive), or ``None``."""

@@ -78,6 +78,7 @@ _KNOWN_ID = re.compile(
     r"|toolu_0[0-9][A-Za-z0-9]{20,}|fc_[0-9a-f]{32,})\b"
 )
 _ID_HINTS = ("call_", "toolu_", "fc_")
+_PLACEHOLDER = re.compile(r"<(tool-call|response-item|response)-([0-9]{1,9})>")
 
 TextNormalizer = tuple["re.Pattern[str]", str]
 
@@ -124,8 +125,14 @@ class _Numbering:
 
     def __call__(self, kind: str, value: str) -> str:
         if value not in self.seen:
-            self.counts[kind] = self.counts.get(kind, 0) + 1
-            self.seen[value] = f"<{kind}-{self.counts[kind]}>"
+            placeholder = _PLACEHOLDER.fullmatch(value)
+            if placeholder is not None:  # normalized already: kept, so a second pass is a no-op
+                number = int(placeholder[2])
+                self.counts[placeholder[1]] = max(self.counts.get(placeholder[1], 0), number)
+                self.seen[value] = value
+            else:
+                self.counts[kind] = self.counts.get(kind, 0) + 1
+                self.seen[value] = f"<{kind}-{self.counts[kind]}>"
         return self.seen[value]
 
 

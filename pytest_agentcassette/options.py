@@ -119,6 +119,7 @@ class CassetteOptions:
     normalize_text: tuple[tuple[str, str], ...] = ()
     allowed_hosts: tuple[str, ...] = ()
     replay_retry_after: float | None = None
+    secrets: str | None = None
 
     @classmethod
     def from_mapping(
@@ -158,6 +159,10 @@ class CassetteOptions:
             changes["normalize_text"] = _text_rules(values["normalize_text"], source)
         if values.get("replay_retry_after") is not None:
             changes["replay_retry_after"] = _seconds(values["replay_retry_after"], source)
+        if values.get("secrets") is not None:
+            from .secrets_guard import secrets_policy
+
+            changes["secrets"] = secrets_policy(values["secrets"], source)
         options = replace(cls(), **changes)
         match_config(source=source, **options.matching())  # check regexes and pointers now
         return options
@@ -209,11 +214,20 @@ def match_config(
     rules: list[TextNormalizer] = []
     for pattern, replacement in _text_rules(normalize_text, source):
         try:
-            rules.append((re.compile(pattern), replacement))
+            compiled = re.compile(pattern)
         except re.error as error:
             raise CassetteError(
                 f"{source}: normalize_text: {pattern!r} is not a valid regular expression ({error})"
             ) from None
+        try:
+            compiled.sub(replacement, "")  # checks the template's escapes and groups
+        except (re.error, IndexError) as error:
+            raise CassetteError(
+                f"{source}: normalize_text: the replacement {replacement!r} for {pattern!r} is "
+                f"not a valid re.sub template ({error}); write a backslash as \\\\ and refer "
+                f"only to groups the pattern has"
+            ) from None
+        rules.append((compiled, replacement))
     return MatchConfig(
         match_on=() if matchers == ("sequential",) else matchers,
         sequential=matchers == ("sequential",),

@@ -11,7 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .errors import CassetteError, CassetteMismatchError, UnusedInteractionsWarning
+from .errors import (
+    CassetteError,
+    CassetteMismatchError,
+    CassetteSecretError,
+    UnusedInteractionsWarning,
+)
 from .settings import MARKER, MARKER_HELP, add_options, check_ini_record_mode, node_for_command
 from .settings import resolve as resolve_settings
 
@@ -45,7 +50,7 @@ def agent_cassette_config() -> dict[str, Any]:
     Keys are those of the ``cassette`` marker: ``record_mode``, ``match_on``,
     ``allow_playback_repeats``, ``unused_interactions``, ``ignore_headers``,
     ``ignore_json_pointers``, ``normalize_text``, ``redact_headers``,
-    ``redact_query_parameters``, ``allowed_hosts``, ``replay_retry_after``.
+    ``redact_query_parameters``, ``allowed_hosts``, ``replay_retry_after``, ``secrets``.
     """
     return {}
 
@@ -75,6 +80,7 @@ def agent_cassette(
             allowed_hosts=options.allowed_hosts,
             replay_retry_after=options.replay_retry_after,
             record_command=settings.record_command,
+            secrets=options.secrets or "redact",
             **options.matching(),
         )
         cassette.__enter__()
@@ -83,12 +89,18 @@ def agent_cassette(
     if problem:
         pytest.fail(problem, pytrace=False)  # outside the except block: no chained copy
     item.stash[_ACTIVE] = cassette
+    refused: list[Any] = []
     try:
         yield cassette
     finally:
         del item.stash[_ACTIVE]
-        cassette.__exit__(None, None, None)
-        _report(item.config).add(cassette)
+        try:
+            cassette.__exit__(None, None, None)
+        except CassetteSecretError as error:
+            problem, refused = str(error), error.findings
+        _report(item.config).add(cassette, refused)
+    if problem:
+        pytest.fail(problem, pytrace=False)
     # Teardown: fixtures that depend on this one have finished (and sent their requests).
     if not item.stash.get(_CALL_FAILED, True):
         _check_unused(cassette, options.unused_interactions or "fail")
@@ -171,14 +183,31 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     item.stash[_CALL_FAILED] = True
     try:
         result = yield
-    except BaseException:
+    except BaseException as error:
         if cassette is not None:
             _fail_on_mismatch(cassette, item)
+            if isinstance(error, CassetteError):  # the message names the file, place and fix
+                raise pytest.fail.Exception(str(error), pytrace=False) from None
         raise
     if cassette is not None:
         _fail_on_mismatch(cassette, item)
     item.stash[_CALL_FAILED] = False
     return result
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On a pytest-xdist worker, hand the session's cassette records to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None and _REPORT in session.config.stash:
+        workeroutput["agentcassette"] = session.config.stash[_REPORT].to_wire()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """On the pytest-xdist controller, add a finished worker's records to the summary."""
+    records = getattr(node, "workeroutput", {}).get("agentcassette")
+    if records:
+        _report(node.config).add_wire(records)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

@@ -8,6 +8,7 @@ Readers never raise on an unexpected shape (a chat backend whose path happens to
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,7 +43,19 @@ def _s(value: Any) -> str:
 
 
 def _n(value: Any) -> int:
-    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) else 0  # JSON may say 1e999
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _id(value: Any) -> str | None:
+    """A provider's call id: a non-empty string, or ``None``."""
+    return value if isinstance(value, str) and value else None
+
+
+def _index(value: Any, default: Any) -> Any:
+    """A position in a stream (an int, or a string some servers send), else ``default``."""
+    return value if isinstance(value, (int, str)) else default
 
 
 def sse_documents(text: str, *, mentioning: str = "") -> list[tuple[str, Any]]:
@@ -134,7 +147,7 @@ def _content_text(content: Any) -> str:
     if isinstance(content, str):
         return content
     return "".join(
-        _s(part.get("text")) for part in _l(content) if _d(part).get("type", "text") == "text"
+        _s(_d(part).get("text")) for part in _l(content) if _d(part).get("type", "text") == "text"
     )
 
 
@@ -151,14 +164,14 @@ def _openai_chat(documents: list[dict[str, Any]], parsed: ParsedResponse) -> Non
             parsed.text += _content_text(message.get("content"))
             for call in _l(message.get("tool_calls")):
                 call = _d(call)
-                index = call.get("index", len(calls)) if streamed else object()
+                index = _index(call.get("index"), len(calls)) if streamed else object()
                 entry = by_index.get(index)
                 if entry is None or (call.get("id") and entry["id"] not in (None, call["id"])):
                     # a new call; some servers give parallel calls the same index
                     entry = {"id": None, "name": "", "arguments": ""}
                     by_index[index] = entry
                     calls.append(entry)
-                entry["id"] = call.get("id") or entry["id"]
+                entry["id"] = _id(call.get("id")) or entry["id"]
                 function = _d(call.get("function") or call.get("custom"))
                 entry["name"] = _s(function.get("name")) or entry["name"]
                 arguments = function.get("arguments", function.get("input"))
@@ -182,7 +195,7 @@ _RESPONSES_CALLS = ("function_call", "custom_tool_call")
 
 def _responses_call(item: dict[str, Any]) -> RawCall:
     arguments = item.get("arguments", item.get("input"))
-    return item.get("call_id"), _s(item.get("name")), arguments
+    return _id(item.get("call_id")), _s(item.get("name")), arguments
 
 
 def _openai_responses(documents: list[dict[str, Any]], parsed: ParsedResponse) -> None:
@@ -244,9 +257,10 @@ def _anthropic(documents: list[dict[str, Any]], parsed: ParsedResponse) -> None:
         elif kind == "content_block_start":
             block = dict(_d(document.get("content_block")))
             block["partial_json"] = ""
-            blocks[document.get("index", len(blocks))] = block
+            blocks[_index(document.get("index"), len(blocks))] = block
         elif kind == "content_block_delta":
-            block = blocks.setdefault(document.get("index", 0), {"type": "text", "text": ""})
+            index = _index(document.get("index"), 0)
+            block = blocks.setdefault(index, {"type": "text", "text": ""})
             delta = _d(document.get("delta"))
             if delta.get("type") == "text_delta":
                 block["text"] = _s(block.get("text")) + _s(delta.get("text"))
@@ -262,7 +276,7 @@ def _anthropic(documents: list[dict[str, Any]], parsed: ParsedResponse) -> None:
             parsed.text += _s(block.get("text"))
         elif block.get("type") == "tool_use":
             arguments = block.get("partial_json") or block.get("input", {})
-            parsed.tool_calls.append((block.get("id"), _s(block.get("name")), arguments))
+            parsed.tool_calls.append((_id(block.get("id")), _s(block.get("name")), arguments))
     if usage is not None:
         parsed.usage = (usage[0], usage[1], usage[0] + usage[1])
 
@@ -277,7 +291,7 @@ def _gemini(documents: list[dict[str, Any]], parsed: ParsedResponse) -> None:
                 call = _d(part.get("functionCall") or part.get("function_call"))
                 if call:
                     parsed.tool_calls.append(
-                        (call.get("id"), _s(call.get("name")), call.get("args"))
+                        (_id(call.get("id")), _s(call.get("name")), call.get("args"))
                     )
         usage = _d(document.get("usageMetadata"))
         if usage:

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .bodies import Body
-from .model import Headers, Interaction, RecordedRequest, RecordedResponse
+from .faults import as_transport_error
+from .model import Headers, Interaction, RecordedRequest, RecordedResponse, TransportError
 from .scrub import redact_headers
 
 __all__ = ["AsyncTee", "Recording", "ResponseHead", "SyncTee", "Tape", "decode_content"]
@@ -113,16 +114,17 @@ def decode_content(headers: Headers, chunks: list[bytes]) -> tuple[Headers, list
 
 
 class Tape:
-    """The chunks of one response as they pass; calls ``on_close(chunks, failed)`` once.
+    """The chunks of one response as they pass; calls ``on_close(chunks, error)`` once.
 
-    ``failed`` is true when reading the real body raised (a dropped connection, a
-    truncated body): such a response is not what the server meant to send, and is not
-    stored. A body the client merely stopped reading is stored as far as it was read.
+    ``error`` is what reading the real body raised, if it did (a dropped connection, a
+    timeout): a transport error is stored after the chunks, to be met again in replay;
+    anything else leaves the response unstored. A body the client merely stopped reading
+    is stored as far as it was read.
     """
 
-    def __init__(self, on_close: Callable[[list[bytes], bool], None]):
+    def __init__(self, on_close: Callable[[list[bytes], BaseException | None], None]):
         self.chunks: list[bytes] = []
-        self.failed = False
+        self.error: BaseException | None = None
         self._on_close = on_close
         self._lock = threading.Lock()
         self._closed = False
@@ -133,7 +135,7 @@ class Tape:
             if self._closed:
                 return
             self._closed = True
-        self._on_close(self.chunks, self.failed)
+        self._on_close(self.chunks, self.error)
 
 
 class SyncTee:
@@ -148,8 +150,8 @@ class SyncTee:
             for chunk in self._inner:
                 self._tape.chunks.append(chunk)
                 yield chunk
-        except Exception:
-            self._tape.failed = True
+        except Exception as error:
+            self._tape.error = error
             raise
 
     def close(self) -> None:
@@ -173,8 +175,8 @@ class AsyncTee:
             async for chunk in self._inner:
                 self._tape.chunks.append(chunk)
                 yield chunk
-        except Exception:
-            self._tape.failed = True
+        except Exception as error:
+            self._tape.error = error
             raise
 
     async def aclose(self) -> None:
@@ -214,31 +216,41 @@ class Recording:
         self._tape = Tape(self._finish)
         return self._tape
 
-    def fail(self) -> None:
-        """The request failed before a response came."""
-        self.failed = True
+    def fail(self, error: BaseException) -> None:
+        """The request failed before a response came: a transport error is stored (the
+        client meets it again in replay); anything else is not.
+        """
+        fault = as_transport_error(error)
+        if fault is None:
+            self.failed = True
+            return
+        self.interaction = Interaction(self.request, self._response([], [], fault))
 
     def close(self) -> None:
         """Store whatever arrived, if the client never closed the body."""
         if self._tape is not None:
             self._tape.close()
 
-    def _finish(self, chunks: list[bytes], failed: bool) -> None:
-        if failed:
-            # The body broke off with an error: not a response the server meant to send.
-            # The client saw the error; a retry, if any, is recorded on its own.
+    def _finish(self, chunks: list[bytes], error: BaseException | None) -> None:
+        fault = None if error is None else as_transport_error(error)
+        if error is not None and fault is None:
+            # Not the connection's doing (a bug, a cancellation): nothing to replay.
             self.failed = True
             return
+        headers, chunks = decode_content(self._head.headers, chunks)
+        self.interaction = Interaction(self.request, self._response(headers, chunks, fault))
+
+    def _response(
+        self, headers: Headers, chunks: list[bytes], fault: TransportError | None
+    ) -> RecordedResponse:
         head = self._head
-        headers, chunks = decode_content(head.headers, chunks)
-        headers = redact_headers(headers, self._redacted)
         body = Body.from_bytes(b"".join(chunks), [len(chunk) for chunk in chunks])
-        response = RecordedResponse(
+        return RecordedResponse(
             head.status,
             head.reason,
-            headers,
+            redact_headers(headers, self._redacted),
             body,
             head.http_version,
             duration=round(time.perf_counter() - self._started, 3),
+            error=fault,
         )
-        self.interaction = Interaction(self.request, response)

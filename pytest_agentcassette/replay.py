@@ -8,23 +8,33 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 
-from .model import Headers, RecordedResponse
+from .faults import ReplayedTransportError, core_exception
+from .model import Headers, RecordedResponse, TransportError
 
 __all__ = ["ReplayStream", "replayed_response"]
 
 
 class ReplayStream(httpx.SyncByteStream, httpx.AsyncByteStream):
-    """Yields the recorded chunks one by one, from memory."""
+    """Yields the recorded chunks one by one, from memory; then raises the transport error
+    that broke the recorded body off, if one did, as an exception of ``core`` (the HTTP
+    core of the client reading it, which the interception sets).
+    """
 
-    def __init__(self, chunks: list[bytes]):
+    def __init__(self, chunks: list[bytes], fault: TransportError | None = None):
         self._chunks = chunks
+        self._fault = fault
+        self.core = "httpcore"
 
     def __iter__(self) -> Iterator[bytes]:
         yield from self._chunks
+        if self._fault is not None:
+            raise core_exception(self.core, self._fault, mid_stream=True)
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         for chunk in self._chunks:
             yield chunk
+        if self._fault is not None:
+            raise core_exception(self.core, self._fault, mid_stream=True)
 
 
 def _wire(text: str) -> bytes:
@@ -49,14 +59,17 @@ def replayed_response(
 ) -> httpx.Response:
     """An ``httpx.Response`` that streams ``response`` as it was recorded (with
     ``retry_after`` seconds in the retry headers of a 429 or 5xx, when given).
+    Raises :class:`ReplayedTransportError` for a request that got no response.
     """
+    if response.status_code == 0 and response.error is not None:
+        raise ReplayedTransportError(response.error)
     headers = response.headers
     if retry_after is not None and (response.status_code == 429 or response.status_code >= 500):
         headers = _retry_headers(headers, retry_after)
     return httpx.Response(
         response.status_code,
         headers=[(_wire(name), _wire(value)) for name, value in headers],
-        stream=ReplayStream(response.body.chunks),
+        stream=ReplayStream(response.body.chunks, response.error),
         extensions={
             "reason_phrase": _wire(response.reason),
             "http_version": response.http_version.encode("ascii", "replace"),

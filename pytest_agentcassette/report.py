@@ -1,17 +1,19 @@
 """The end-of-session summary: cassettes replayed, recorded, rewritten; interactions played;
-unused interactions; and what replaying saved (provider tokens and provider time, from the
-usage and durations recorded with the interactions that were played).
+unused interactions; credentials redacted or refused; and what replaying saved (provider
+tokens and provider time, from the usage and durations recorded with the interactions that
+were played).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .cassette import Cassette
     from .model import Interaction
+    from .secrets_guard import Finding
 
 __all__ = ["CassetteUse", "SessionReport"]
 
@@ -27,10 +29,16 @@ class CassetteUse:
     unused: int
     tokens: int
     seconds: float
+    redacted: tuple[str, ...] = ()  # where credentials were written as REDACTED
+    refused: tuple[str, ...] = ()  # where credentials stopped the write
 
     @classmethod
-    def of(cls, cassette: Cassette) -> CassetteUse:
-        """Summarize a cassette once its test is over."""
+    def of(cls, cassette: Cassette, refused: list[Finding] | None = None) -> CassetteUse:
+        """Summarize a cassette once its test is over (``refused``: the credentials that
+        stopped its write).
+        """
+        from .secrets_guard import finding_lines
+
         played = cassette.played
         if cassette.saved:
             outcome = "recorded"
@@ -46,6 +54,8 @@ class CassetteUse:
             unused=len(cassette.unplayed) if not cassette.is_recording else 0,
             tokens=_tokens(played),
             seconds=sum(i.response.duration or 0.0 for i in played),
+            redacted=tuple(finding_lines(cassette.secrets_found)),
+            refused=tuple(finding_lines(refused or [])),
         )
 
 
@@ -55,7 +65,10 @@ def _tokens(played: list[Interaction]) -> int:
 
     total = 0
     for interaction in played:
-        usage = parse_usage(interaction.request, interaction.response)
+        try:
+            usage = parse_usage(interaction.request, interaction.response)
+        except ValueError:  # a malformed body: the test already failed with its place
+            usage = None
         total += usage[2] if usage is not None else 0
     return total
 
@@ -81,9 +94,21 @@ class SessionReport:
 
     uses: list[CassetteUse] = field(default_factory=list)
 
-    def add(self, cassette: Cassette) -> None:
+    def add(self, cassette: Cassette, refused: list[Finding] | None = None) -> None:
         """Count a cassette whose test is over."""
-        self.uses.append(CassetteUse.of(cassette))
+        self.uses.append(CassetteUse.of(cassette, refused))
+
+    def to_wire(self) -> list[dict[str, Any]]:
+        """The records as plain data, for a pytest-xdist worker to send to the controller."""
+        return [{**asdict(use), "path": str(use.path)} for use in self.uses]
+
+    def add_wire(self, records: list[dict[str, Any]]) -> None:
+        """Add the records a worker sent (see :meth:`to_wire`)."""
+        for record in records:
+            fields = {**record, "path": Path(record["path"])}
+            fields["redacted"] = tuple(record.get("redacted", ()))
+            fields["refused"] = tuple(record.get("refused", ()))
+            self.uses.append(CassetteUse(**fields))
 
     def lines(self) -> list[str]:
         """The summary lines; empty when no test used a cassette."""
@@ -120,4 +145,12 @@ class SessionReport:
             lines += [
                 f"  {_shown(u.path)} ({_count(u.interactions, 'interaction')})" for u in written
             ]
+        for attribute, title in (
+            ("redacted", "credentials written as REDACTED (review these cassettes):"),
+            ("refused", "not written, credentials found (the files are unchanged):"),
+        ):
+            found = [(u, getattr(u, attribute)) for u in self.uses if getattr(u, attribute)]
+            if found:
+                lines.append(title)
+                lines += [f"  {_shown(u.path)}: {line}" for u, ls in found for line in ls]
         return lines

@@ -32,7 +32,7 @@ MARKER_HELP = (
     "cassette(name=None, *, record_mode=None, match_on=None, allow_playback_repeats=None, "
     "unused_interactions=None, ignore_headers=(), ignore_json_pointers=(), normalize_text=(), "
     "redact_headers=(), redact_query_parameters=(), allowed_hosts=(), "
-    "replay_retry_after=None): run the test inside a YAML cassette that "
+    "replay_retry_after=None, secrets=None): run the test inside a YAML cassette that "
     "records and replays its httpx/httpx2 traffic (default file: cassettes/<test module>/"
     "<test name>.yaml next to the test)."
 )
@@ -57,6 +57,8 @@ _INI: list[tuple[str, str, str]] = [
      "reach while a cassette replays; this machine always may."),
     ("agentcassette_replay_retry_after", "string", "seconds put in retry-after of replayed "
      "429/5xx responses, so that SDK retries do not wait (default: as recorded)."),
+    ("agentcassette_secrets", "string", "redact (default) or refuse: what to do with "
+     "credentials found in what a cassette would hold."),
 ]  # fmt: skip
 
 
@@ -125,8 +127,9 @@ def _ini_options(config: pytest.Config) -> CassetteOptions:
         value = config.getini(name)
         if value:
             values[name.removeprefix("agentcassette_")] = value
-    if isinstance(values.get("record_mode"), str):
-        values["record_mode"] = values["record_mode"].strip()
+    for key in ("record_mode", "secrets"):
+        if isinstance(values.get(key), str):
+            values[key] = values[key].strip()
     rules = []
     for line in values.pop("normalize_text", []):
         pattern, arrow, replacement = line.rpartition(" => ")

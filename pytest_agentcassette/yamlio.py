@@ -6,6 +6,7 @@ and :class:`FlowSequence` marks values written on one line (a list of chunk size
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -16,6 +17,7 @@ __all__ = [
     "dump_yaml",
     "line_of",
     "load_yaml",
+    "yaml_problem",
 ]
 
 YAMLError = yaml.YAMLError
@@ -122,13 +124,25 @@ class _Quick:
                 built = self.build(key)
                 if built == "<<" or not isinstance(built, (str, int, bool, float)):
                     raise _Unusual("merge key or unhashable key")
+                if built in data:  # the safe loader would keep the last one silently
+                    first = next(k for k, _ in node.value if k.value == key.value)
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"{built!r} is given twice (first on line {first.start_mark.line + 1}); "
+                        f"keep one",
+                        key.start_mark,
+                    )
                 data[built] = self.build(value)
             return data
         raise _Unusual(tag)
 
 
 def load_yaml(text: str | bytes) -> Any:
-    """Parse YAML with the safe loader (no arbitrary tags, no Python objects)."""
+    """Parse YAML with the safe loader (no arbitrary tags, no Python objects). A key given
+    twice in a mapping is refused (the safe loader would keep the last one silently), except
+    in the rare document that needs the safe loader itself (tags, merge keys).
+    """
     try:
         node = yaml.compose(text, Loader=_Composer)
     except yaml.YAMLError:
@@ -185,3 +199,64 @@ def line_of(text: str | bytes, path: tuple[str | int, ...]) -> int | None:
         else:
             return line
     return line
+
+
+_NOT_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+_UNKNOWN_TAG = re.compile(
+    r"could not determine a constructor for the tag '(?:tag:yaml.org,2002:)?(.*)'"
+)
+
+
+def yaml_problem(raw: bytes, error: yaml.YAMLError) -> tuple[int | None, int | None, str]:
+    """``(line, column, problem)`` for a YAML error, worded for someone who opens the file: a byte
+    that is not UTF-8 or a control character with its column, a tag the safe loader refuses
+    named as written, and where an unclosed bracket or quote began.
+    """
+    if isinstance(error, yaml.reader.ReaderError):
+        return _reader_problem(raw)
+    mark = getattr(error, "problem_mark", None)
+    problem = str(getattr(error, "problem", None) or error)
+    line = mark.line + 1 if mark is not None else None
+    tag = _UNKNOWN_TAG.match(problem)
+    if tag:
+        name = tag.group(1) if tag.group(1).startswith("!") else f"!!{tag.group(1)}"
+        problem = (
+            f"the tag {name} is not allowed: cassettes are read with YAML's safe loader, which "
+            f"builds no Python objects; remove the tag"
+        )
+    context = getattr(error, "context", None)
+    context_mark = getattr(error, "context_mark", None)
+    if context and context_mark is not None and context_mark.line + 1 != line:
+        problem += f" ({context} that began on line {context_mark.line + 1})"
+    return line, (mark.column + 1 if mark is not None else None), problem
+
+
+def _reader_problem(raw: bytes) -> tuple[int | None, int | None, str]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        line = raw.count(b"\n", 0, bad.start) + 1
+        column = bad.start - (raw.rfind(b"\n", 0, bad.start) + 1) + 1
+        return (
+            line,
+            column,
+            (
+                f"byte 0x{raw[bad.start]:02x} is not UTF-8; a cassette is UTF-8 "
+                f"text (is this file binary, or saved as Latin-1 or UTF-16?)"
+            ),
+        )
+    found = _NOT_PRINTABLE.search(text)
+    if found is None:  # pragma: no cover - the reader refused something else
+        return None, None, "the file is not readable as YAML text"
+    line = text.count("\n", 0, found.start()) + 1
+    column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+    return (
+        line,
+        column,
+        (
+            f"control character U+{ord(found.group()):04X} is not allowed in "
+            f"YAML (is this file binary, or UTF-16 without a byte order mark?)"
+        ),
+    )

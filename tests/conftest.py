@@ -74,3 +74,23 @@ def network_cut() -> Iterator[NetworkCut]:
         yield cut
     finally:
         cut.__exit__()
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """After a run of tests/test_bad_inputs.py: how many bad inputs, by class (and, with
+    -v, each case and the entry point it went through)."""
+    ran = any(
+        getattr(report, "nodeid", "").startswith("tests/test_bad_inputs.py::")
+        for reports in terminalreporter.stats.values()
+        for report in reports
+    )
+    if not ran:
+        return
+    from tests.bad_corpus import load_cases, summary
+
+    cases = load_cases()
+    terminalreporter.write_sep("-", "bad-input corpus")
+    terminalreporter.write_line(summary(cases))
+    if config.get_verbosity() > 0:
+        for name, case in sorted(cases.items(), key=lambda item: (item[1].kind, item[0])):
+            terminalreporter.write_line(f"  {case.kind:<12} {case.entry:<6} {name}")

@@ -17,6 +17,7 @@ import gzip
 import http.server
 import json
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -61,7 +62,12 @@ class ProviderServer:
     gate_timeout: float = 5.0
     streams_finished: int = 0
     failures: list[tuple[int, dict[str, str], bytes]] = field(default_factory=list)
-    """Answers given to the next POSTs before any scripted reply: (status, headers, body)."""
+    """Answers given to the next POSTs before any scripted reply: (status, headers, body);
+    a ``content-type`` among the headers replaces ``application/json``."""
+    faults: list[str | int] = field(default_factory=list)
+    """How the next POSTs fail, before any other answer: ``"hang up"`` (the connection is
+    closed before a response), ``"stall"`` (no answer until ``gate`` opens), or a number of
+    events after which a streamed reply is cut off."""
     _stopped: bool = False
 
     def start(self) -> ProviderServer:
@@ -127,7 +133,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("transfer-encoding", "chunked")
         self.send_header("x-request-id", f"req_{secrets.token_hex(8)}")
         self.end_headers()
-        for event in events:
+        for sent, event in enumerate(events):
+            if sent == getattr(self, "_cut_after", None):
+                self.wfile.flush()
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
             self.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
             self.wfile.flush()
             time.sleep(self.provider.event_pause)
@@ -183,9 +194,21 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         raw = self._read()
         path = urlsplit(self.path).path
+        fault = self.provider.faults.pop(0) if self.provider.faults else None
+        if fault == "hang up":
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if fault == "stall":
+            self.provider.gate.wait(self.provider.gate_timeout)
+            self.close_connection = True
+            return
+        self._cut_after = fault if isinstance(fault, int) else None
         if self.provider.failures:
             status, headers, body = self.provider.failures.pop(0)
-            self._send(status, body, "application/json", **headers)
+            headers = dict(headers)
+            content_type = headers.pop("content-type", "application/json")
+            self._send(status, body, content_type, **headers)
             return
         if path == "/v1/files":
             upload = {"id": f"file-{secrets.token_hex(6)}", "bytes": len(raw)}

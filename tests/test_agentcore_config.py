@@ -133,7 +133,7 @@ CASES = {
         "migrates it)",
         "",
     ),
-    "not YAML": ("agents:\n  root: [unclosed\n", "line 3: not valid YAML:", ""),
+    "not YAML": ("agents:\n  root: [unclosed\n", "line 3, column 1: not valid YAML:", ""),
 }
 
 

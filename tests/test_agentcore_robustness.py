@@ -180,7 +180,7 @@ def test_tool_errors_say_what_failed(tmp_path: Path, provider_server: ProviderSe
     with load(tmp_path, provider_server, one_agent()) as team:
         result = team.run("go", yolo=True)
     assert [output for _, output in results(result)] == [
-        "Error calling tool: ValueError: embedded null byte",
+        "Error calling tool: path 'a\\x00b' contains a NUL byte, which no file name can hold",
         "Error calling tool: 'paths' must be a list of paths, got 'abc'",
     ]
     assert list((tmp_path / "work").iterdir()) == []
@@ -286,7 +286,7 @@ CONFIGS = {
     ),
     "an unknown tag": (
         "agents:\n  root:\n    model: openai/gpt-4o\n    instruction: !secret abc\n",
-        "line 4 (at agents.root.instruction): cannot read this value",
+        "line 4 (at agents.root.instruction): the tag !secret is not allowed",
     ),
     "a bad int": (
         "agents:\n  root:\n    model: openai/gpt-4o\n    max_iterations: !!int abc\n",
@@ -353,7 +353,7 @@ def test_tool_output_is_capped_as_cagent_caps_it(
         result = team.run("go", yolo=True)
     output = results(result)[0][1]
     assert len(output) < 30_100
-    assert output.endswith("[output truncated at 30000 characters]")
+    assert output.endswith("\n\n[Output truncated: exceeded 30,000 character limit]")
     assert json.loads(provider_server.requests[1].body)["messages"][-1]["content"] == output
 
 

@@ -38,7 +38,7 @@ interactions:
 BAD_CASSETTES = {
     "invalid yaml": (
         "version: 2\ninteractions:\n- id: 0\n  request: {method: POST\n",
-        "line 5 is not valid YAML: ",  # libyaml and pure-Python PyYAML word the rest differently
+        "line 5, column 1 is not valid YAML: ",  # libyaml and pure-Python PyYAML word the rest differently
     ),
     "empty file": ("\n", "is empty: expected 'version: 2' and 'interactions:'"),
     "not a mapping": ("- a\n- b\n", ": the document must be a mapping, got list"),
@@ -56,8 +56,8 @@ BAD_CASSETTES = {
     ),
     "unknown top-level field": (
         "version: 2\ninteraction: []\n",
-        ", line 2 (at interaction): unknown field 'interaction'; expected one of version, "
-        "interactions. Did you mean 'interactions'?",
+        ", line 2 (at interaction): unknown field 'interaction'. Did you mean 'interactions'? "
+        "Expected one of version, interactions.",
     ),
     "missing response": (
         GOOD.split("  response:")[0],
@@ -69,7 +69,7 @@ BAD_CASSETTES = {
     ),
     "code is a string": (
         GOOD.replace("code: 200", "code: '200'"),
-        ", line 11 (at interactions[0].response.code): 'code' must be a int, got str",
+        ", line 11 (at interactions[0].response.code): 'code' must be a whole number, got str",
     ),
     "code out of range": (
         GOOD.replace("code: 200", "code: 2000"),
@@ -78,8 +78,8 @@ BAD_CASSETTES = {
     ),
     "misspelled field": (
         GOOD.replace("    url:", "    uri:"),
-        ", line 6 (at interactions[0].request.uri): unknown field 'uri'; expected one of "
-        "method, url,",
+        ", line 6 (at interactions[0].request.uri): unknown field 'uri'. Did you mean "
+        "'url'? Expected one of method, url,",
     ),
     "bad header value": (
         GOOD.replace("{content-type: application/json}", "{x-flag: [yes]}"),
@@ -98,8 +98,9 @@ BAD_CASSETTES = {
     ),
     "python object tag": (
         "version: 2\ninteractions: !!python/object/apply:os.system ['true']\n",
-        "line 2 is not valid YAML: could not determine a constructor for the tag "
-        "'tag:yaml.org,2002:python/object/apply:os.system'",
+        "line 2, column 15 is not valid YAML: the tag !!python/object/apply:os.system is not "
+        "allowed: cassettes are read with YAML's safe loader, which builds no Python objects; "
+        "remove the tag.",
     ),
 }
 
@@ -146,7 +147,8 @@ def test_a_body_that_breaks_only_on_use_fails_with_the_file_and_place(tmp_path: 
         httpx.post("https://api.example.com/v1/chat/completions", json={"model": "gpt-4o"})
     assert str(caught.value).startswith(
         f"cassette {path}, line 15 (at interactions[0].response.body.chunks): chunks add up "
-        f"to 1 bytes but the body has 3."
+        f"to 1 bytes but the body has 3; make them add up to 3, or remove chunks to replay it "
+        f"in one piece."
     )
 
 

@@ -30,15 +30,28 @@ def test_a_latin1_header_replays_as_it_was_received(
     assert dict(replayed.headers.raw)[b"x-note"] == b"caf\xe9"
 
 
-def test_a_response_that_breaks_off_is_not_recorded(
-    tmp_path: Path, provider_server: ProviderServer
+def test_a_response_that_breaks_off_is_recorded_with_its_error_and_breaks_off_again(
+    tmp_path: Path, provider_server: ProviderServer, network_cut: NetworkCut
 ) -> None:
     path = tmp_path / "broken.yaml"
     with use_cassette(path, record_mode="once") as cassette:
-        with pytest.raises(httpx.RemoteProtocolError):
+        with pytest.raises(httpx.RemoteProtocolError) as recorded:
             httpx.get(provider_server.url + "/truncated")
         httpx.get(provider_server.url + "/v1/models")  # a retry would land here
-    assert [i.request.url.rsplit("/", 1)[1] for i in cassette.interactions] == ["models"]
+    assert [i.request.url.rsplit("/", 1)[1] for i in cassette.interactions] == [
+        "truncated",
+        "models",
+    ]
+    error = cassette.interactions[0].response.error
+    assert error is not None
+    assert error.kind == "RemoteProtocolError"
+    provider_server.stop()
+    with network_cut, use_cassette(path) as replay:
+        with pytest.raises(httpx.RemoteProtocolError) as replayed:
+            httpx.get(provider_server.url + "/truncated")
+        httpx.get(provider_server.url + "/v1/models")
+    assert str(replayed.value) == str(recorded.value)
+    assert len(replay.played) == 2
 
 
 @pytest.mark.parametrize("module", [httpx, httpx2], ids=["httpx", "httpx2"])

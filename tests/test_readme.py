@@ -343,3 +343,19 @@ def test_the_compatibility_table_names_the_versions_installed() -> None:
         assert version(distribution).split(".")[0] == versions.strip().split(".")[0], name
     assert set(tested) == {"openai", "anthropic", "google-genai", "mistralai", "pydantic-ai"}
     assert {name.split("-")[0] for name in EXCHANGES} <= {n.split("-")[0] for n in tested}
+
+
+def test_the_transport_error_example_replays_as_that_error(
+    tmp_path: Path, network_cut: NetworkCut
+) -> None:
+    import httpx
+
+    from pytest_agentcassette import use_cassette
+
+    example = next(block for block in _blocks("yaml") if "kind: RemoteProtocolError" in block)
+    path = tmp_path / "fault.yaml"
+    path.write_text("version: 2\ninteractions:\n" + textwrap.dedent(example))
+    with network_cut, use_cassette(path), pytest.raises(httpx.RemoteProtocolError) as met:
+        httpx.post("https://api.openai.com/v1/chat/completions")
+    assert str(met.value) == "Server disconnected without sending a response."
+    assert network_cut.attempts == []

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from pathlib import Path
 
-from agentcore.errors import AgentcoreError
+from agentcore.errors import AgentcoreError, ProviderError
 from agentcore.messages import ToolCall
 from agentcore.runtime import Approve
 from agentcore.team import Team, load
@@ -118,7 +118,7 @@ def _run(
     except (AgentcoreError, CassetteError, OSError, CommandFailed) as error:
         if isinstance(error, BrokenPipeError):
             raise
-        message = str(error) if isinstance(error, CommandFailed) else _describe(error)
+        message = str(error) if isinstance(error, CommandFailed) else _describe(error, cassette)
         if isinstance(printer, JsonPrinter):
             printer.error(message)
         raise CommandFailed(message, mid_line=printer.mid_line) from None
@@ -130,9 +130,25 @@ def _run(
     return 0
 
 
-def _describe(error: BaseException) -> str:
+# A ProviderError about the answer itself: when replayed, the cassette holds what was read.
+_UNREADABLE_ANSWER = ("unreadable answer", "the answer ")
+
+
+def _describe(error: BaseException, cassette: Cassette | None) -> str:
     if isinstance(error, OSError) and not isinstance(error, AgentcoreError):
         return f"{error.strerror or error}: {error.filename}" if error.filename else str(error)
+    if (
+        isinstance(error, ProviderError)
+        and error.message.startswith(_UNREADABLE_ANSWER)
+        and cassette is not None
+        and cassette.exchanges
+    ):
+        replayed = cassette.exchanges[-1]
+        return (
+            f"{error}\nThat answer was replayed from {cassette.path}, interaction "
+            f"{replayed.id} (its response body); fix the body there, or record the session "
+            f"again with:\n  {cassette.record_command}"
+        )
     return str(error)
 
 

@@ -8,6 +8,7 @@ supported yet", never silently ignored.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,6 +22,7 @@ from .model import AgentConfig, Config, ModelConfig, ProviderConfig, ToolsetConf
 from .nodes import (
     Document,
     check_keys,
+    compose_file,
     free_mapping,
     kind_of,
     mapping,
@@ -33,7 +35,6 @@ from .toolsets import TOOLSET_TYPES, toolset
 
 __all__ = ["TOOLSET_TYPES", "load_config"]
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 T = TypeVar("T")
 
 VERSIONS = ("1", "2", "3", "4", "5", "6", "7")
@@ -94,7 +95,9 @@ def _model(doc: Document, name: str, node: yaml.Node, where: str) -> ModelConfig
     values: dict[str, Any] = {}
     for key, value in keys.items():
         at = f"{where}.{key}"
-        if key in ("provider", "model", "base_url", "token_key"):
+        if key == "token_key":
+            values[key] = _variable(doc, value, at)
+        elif key in ("provider", "model", "base_url"):
             values[key] = text(doc, value, at)
         elif key == "max_tokens":
             values[key] = typed(doc, value, at, int, "a whole number of tokens")
@@ -112,6 +115,21 @@ def _model(doc: Document, name: str, node: yaml.Node, where: str) -> ModelConfig
             f"unknown api_type {api_type!r}; valid: {', '.join(API_TYPES)}",
         )
     return ModelConfig(name=name, **values)
+
+
+def _variable(doc: Document, node: yaml.Node, where: str) -> str:
+    """``token_key``: the name of an environment variable, not a reference to one."""
+    name = text(doc, node, where)
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        return name
+    bare = re.sub(r"^\$\{?(?:env\.)?|\}$", "", name)
+    hint = f"; write {bare}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", bare) else ""
+    raise doc.error(
+        node,
+        where,
+        f"token_key names the environment variable that holds the key (e.g. OPENAI_API_KEY), "
+        f"got {name!r}{hint}",
+    )
 
 
 def _inline_model(
@@ -160,7 +178,9 @@ def _provider(doc: Document, name: str, node: yaml.Node, where: str) -> Provider
             f"{where}.api_type",
             f"unknown api_type '{api_type}'; valid: {', '.join(API_TYPES)}",
         )
-    token_key = text(doc, keys["token_key"], f"{where}.token_key") if "token_key" in keys else None
+    token_key = (
+        _variable(doc, keys["token_key"], f"{where}.token_key") if "token_key" in keys else None
+    )
     return ProviderConfig(
         name, text(doc, keys["base_url"], f"{where}.base_url"), api_type, token_key
     )
@@ -230,22 +250,7 @@ def load_config(path: str | Path, *, model_overrides: dict[str, str] | None = No
     """
     path = Path(path)
     doc = Document(path)
-    try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=_Loader)
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: the agent file is not UTF-8 text", path=str(path)) from None
-    except OSError as error:
-        raise ConfigError(
-            f"{path}: cannot read the agent file: {error.strerror}", path=str(path)
-        ) from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(error, "problem", None) or str(error)
-        place = f", line {line}" if line else ""
-        raise ConfigError(
-            f"{path}{place}: not valid YAML: {problem}", path=str(path), line=line
-        ) from None
+    root = compose_file(doc)
     if root is None:
         raise ConfigError(
             f"{path}: the agent file is empty; it needs at least 'agents:'", path=str(path)

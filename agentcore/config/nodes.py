@@ -5,6 +5,7 @@ names the file, the YAML path and the line, and lists the valid choices.
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,6 +16,7 @@ from agentcore.errors import ConfigError
 __all__ = [
     "Document",
     "check_keys",
+    "compose_file",
     "free_mapping",
     "kind_of",
     "mapping",
@@ -74,11 +76,14 @@ def scalar(node: yaml.Node) -> Any:
         raise BadValue(problem) from None
 
 
-def mapping(doc: Document, node: yaml.Node, where: str) -> list[tuple[str, yaml.Node, yaml.Node]]:
+def mapping(
+    doc: Document, node: yaml.Node, where: str, *, merging: tuple[yaml.Node, ...] = ()
+) -> list[tuple[str, yaml.Node, yaml.Node]]:
     """``(name, key node, value node)`` of a mapping node, in file order.
 
     A key given twice is an error (YAML would keep the last one silently); ``<<: *anchor``
-    merge keys bring in the entries of the anchored mapping, which explicit keys override.
+    merge keys bring in the entries of the anchored mapping, which explicit keys override
+    (``merging``: the mappings whose merge keys led here, to refuse a loop).
     """
     if not isinstance(node, yaml.MappingNode):
         raise doc.error(node, where, f"expected a mapping, got {kind_of(node)}")
@@ -92,12 +97,19 @@ def mapping(doc: Document, node: yaml.Node, where: str) -> list[tuple[str, yaml.
         if key.tag == "tag:yaml.org,2002:merge":
             sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
             for source in sources:
-                merged.extend(mapping(doc, source, where))
+                if any(source is outer for outer in (*merging, node)):
+                    raise doc.error(
+                        key,
+                        where,
+                        "this merge key (<<) brings in a mapping that contains it; "
+                        "merge another mapping (an anchor defined elsewhere)",
+                    )
+                merged.extend(mapping(doc, source, where, merging=(*merging, node)))
             continue
         if name in seen:
             at = f"{where}.{name}" if where else name
             first = seen[name].start_mark.line + 1
-            raise doc.error(key, at, f"'{name}' is given twice (first on line {first})")
+            raise doc.error(key, at, f"'{name}' is given twice (first on line {first}); keep one")
         seen[name] = key
         entries.append((name, key, value))
     return entries + [entry for entry in merged if entry[0] not in seen]
@@ -183,3 +195,96 @@ def free_mapping(doc: Document, node: yaml.Node, where: str) -> dict[str, Any]:
     mapping(doc, node, where)
     value = value_of(doc, node, where)
     return dict(value) if isinstance(value, dict) else {}
+
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_NOT_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+_STANDARD_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")
+)
+
+
+def _column(text: str | bytes, offset: int) -> tuple[int, int]:
+    newline = "\n" if isinstance(text, str) else b"\n"
+    line = text.count(newline, 0, offset) + 1  # type: ignore[arg-type]
+    return line, offset - (text.rfind(newline, 0, offset) + 1) + 1  # type: ignore[arg-type]
+
+
+def compose_file(doc: Document) -> yaml.Node | None:
+    """The agent file's node tree; a :class:`ConfigError` with the line and column for a file
+    that is not UTF-8 YAML text, has a syntax error, or uses a tag (``!include``,
+    ``!!python/...``): agent files are read with YAML's safe loader, which builds no objects.
+    """
+    path = doc.path
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except OSError as error:
+        raise ConfigError(
+            f"{path}: cannot read the agent file: {error.strerror}", path=str(path)
+        ) from None
+    except UnicodeDecodeError as bad:
+        line, column = _column(raw, bad.start)
+        raise ConfigError(
+            f"{path}, line {line}, column {column}: the agent file is not UTF-8 text (byte "
+            f"0x{raw[bad.start]:02x}); save it as UTF-8",
+            path=str(path),
+            line=line,
+        ) from None
+    found = _NOT_PRINTABLE.search(text)
+    if found is not None:
+        line, column = _column(text, found.start())
+        raise ConfigError(
+            f"{path}, line {line}, column {column}: control character "
+            f"U+{ord(found.group()):04X} is not allowed in YAML (is this file binary, or UTF-16?)",
+            path=str(path),
+            line=line,
+        )
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        at = mark.line + 1 if mark is not None else None
+        problem = getattr(error, "problem", None) or str(error)
+        if mark is not None and text[mark.index : mark.index + 1] == "\t":
+            problem += " (a tab: YAML indents with spaces)"
+        context, began = getattr(error, "context", None), getattr(error, "context_mark", None)
+        if context and began is not None and began.line + 1 != at:
+            problem += f" ({context} that began on line {began.line + 1})"
+        place = f", line {at}, column {mark.column + 1}" if mark is not None else ""
+        raise ConfigError(
+            f"{path}{place}: not valid YAML: {problem}", path=str(path), line=at
+        ) from None
+    _refuse_tags(doc, root)
+    return root
+
+
+def _refuse_tags(doc: Document, root: yaml.Node | None) -> None:
+    """The first node, in file order, with a tag the safe loader would not build."""
+    seen: set[int] = set()
+    todo = [(root, "")] if root is not None else []
+    while todo:
+        node, where = todo.pop()
+        if id(node) in seen:  # an alias: checked where its anchor is
+            continue
+        seen.add(id(node))
+        if node.tag not in _STANDARD_TAGS:
+            shown = node.tag.replace("tag:yaml.org,2002:", "!!")
+            raise doc.error(
+                node,
+                where,
+                f"the tag {shown} is not allowed: agent files are read with YAML's safe loader, "
+                f"which builds no objects; remove the tag",
+            )
+        children: list[tuple[yaml.Node, str]] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = [(item, f"{where}[{i}]") for i, item in enumerate(node.value)]
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                name = str(key.value) if isinstance(key, yaml.ScalarNode) else "?"
+                at = f"{where}.{name}" if where else name
+                children += [(key, at), (value, at)]
+        todo.extend(reversed(children))

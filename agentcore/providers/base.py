@@ -233,6 +233,16 @@ class Provider(ABC):
             raise ProviderError(self.name, 0, f"the answer broke off: {error}", url=url) from error
         except ValueError as error:  # a data line that is not JSON
             raise ProviderError(self.name, 0, f"unreadable answer: {error}", url=url) from error
+        except (AttributeError, TypeError, LookupError, ArithmeticError) as error:
+            # JSON, but not in the provider's shapes (a list, a string, a number out of range)
+            raise ProviderError(
+                self.name,
+                0,
+                f"unreadable answer from {url}: an event is not in {self.name}'s format "
+                f"({type(error).__name__}: {error}). Check that the model's base_url points "
+                f"at a {self.name}-compatible API.",
+                url=url,
+            ) from error
         finally:
             response.close()
 

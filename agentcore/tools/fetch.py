@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 import urllib.robotparser
 from html.parser import HTMLParser
 from typing import Any
@@ -23,6 +24,9 @@ FETCH_INSTRUCTION = (
     "- Pages that robots.txt disallows are not fetched"
 )
 USER_AGENT = "agentcore-fetch/0.1 (+https://github.com/agentcassette/pytest-agentcassette)"
+MAX_BODY = 2**20
+"""Bytes of a page read at most (1 MiB, as cagent reads); of a robots.txt, 64 KiB."""
+MAX_ROBOTS = 64 * 2**10
 _BLOCK = {"p", "div", "section", "article", "li", "tr", "br", "ul", "ol", "table", "pre"}
 _SKIP = {"script", "style", "noscript", "head"}
 
@@ -81,6 +85,26 @@ def html_to_markdown(page: str) -> str:
     return converter.text()
 
 
+def _get(
+    client: httpx.Client, url: str, timeout: float, limit: int, *, redirects: bool = False
+) -> tuple[httpx.Response, bytes]:
+    """GET ``url``: the response and at most ``limit`` bytes of its body, all within
+    ``timeout`` seconds (httpx bounds each read; a server that trickles would not end).
+    """
+    deadline = time.monotonic() + timeout
+    kept = bytearray()
+    with client.stream(
+        "GET", url, timeout=timeout, follow_redirects=redirects, headers={"user-agent": USER_AGENT}
+    ) as answer:
+        for chunk in answer.iter_bytes():
+            kept += chunk[: limit - len(kept)]
+            if len(kept) >= limit:
+                break
+            if time.monotonic() > deadline:
+                raise httpx.ReadTimeout(f"no complete answer within {timeout:g} seconds")
+    return answer, bytes(kept)
+
+
 def fetch_toolset(client: httpx.Client, options: dict[str, Any]) -> Toolset:
     """The ``fetch`` tool, sending through ``client``."""
     default_timeout = float(options.get("timeout") or 30)
@@ -92,10 +116,9 @@ def fetch_toolset(client: httpx.Client, options: dict[str, Any]) -> Toolset:
         if origin not in robots:
             parser = urllib.robotparser.RobotFileParser()
             try:
-                answer = client.get(
-                    f"{origin}/robots.txt", timeout=timeout, headers={"user-agent": USER_AGENT}
-                )
-                parser.parse(answer.text.splitlines() if answer.status_code == 200 else [])
+                answer, content = _get(client, f"{origin}/robots.txt", timeout, MAX_ROBOTS)
+                text = content.decode(answer.encoding or "utf-8", errors="replace")
+                parser.parse(text.splitlines() if answer.status_code == 200 else [])
             except httpx.HTTPError:
                 parser.parse([])
             robots[origin] = parser
@@ -107,14 +130,12 @@ def fetch_toolset(client: httpx.Client, options: dict[str, Any]) -> Toolset:
         if not allowed(url, timeout):
             return f"Error: fetching {url} is disallowed by its robots.txt"
         try:
-            answer = client.get(
-                url, timeout=timeout, follow_redirects=True, headers={"user-agent": USER_AGENT}
-            )
+            answer, content = _get(client, url, timeout, MAX_BODY, redirects=True)
         except httpx.HTTPError as error:
             return f"Error: {url}: {error}"
         if answer.status_code >= 400:
             return f"Error: {url} answered HTTP {answer.status_code}"
-        body = answer.text
+        body = content.decode(answer.encoding or "utf-8", errors="replace")
         if "html" not in answer.headers.get("content-type", "") or form == "html":
             return body
         return html_to_markdown(body) if form == "markdown" else html_to_text(body)

@@ -9,10 +9,14 @@ import fnmatch
 import json
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from agentcore.prompts import MAX_TOOL_OUTPUT
+
 from .base import Tool, ToolError, Toolset, tool
+from .sandbox import VCS, Sandbox
 
 __all__ = ["FILESYSTEM_INSTRUCTION", "Sandbox", "filesystem_toolset"]
 
@@ -24,8 +28,9 @@ FILESYSTEM_INSTRUCTION = (
     "- Use search_files_content to locate code or text across files\n"
     "- Use exclude patterns in searches and max_depth in directory_tree to limit output"
 )
-_VCS = frozenset({".git", ".hg", ".svn", ".bzr"})
-_MAX_OUTPUT = 30_000
+_MAX_TREE_ENTRIES = 1_000  # more than 30,000 characters of JSON: the model sees no more
+_MAX_TREE_DEPTH = 100
+_MAX_SEARCHED = 20_000  # files, as cagent bounds its own file walks
 
 
 def _string(description: str) -> dict[str, Any]:
@@ -40,51 +45,6 @@ def _flag(description: str) -> dict[str, Any]:
     return {"description": description, "type": ["boolean", "null"]}
 
 
-class Sandbox:
-    """Resolves tool paths inside ``root`` and refuses any that lead out of it."""
-
-    def __init__(self, root: Path, *, ignore_vcs: bool = True):
-        self.root = Path(os.path.realpath(root))
-        self.ignore_vcs = ignore_vcs
-
-    def path(self, given: Any, *, argument: str = "path") -> Path:
-        """The real path of ``given`` (relative to the root, or absolute); refused if outside."""
-        if not isinstance(given, str) or not given:
-            raise ToolError(f"'{argument}' must be a non-empty path")
-        resolved = Path(os.path.realpath(self.root / given))
-        if resolved != self.root and self.root not in resolved.parents:
-            raise ToolError(
-                f"path '{given}' is outside the working directory {self.root} and cannot be used"
-            )
-        return resolved
-
-    def shown(self, path: Path) -> str:
-        """``path`` as the model should see it: relative to the root."""
-        relative = path.relative_to(self.root)
-        return str(relative) if str(relative) != "." else "."
-
-    def inside(self, path: Path) -> bool:
-        """Whether ``path`` (a symlink is followed) stays below the root."""
-        resolved = Path(os.path.realpath(path))
-        return resolved == self.root or self.root in resolved.parents
-
-    def entries(self, directory: Path) -> list[Path]:
-        """The entries of ``directory`` by name, without VCS folders when asked."""
-        try:
-            children = sorted(directory.iterdir(), key=lambda p: p.name)
-        except FileNotFoundError:
-            raise ToolError(f"directory '{self.shown(directory)}' does not exist") from None
-        except NotADirectoryError:
-            raise ToolError(f"'{self.shown(directory)}' is not a directory") from None
-        return [c for c in children if not (self.ignore_vcs and c.name in _VCS)]
-
-
-def _truncate(text: str) -> str:
-    if len(text) <= _MAX_OUTPUT:
-        return text
-    return text[:_MAX_OUTPUT] + f"\n[output truncated at {_MAX_OUTPUT} characters]"
-
-
 def _path_list(args: dict[str, Any], key: str, *, required: bool = True) -> list[str]:
     value = args.get(key) or []
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
@@ -94,16 +54,25 @@ def _path_list(args: dict[str, Any], key: str, *, required: bool = True) -> list
     return value
 
 
-def _read(sandbox: Sandbox, given: Any) -> str:
+def _read(sandbox: Sandbox, given: Any, *, whole: bool = False) -> str:
     path = sandbox.path(given)
     if path.is_dir():
         raise ToolError(f"'{given}' is a directory; use list_directory")
     try:
-        return path.read_text(encoding="utf-8")
+        return sandbox.read(path, whole=whole)
     except FileNotFoundError:
         raise ToolError(f"file '{given}' does not exist") from None
-    except UnicodeDecodeError:
-        raise ToolError(f"file '{given}' is not UTF-8 text") from None
+
+
+def _files(sandbox: Sandbox, start: Path) -> Iterator[tuple[Path, Path]]:
+    """The files below ``start`` in order, each with its real path; none that leads out."""
+    for directory, names, files in os.walk(start):
+        names[:] = sorted(n for n in names if not (sandbox.ignore_vcs and n in VCS))
+        for name in sorted(files):
+            path = Path(directory) / name
+            real = Path(os.path.realpath(path))
+            if sandbox.contains(real):  # not a symlink that leads out of the working directory
+                yield path, real
 
 
 def filesystem_toolset(root: Path, options: dict[str, Any]) -> Toolset:
@@ -111,40 +80,54 @@ def filesystem_toolset(root: Path, options: dict[str, Any]) -> Toolset:
     sandbox = Sandbox(root, ignore_vcs=bool(options.get("ignore_vcs", True)))
 
     def directory_tree(args: dict[str, Any]) -> str:
-        def tree(directory: Path) -> list[dict[str, Any]]:
+        seen = 0
+
+        def tree(directory: Path, depth: int) -> list[dict[str, Any]]:
+            nonlocal seen
             items: list[dict[str, Any]] = []
             for child in sandbox.entries(directory):
-                if child.is_dir() and not child.is_symlink():
-                    items.append({"name": child.name, "type": "directory", "children": tree(child)})
+                seen += 1
+                if seen > _MAX_TREE_ENTRIES:
+                    break
+                if child.is_dir() and not child.is_symlink() and depth < _MAX_TREE_DEPTH:
+                    children = tree(child, depth + 1)
+                    items.append({"name": child.name, "type": "directory", "children": children})
                 else:
                     items.append({"name": child.name, "type": "file"})
             return items
 
-        return _truncate(json.dumps(tree(sandbox.path(args.get("path"))), indent=2))
+        found = json.dumps(tree(sandbox.path(args.get("path")), 1), indent=2)
+        if seen > _MAX_TREE_ENTRIES:
+            found += f"\n[directory_tree stopped after {_MAX_TREE_ENTRIES} entries]"
+        return found
 
     def list_directory(args: dict[str, Any]) -> str:
         lines = []
         for child in sandbox.entries(sandbox.path(args.get("path"))):
             lines.append(f"{'DIR ' if child.is_dir() else 'FILE'} {child.name}\n")
-        return _truncate("".join(lines))
+        return "".join(lines)
 
     def read_file(args: dict[str, Any]) -> str:
-        return _truncate(_read(sandbox, args.get("path")))
+        return _read(sandbox, args.get("path"))
 
     def read_multiple_files(args: dict[str, Any]) -> str:
         results = []
+        size = 0
         for given in _path_list(args, "paths"):
+            if size > MAX_TOOL_OUTPUT:
+                break  # the model would not see the rest
             try:
                 results.append({"path": given, "content": _read(sandbox, given)})
             except ToolError as error:
                 results.append({"path": given, "error": str(error)})
+            size += sum(len(value) for value in results[-1].values())
         if args.get("json"):
-            return _truncate(json.dumps(results, indent=2))
+            return json.dumps(results, indent=2)
         parts = [
             f"=== {r['path']} ===\n" + (r["content"] if "content" in r else f"Error: {r['error']}")
             for r in results
         ]
-        return _truncate("\n\n".join(parts))
+        return "\n\n".join(parts)
 
     def search_files_content(args: dict[str, Any]) -> str:
         start = sandbox.path(args.get("path"))
@@ -156,25 +139,27 @@ def filesystem_toolset(root: Path, options: dict[str, Any]) -> Toolset:
         except re.error as error:
             raise ToolError(f"invalid regular expression {query!r}: {error}") from None
         excluded = list(_path_list(args, "excludePatterns", required=False))
-        matches = []
-        for directory, names, files in os.walk(start):
-            names[:] = sorted(n for n in names if not (sandbox.ignore_vcs and n in _VCS))
-            for name in sorted(files):
-                path = Path(directory) / name
-                if not sandbox.inside(path):
-                    continue  # a symlink that leads out of the working directory
-                shown = sandbox.shown(path)
-                if any(fnmatch.fnmatch(shown, p) or fnmatch.fnmatch(name, p) for p in excluded):
-                    continue
-                try:
-                    text = path.read_text(encoding="utf-8")
-                except (UnicodeDecodeError, OSError):
-                    continue
-                for number, line in enumerate(text.splitlines(), 1):
-                    found = pattern.search(line)
-                    if found:
-                        matches.append(f"{shown}:{number}:{found.start() + 1}: {line.strip()}")
-        return _truncate("\n".join(matches) if matches else "No matches found")
+        matches: list[str] = []
+        searched = size = 0
+        for path, real in _files(sandbox, start):
+            shown = sandbox.shown(path)
+            if any(fnmatch.fnmatch(shown, p) or fnmatch.fnmatch(path.name, p) for p in excluded):
+                continue
+            searched += 1
+            if searched > _MAX_SEARCHED or size > MAX_TOOL_OUTPUT:
+                break  # the model would not see more
+            try:  # binary, not UTF-8, over 10 MiB, a FIFO, gone: not searched
+                text = sandbox.read(real, whole=True)
+            except (ToolError, OSError):
+                continue
+            for number, line in enumerate(text.splitlines(), 1):
+                found = pattern.search(line)
+                if found:
+                    matches.append(f"{shown}:{number}:{found.start() + 1}: {line.strip()}")
+                    size += len(matches[-1]) + 1
+        if searched > _MAX_SEARCHED:
+            matches.append(f"[search stopped after {_MAX_SEARCHED} files]")
+        return "\n".join(matches) if matches else "No matches found"
 
     def write_file(args: dict[str, Any]) -> str:
         path = sandbox.path(args.get("path"))
@@ -185,12 +170,12 @@ def filesystem_toolset(root: Path, options: dict[str, Any]) -> Toolset:
             raise ToolError(f"directory '{sandbox.shown(path.parent)}' does not exist")
         if path.is_dir():
             raise ToolError(f"'{args.get('path')}' is a directory")
-        path.write_text(content, encoding="utf-8")
+        sandbox.write(path, content)
         return f"Successfully wrote {len(content.encode('utf-8'))} bytes to {sandbox.shown(path)}"
 
     def edit_file(args: dict[str, Any]) -> str:
         path = sandbox.path(args.get("path"))
-        text = _read(sandbox, args.get("path"))
+        text = _read(sandbox, args.get("path"), whole=True)
         edits = args.get("edits") or []
         if not isinstance(edits, list) or not edits:
             raise ToolError("'edits' must be a non-empty list of {oldText, newText}")
@@ -205,7 +190,7 @@ def filesystem_toolset(root: Path, options: dict[str, Any]) -> Toolset:
                     f"edit {number}: the text to replace was not found in {args['path']}"
                 )
             text = text.replace(old, new, 1)
-        path.write_text(text, encoding="utf-8")
+        sandbox.write(path, text)
         return f"Successfully applied {len(edits)} edit(s) to {sandbox.shown(path)}"
 
     def create_directory(args: dict[str, Any]) -> str:
@@ -215,6 +200,8 @@ def filesystem_toolset(root: Path, options: dict[str, Any]) -> Toolset:
             if path.exists() and not path.is_dir():
                 raise ToolError(f"'{given}' exists and is not a directory")
             path.mkdir(parents=True, exist_ok=True)
+            if not sandbox.inside(path):  # a parent became a symlink after the check
+                raise ToolError(f"'{given}' moved outside the working directory; refused")
             created.append(sandbox.shown(path))
         return f"Successfully created directories: {', '.join(created)}"
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import selectors
 import signal
 import subprocess
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from .base import ToolError, Toolset, tool
-from .filesystem import Sandbox
+from .sandbox import MAX_READ, Sandbox
 
 __all__ = ["shell_toolset"]
 
@@ -21,6 +23,42 @@ SHELL_INSTRUCTION = (
     "- Output is stdout and stderr together; a non-zero exit status is reported after it\n"
     "- Commands time out after 30 seconds unless timeout says otherwise"
 )
+
+
+def _run(command: str, cwd: Path, env: dict[str, str], timeout: float) -> tuple[bytes, int | None]:
+    """Run ``command``: its first :data:`MAX_READ` bytes of output (the rest is read and
+    dropped, so a chatty command cannot fill the memory) and its exit status, or None if it
+    timed out. Its process group is killed then, and no process that left the group and
+    still holds the output can keep the tool waiting.
+    """
+    process = subprocess.Popen(
+        ["/bin/sh", "-c", command],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, killed as a whole on timeout
+    )
+    deadline = time.monotonic() + timeout
+    kept = bytearray()
+    if process.stdout is None:  # pragma: no cover - stdout is a pipe
+        raise RuntimeError("the command's output is not a pipe")
+    ended = False  # the output ended before the deadline
+    with process.stdout as pipe, selectors.DefaultSelector() as selector:
+        selector.register(pipe, selectors.EVENT_READ)
+        while not ended and (left := deadline - time.monotonic()) > 0:
+            if selector.select(min(left, 60.0)):  # a huge timeout overflows poll()
+                chunk = os.read(pipe.fileno(), 65536)
+                kept += chunk[: max(0, MAX_READ - len(kept))]
+                ended = not chunk
+    if ended:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            return bytes(kept), process.wait(max(0.0, deadline - time.monotonic()))
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    return bytes(kept), None
 
 
 def shell_toolset(root: Path, options: Mapping[str, Any], env: Mapping[str, str]) -> Toolset:
@@ -40,24 +78,12 @@ def shell_toolset(root: Path, options: Mapping[str, Any], env: Mapping[str, str]
         timeout = args.get("timeout") or 30
         if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
             raise ToolError(f"'timeout' must be a number of seconds, got {timeout!r}")
-        process = subprocess.Popen(
-            ["/bin/sh", "-c", command],
-            cwd=cwd,
-            env={**os.environ, **env, **extra_env},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, killed as a whole on timeout
-        )
-        try:
-            out, _ = process.communicate(timeout=float(timeout))
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
-            raise ToolError(f"command timed out after {timeout} seconds: {command}") from None
+        out, status = _run(command, cwd, {**os.environ, **env, **extra_env}, float(timeout))
+        if status is None:
+            raise ToolError(f"command timed out after {timeout} seconds: {command}")
         output = out.decode("utf-8", errors="replace")
-        if process.returncode:
-            output += f"\n(exit status {process.returncode})"
+        if status:
+            output += f"\n(exit status {status})"
         return output
 
     properties = {

@@ -1,0 +1,207 @@
+"""The last check before a cassette is written: credentials that escaped the header and
+query scrubbing (:mod:`.scrub`), in URLs, headers and bodies, are replaced by ``REDACTED``
+and reported, or the write is refused (``secrets="refuse"``).
+
+Redaction works on the exact bytes, before the stored forms (JSON text, JSON patches, SSE)
+are chosen, so the file replays what it says; a live request is redacted the same way
+before matching, so that a request that carries a credential still finds its recording.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .bodies import Body, BodyFormatError
+from .credentials import Match, find_credentials, key_values, redact_credentials
+from .errors import CassetteError, CassetteSecretError, SecretRedactedWarning, did_you_mean
+from .model import Headers, Interaction, RecordedRequest, RecordedResponse
+
+__all__ = [
+    "SECRETS_POLICIES",
+    "Finding",
+    "finding_lines",
+    "guard_secrets",
+    "redacted_for_matching",
+    "secrets_policy",
+]
+
+SECRETS_POLICIES = ("redact", "refuse")
+
+
+def secrets_policy(value: str, source: str = "use_cassette") -> str:
+    """Check a ``secrets`` option: ``"redact"`` or ``"refuse"``."""
+    if value not in SECRETS_POLICIES:
+        raise CassetteError(
+            f"{source}: secrets must be one of {', '.join(SECRETS_POLICIES)}, got {value!r}."
+            f"{did_you_mean(str(value), SECRETS_POLICIES)}"
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A credential in the interaction at position ``interaction``, in ``field``
+    (``request body``, ``response header x-trace``, ``request URL``...).
+    """
+
+    interaction: int
+    field: str
+    kind: str
+    shown: str
+
+    def __str__(self) -> str:
+        return f"interaction {self.interaction}, {self.field}: {self.kind} ({self.shown})"
+
+
+def _text(value: str, found: list[Match]) -> str:
+    return redact_credentials(value.encode("utf-8", "surrogateescape"), found).decode(
+        "utf-8", "surrogateescape"
+    )
+
+
+_Keys = list[tuple[str, bytes]]
+_Notes = list[tuple[str, Match]]
+
+
+def _in_text(value: str, keys: _Keys) -> list[Match]:
+    return find_credentials(value.encode("utf-8", "surrogateescape"), keys)
+
+
+def _headers(headers: Headers, part: str, notes: _Notes, keys: _Keys) -> Headers:
+    result = []
+    for name, value in headers:
+        found = _in_text(value, keys)
+        notes += [(f"{part} header {name}", match) for match in found]
+        result.append((name, _text(value, found) if found else value))
+    return result
+
+
+def _chunk_sizes(body: Body, found: list[Match]) -> list[int]:
+    """The chunk sizes once ``found`` are replaced: a replacement counts in the chunk it
+    starts in, and a chunk left with nothing is dropped.
+    """
+    sizes, start = [], 0
+    for chunk in body.chunks:
+        end = start + len(chunk)
+        size = len(chunk)
+        for match in found:
+            size -= max(0, min(end, match.end) - max(start, match.start))
+            size += len(b"REDACTED") if start <= match.start < end else 0
+        if size > 0:
+            sizes.append(size)
+        start = end
+    return sizes
+
+
+def _body(body: Body, part: str, notes: _Notes, keys: _Keys) -> Body:
+    try:
+        content = body.content
+    except BodyFormatError:  # a loaded body that does not decode is written back as it was
+        return body
+    found = find_credentials(content, keys)
+    if not found:
+        return body
+    notes += [(f"{part} body", match) for match in found]
+    return Body.from_bytes(redact_credentials(content, found), _chunk_sizes(body, found))
+
+
+def _redacted(interaction: Interaction, keys: _Keys) -> tuple[Interaction, _Notes]:
+    notes: _Notes = []
+    request, response = interaction.request, interaction.response
+    found = _in_text(request.url, keys)
+    notes += [("request URL", match) for match in found]
+    request = replace(
+        request,
+        url=_text(request.url, found) if found else request.url,
+        headers=_headers(request.headers, "request", notes, keys),
+        body=_body(request.body, "request", notes, keys),
+    )
+    response = replace(
+        response,
+        headers=_headers(response.headers, "response", notes, keys),
+        body=_body(response.body, "response", notes, keys),
+    )
+    return Interaction(request, response, interaction.id), notes
+
+
+def redacted_for_matching(request: RecordedRequest) -> RecordedRequest:
+    """``request`` as it would be stored (credentials redacted), or itself if it holds none."""
+    redacted, notes = _redacted(Interaction(request, RecordedResponse(200)), key_values())
+    return redacted.request if notes else request
+
+
+def guard_secrets(path: Path, interactions: list[Interaction], policy: str) -> list[Finding]:
+    """Find the credentials the interactions would write to ``path``. With ``"redact"``,
+    replace them in place and warn; with ``"refuse"``, raise :class:`CassetteSecretError`
+    and change nothing. Returns the findings.
+    """
+    for interaction in interactions:  # patches decode in file order, each from the last
+        with contextlib.suppress(BodyFormatError):
+            interaction.request.body.content  # noqa: B018
+    redacted, findings, keys = [], [], key_values()
+    for position, interaction in enumerate(interactions):
+        clean, notes = _redacted(interaction, keys)
+        redacted.append(clean)
+        findings += [Finding(position, field, m.kind, m.shown) for field, m in notes]
+    if not findings:
+        return []
+    from .cassette_file import display_path
+
+    shown = display_path(path)
+    if policy == "refuse":
+        raise CassetteSecretError(refused_message(shown, path.exists(), findings), path=path,
+                                  findings=findings)  # fmt: skip
+    for interaction, clean in zip(interactions, redacted, strict=True):
+        interaction.request, interaction.response = clean.request, clean.response
+    warnings.warn(SecretRedactedWarning(redacted_message(shown, findings)), stacklevel=1)
+    return findings
+
+
+def _spans(positions: Iterable[int]) -> str:
+    """``0, 2-5``: interaction positions as ranges."""
+    spans: list[list[int]] = []
+    for position in sorted(set(positions)):
+        if spans and position == spans[-1][1] + 1:
+            spans[-1][1] = position
+        else:
+            spans.append([position, position])
+    return ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in spans)
+
+
+def finding_lines(findings: list[Finding]) -> list[str]:
+    """One line per credential and place, interactions grouped: an agent re-sends its
+    history, so a credential in one request is in every later one.
+    """
+    grouped: dict[tuple[str, str, str], list[int]] = {}
+    for finding in findings:
+        key = (finding.field, finding.kind, finding.shown)
+        grouped.setdefault(key, []).append(finding.interaction)
+    lines = []
+    for (field, kind, shown), positions in grouped.items():
+        many = "s" if len(set(positions)) > 1 else ""
+        lines.append(f"interaction{many} {_spans(positions)}, {field}: {kind} ({shown})")
+    return lines
+
+
+def redacted_message(shown_path: str, findings: list[Finding]) -> str:
+    """The warning for credentials replaced by ``REDACTED`` in a written cassette."""
+    lines = "".join(f"\n  {line}" for line in finding_lines(findings))
+    return (
+        f"credentials found and written as REDACTED in {shown_path}:{lines}\n"
+        f"Review the cassette; to fail instead of redacting, set secrets='refuse'."
+    )
+
+
+def refused_message(shown_path: str, existed: bool, findings: list[Finding]) -> str:
+    """The error for a cassette not written because it would hold credentials."""
+    lines = "".join(f"\n  {line}" for line in finding_lines(findings))
+    kept = f"{shown_path} is unchanged" if existed else "nothing was written"
+    return (
+        f"cassette {shown_path} not written: it would hold credentials ({kept}):{lines}\n"
+        f"Keep credentials out of what the code sends, or set secrets='redact' to store "
+        f"them as REDACTED."
+    )
