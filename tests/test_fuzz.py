@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpcore
 import httpx
 import pytest
 from hypothesis import example, given
@@ -22,7 +23,13 @@ from pytest_agentcassette.bodies import Body, BodyFormatError
 from pytest_agentcassette.cassette import Cassette
 from pytest_agentcassette.cassette_file import load_cassette, save_cassette
 from pytest_agentcassette.errors import CassetteError
-from pytest_agentcassette.model import Interaction, RecordedRequest, RecordedResponse
+from pytest_agentcassette.faults import ReplayedTransportError
+from pytest_agentcassette.model import (
+    Interaction,
+    RecordedRequest,
+    RecordedResponse,
+    TransportError,
+)
 from pytest_agentcassette.yamlio import dump_yaml, load_yaml
 from tests.conftest import CAGENT_CORPUS
 from tests.fuzzing import (
@@ -131,14 +138,20 @@ def interactions(draw: st.DrawFn) -> list[Interaction]:
             method, url = result[-1].request.method, result[-1].request.url
             body = _next_turn(draw, result[-1].request.body) or body
         request = RecordedRequest(method, url, draw(HEADERS), body)
-        response = RecordedResponse(
-            draw(st.integers(100, 599)),
-            draw(st.sampled_from(["", "OK", "Too Many Requests"]) | LATIN_1),
-            draw(HEADERS),
-            draw(bodies()),
-            http_version=draw(st.sampled_from(["HTTP/1.1", "HTTP/2", "HTTP/1.0"])),
-            duration=draw(st.none() | st.integers(0, 10**7).map(lambda ms: ms / 1000)),
-        )
+        duration = draw(st.none() | st.integers(0, 10**7).map(lambda ms: ms / 1000))
+        fault = draw(st.none() | TRANSPORT_ERRORS)
+        if fault is not None and draw(st.booleans()):  # no response came at all
+            response = RecordedResponse(0, duration=duration, error=fault)
+        else:
+            response = RecordedResponse(
+                draw(st.integers(100, 599)),
+                draw(st.sampled_from(["", "OK", "Too Many Requests"]) | LATIN_1),
+                draw(HEADERS),
+                draw(bodies()),
+                http_version=draw(st.sampled_from(["HTTP/1.1", "HTTP/2", "HTTP/1.0"])),
+                duration=duration,
+                error=fault,  # met after the body's chunks
+            )
         result.append(Interaction(request, response, id=index))
     return result
 
@@ -147,6 +160,13 @@ def _grouped(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Headers in the order a cassette keeps them: by name (go-vcr's map of lists)."""
     names = list(dict.fromkeys(name for name, _ in headers))
     return [(name, value) for key in names for name, value in headers if name == key]
+
+
+TRANSPORT_ERRORS = st.builds(
+    TransportError,
+    st.sampled_from(["ConnectError", "ReadTimeout", "RemoteProtocolError", "ReadError"]),
+    TEXT,
+)
 
 
 def _facts(interaction: Interaction) -> tuple[Any, ...]:
@@ -164,6 +184,7 @@ def _facts(interaction: Interaction) -> tuple[Any, ...]:
         response.body.chunks,
         response.http_version,
         response.duration,
+        response.error,
     )
 
 
@@ -211,7 +232,14 @@ def _replay_all(path: Path) -> None:
             live = httpx.Request(request.method, request.url, content=content)
         except (httpx.InvalidURL, ValueError, UnicodeError):
             continue  # no client could send this request
-        cassette.handle_request(live).read()
+        try:
+            cassette.handle_request(live).read()
+        except ReplayedTransportError as met:  # no response came: the recorded error
+            fault = met.fault
+            assert fault in [i.response.error for i in cassette._loaded]
+        except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.TimeoutException):
+            # The body broke off as recorded (the interception raises it as the client's).
+            assert any(i.response.error for i in cassette._loaded)
     if cassette._loaded:  # a request with nothing recorded: the nearest one is described
         first = cassette._loaded[0].request
         with contextlib.suppress(httpx.InvalidURL, ValueError, UnicodeError):
