@@ -78,7 +78,17 @@ def network_cut() -> Iterator[NetworkCut]:
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     """After a run of tests/test_bad_inputs.py: how many bad inputs, by class (and, with
-    -v, each case and the entry point it went through)."""
+    -v, each case and the entry point it went through). After any run: what the credential
+    scan of the files it wrote found."""
+    if _WRITTEN_SCAN in config.stash:
+        files, found = config.stash[_WRITTEN_SCAN]
+        terminalreporter.write_sep("-", "credential scan of the files this run wrote")
+        if found:
+            terminalreporter.write_line(f"{len(found)} credentials found (the run fails):")
+            for line in found:
+                terminalreporter.write_line(f"  {line}")
+        else:
+            terminalreporter.write_line(f"no credentials in {files} YAML files")
     ran = any(
         getattr(report, "nodeid", "").startswith("tests/test_bad_inputs.py::")
         for reports in terminalreporter.stats.values()
@@ -94,3 +104,33 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if config.get_verbosity() > 0:
         for name, case in sorted(cases.items(), key=lambda item: (item[1].kind, item[0])):
             terminalreporter.write_line(f"  {case.kind:<12} {case.entry:<6} {name}")
+
+
+# Tests that write credentials on purpose, to prove that the scan finds them (pytest names
+# their temporary folders after the first 30 characters of the test's name).
+PLANTED = (
+    "test_scan_reports_each_credential_where_it_is_stored",
+    "test_scan_reads_an_invalid_yaml_file_line_by_line",
+)
+_WRITTEN_SCAN = pytest.StashKey[tuple[int, list[str]]]()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Scan every YAML file the run wrote (cassettes of the tests and of their inner pytest
+    runs) for credentials: the proof that no cassette the suite writes holds one."""
+    config = session.config
+    factory = getattr(config, "_tmp_path_factory", None)
+    basetemp = getattr(factory, "_basetemp", None)
+    if hasattr(config, "workerinput") or basetemp is None or not basetemp.is_dir():
+        return
+    from pytest_agentcassette.scan import scan_paths
+
+    result = scan_paths([str(basetemp)])
+    found = [
+        str(finding)
+        for finding in result.findings
+        if not any(f"/{test[:30]}" in finding.path for test in PLANTED)
+    ]
+    config.stash[_WRITTEN_SCAN] = (result.files, found)
+    if found:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
