@@ -1,8 +1,10 @@
 """Transport errors kept in a cassette: which exceptions are recorded, and the exception a
 replay raises for each, in the HTTP core (httpcore or httpcore2) of the client that asked.
 
-Only the HTTP core's own errors are recorded: they are what a connection did. Anything
-else (a bug, a cancellation, a refusal by this plugin) is not a fact about the provider.
+Only what a connection did is recorded: the HTTP core's network, timeout and remote
+protocol errors. The client's own mistakes (an illegal header, a pool too small for its
+requests, an unsupported scheme) and anything else (a bug, a cancellation, a refusal by
+this plugin) are not facts about the provider, and are not kept.
 """
 
 from __future__ import annotations
@@ -12,17 +14,31 @@ from typing import Any
 
 from .model import TransportError
 
-__all__ = ["ReplayedTransportError", "as_transport_error", "core_exception"]
+__all__ = ["RECORDED_KINDS", "ReplayedTransportError", "as_transport_error", "core_exception"]
 
 _CORE_MODULES = ("httpcore", "httpcore2")
+RECORDED_KINDS = frozenset(
+    {
+        "ConnectError",
+        "ConnectTimeout",
+        "ReadError",
+        "ReadTimeout",
+        "WriteError",
+        "WriteTimeout",
+        "RemoteProtocolError",
+        "ProxyError",
+    }
+)
+"""What a connection or the server did; the other httpcore errors are the client's own."""
 
 
 def as_transport_error(error: BaseException) -> TransportError | None:
     """``error`` as a recorded transport error, or ``None`` if it is not one."""
     module = type(error).__module__.partition(".")[0]
-    if module not in _CORE_MODULES or not isinstance(error, Exception):
+    kind = type(error).__name__
+    if module not in _CORE_MODULES or kind not in RECORDED_KINDS:
         return None
-    return TransportError(type(error).__name__, str(error))
+    return TransportError(kind, str(error))
 
 
 def core_exception(core: str, fault: TransportError, *, mid_stream: bool) -> Exception:

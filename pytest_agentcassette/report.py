@@ -31,6 +31,7 @@ class CassetteUse:
     seconds: float
     redacted: tuple[str, ...] = ()  # where credentials were written as REDACTED
     refused: tuple[str, ...] = ()  # where credentials stopped the write
+    faults: tuple[str, ...] = ()  # transport errors among the interactions it recorded
 
     @classmethod
     def of(cls, cassette: Cassette, refused: list[Finding] | None = None) -> CassetteUse:
@@ -56,7 +57,18 @@ class CassetteUse:
             seconds=sum(i.response.duration or 0.0 for i in played),
             redacted=tuple(finding_lines(cassette.secrets_found)),
             refused=tuple(finding_lines(refused or [])),
+            faults=tuple(_fault_lines(cassette.recorded) if cassette.saved else ()),
         )
+
+
+def _fault_lines(recorded: list[Interaction]) -> list[str]:
+    lines = []
+    for interaction in recorded:
+        error = interaction.response.error
+        if error is not None:
+            when = "no response" if interaction.response.status_code == 0 else "mid-body"
+            lines.append(f"interaction {interaction.id}: {error.kind} ({when}) {error.message}")
+    return lines
 
 
 def _tokens(played: list[Interaction]) -> int:
@@ -108,6 +120,7 @@ class SessionReport:
             fields = {**record, "path": Path(record["path"])}
             fields["redacted"] = tuple(record.get("redacted", ()))
             fields["refused"] = tuple(record.get("refused", ()))
+            fields["faults"] = tuple(record.get("faults", ()))
             self.uses.append(CassetteUse(**fields))
 
     def lines(self) -> list[str]:
@@ -148,6 +161,11 @@ class SessionReport:
         for attribute, title in (
             ("redacted", "credentials written as REDACTED (review these cassettes):"),
             ("refused", "not written, credentials found (the files are unchanged):"),
+            (
+                "faults",
+                "transport errors recorded (replays meet them again; if the network, not the "
+                "provider, failed, re-record):",
+            ),
         ):
             found = [(u, getattr(u, attribute)) for u in self.uses if getattr(u, attribute)]
             if found:

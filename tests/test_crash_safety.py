@@ -125,7 +125,7 @@ def test_fifty_random_kills_never_damage_the_cassette(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["session.yaml"]
 
 
-STEPS = ["mkstemp", "write", "fsync", "replace", "_sync_folder"]
+STEPS = ["open", "write", "fsync", "replace", "_sync_folder"]
 
 
 @pytest.mark.parametrize("step", STEPS)
@@ -171,8 +171,8 @@ if step == "write":
         stream.write = write
         return stream
     atomic.os.fdopen = fdopen
-elif step == "mkstemp":
-    wrap(atomic.tempfile, "mkstemp", before=False)
+elif step == "open":  # the temporary file was just created
+    wrap(atomic.os, "open", before=False)
 elif step == "_sync_folder":
     wrap(atomic, step)
 else:
@@ -184,3 +184,53 @@ else:
     assert output == "ready\n"  # and never "saved"
     now = _assert_whole(path)
     assert (now == old) is (step != "_sync_folder")  # after the rename, the new one
+
+
+def test_a_symlinked_cassette_is_written_where_it_points(tmp_path: Path) -> None:
+    real = tmp_path / "shared" / "session.yaml"
+    real.parent.mkdir()
+    real.write_text("old\n")
+    link = tmp_path / "session.yaml"
+    link.symlink_to(real)
+    write_atomically(link, "new\n")
+    assert link.is_symlink()
+    assert real.read_text() == "new\n"
+
+
+def test_a_new_cassette_gets_the_umask_and_an_old_one_keeps_its_mode(tmp_path: Path) -> None:
+    old_umask = os.umask(0o077)
+    try:
+        write_atomically(tmp_path / "private.yaml", "x\n")
+    finally:
+        os.umask(old_umask)
+    assert (tmp_path / "private.yaml").stat().st_mode & 0o777 == 0o600
+    kept = tmp_path / "kept.yaml"
+    kept.write_text("x\n")
+    kept.chmod(0o640)
+    write_atomically(kept, "y\n")
+    assert kept.stat().st_mode & 0o777 == 0o640
+
+
+def test_only_temporary_files_nobody_writes_are_removed(tmp_path: Path) -> None:
+    import fcntl
+
+    path = tmp_path / "test_answer[0].yaml"  # a parametrized test's default name
+    dead = _dead_pid()
+    abandoned = tmp_path / f".{path.name}.{dead}.0000.tmp"
+    written = tmp_path / f".{path.name}.{dead}.1111.tmp"  # a writer in another container
+    live = tmp_path / f".{path.name}.{os.getpid()}.2222.tmp"
+    for temporary in (abandoned, written, live):
+        temporary.write_text("partial")
+    with written.open() as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        write_atomically(path, "whole\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [path.name, written.name, live.name]
+    )
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has exited."""
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=True,
+                          capture_output=True, text=True)  # fmt: skip
+    return int(done.stdout)

@@ -6,6 +6,8 @@ a connection closed before the response or cut in the middle of a stream, a time
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -224,3 +226,67 @@ def test_error_statuses_and_an_error_event_in_a_stream_replay_as_recorded(
     with network_cut, use_cassette(path):
         assert ask() == recorded
     assert network_cut.attempts == []
+
+
+def test_the_clients_own_mistakes_are_not_recorded_as_provider_faults(
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
+    url = provider_server.url + "/v1/chat/completions"
+    provider_server.faults = ["stall"]
+    provider_server.gate_timeout = 5.0
+    path = tmp_path / "mistakes.yaml"
+    with use_cassette(path, record_mode="once") as recording:
+        # A header value no HTTP/1.1 client may send (a key read with its newline).
+        with pytest.raises(httpx.LocalProtocolError):
+            httpx.post(url, json=CHAT, headers={"authorization": "Bearer sk-test\n"})
+        # A pool too small for the requests: the second waits for the first, in vain.
+        limits = httpx.Limits(max_connections=1)
+        with httpx.Client(limits=limits, timeout=httpx.Timeout(5.0, pool=0.2)) as client:
+            met: list[BaseException] = []
+
+            def stalled() -> None:
+                try:
+                    client.post(url, json=CHAT)
+                except httpx.HTTPError as error:
+                    met.append(error)
+
+            first = threading.Thread(target=stalled)
+            first.start()
+            time.sleep(0.1)
+            with pytest.raises(httpx.PoolTimeout):
+                client.post(url, json=CHAT)
+            provider_server.gate.set()  # the stalled request ends: the server hangs up
+            first.join()
+    assert [type(error) for error in met] == [httpx.RemoteProtocolError]
+    # Only what the server did is kept: its hang-up, not the client's own mistakes.
+    assert [i.response.error for i in recording.recorded] == [
+        TransportError("RemoteProtocolError", "Server disconnected without sending a response.")
+    ]
+
+
+def test_the_summary_lists_the_transport_errors_a_run_recorded(
+    pytester: pytest.Pytester, provider_server: ProviderServer
+) -> None:
+    pytester.makepyfile(
+        test_flaky=f"""
+        import httpx
+        import pytest
+
+        @pytest.mark.cassette
+        def test_asks_twice():
+            with pytest.raises(httpx.RemoteProtocolError):
+                httpx.post("{provider_server.url}/v1/chat/completions", json={{}})
+            httpx.post("{provider_server.url}/v1/chat/completions", json={{}})
+        """
+    )
+    provider_server.faults = ["hang up"]
+    result = pytester.runpytest("--record-mode=once", "-p", "no:randomly")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "transport errors recorded (replays meet them again; if the network, not the "
+            "provider, failed, re-record):",
+            "  cassettes/test_flaky/test_asks_twice.yaml: interaction 0: RemoteProtocolError "
+            "(no response) Server disconnected without sending a response.",
+        ]
+    )

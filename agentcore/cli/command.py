@@ -130,7 +130,8 @@ def _run(
     return 0
 
 
-# A ProviderError about the answer itself: when replayed, the cassette holds what was read.
+# A ProviderError about the answer itself: when replayed, the cassette holds what was read
+# (unless the answer broke off: a recorded transport error, replayed as recorded).
 _UNREADABLE_ANSWER = ("unreadable answer", "the answer ")
 
 
@@ -142,6 +143,8 @@ def _describe(error: BaseException, cassette: Cassette | None) -> str:
         and error.message.startswith(_UNREADABLE_ANSWER)
         and cassette is not None
         and cassette.exchanges
+        and cassette.exchanges[-1].response.error is None  # not a recorded transport error
+        and "broke off" not in error.message
     ):
         replayed = cassette.exchanges[-1]
         return (

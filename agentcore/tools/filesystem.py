@@ -199,22 +199,16 @@ def filesystem_toolset(root: Path, options: dict[str, Any]) -> Toolset:
             path = sandbox.path(given)
             if path.exists() and not path.is_dir():
                 raise ToolError(f"'{given}' exists and is not a directory")
-            path.mkdir(parents=True, exist_ok=True)
-            if not sandbox.inside(path):  # a parent became a symlink after the check
-                raise ToolError(f"'{given}' moved outside the working directory; refused")
+            sandbox.make_directories(path, given)  # one level at a time, following no symlink
             created.append(sandbox.shown(path))
         return f"Successfully created directories: {', '.join(created)}"
 
     def remove_directory(args: dict[str, Any]) -> str:
         removed = []
         for given in _path_list(args, "paths"):
-            path = sandbox.path(given)
-            if path == sandbox.root:
+            if sandbox.path(given) == sandbox.root:
                 raise ToolError("the working directory itself cannot be removed")
-            try:
-                path.rmdir()
-            except OSError as error:
-                raise ToolError(f"cannot remove '{given}': {error.strerror}") from None
+            path = sandbox.remove_directory(given)  # the link itself if a symlink: refused
             removed.append(sandbox.shown(path))
         return f"Successfully removed directories: {', '.join(removed)}"
 

@@ -6,6 +6,7 @@ in after the check cannot lead out either, and reads are bounded.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import errno
 import os
 import stat
@@ -25,6 +26,7 @@ MAX_WHOLE_FILE = 10 * 2**20
 """Files that are read whole (to edit them, or to search them) are at most 10 MiB."""
 _MAX_NAME = 255  # bytes in one file name (NAME_MAX on Linux and macOS)
 _MAX_PATH = 4096  # bytes in a path (PATH_MAX on Linux)
+_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 
 
 def _short(given: str) -> str:
@@ -70,10 +72,6 @@ class Sandbox:
         relative = path.relative_to(self.root)
         return str(relative) if str(relative) != "." else "."
 
-    def inside(self, path: Path) -> bool:
-        """Whether ``path`` (a symlink is followed) stays below the root."""
-        return self.contains(Path(os.path.realpath(path)))
-
     def entries(self, directory: Path) -> list[Path]:
         """The entries of ``directory`` by name, without VCS folders when asked."""
         try:
@@ -90,13 +88,13 @@ class Sandbox:
         The check and the use are apart in time, so the file is opened the safe way: its
         directory first (checked to be still inside), then the name without following a
         symlink, non-blocking (a FIFO cannot hang the tool), and only a regular file is kept.
-        Open for writing without ``O_TRUNC``: truncate once the descriptor is known good.
+        Open for writing without ``O_TRUNC``: truncate once the descriptor is known good. A
+        file with other hard links is refused for writing (they may be outside), not for
+        reading: the agent cannot make one, and tool caches link files into projects.
         """
         shown = self.shown(path)
-        directory = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        directory = self._directory(path.parent, shown)
         try:
-            if not self._holds(directory, path.parent):
-                raise ToolError(f"'{shown}' moved outside the working directory; refused")
             fd = os.open(
                 path.name,
                 flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
@@ -113,11 +111,27 @@ class Sandbox:
             raise
         finally:
             os.close(directory)
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             os.close(fd)
             raise ToolError(f"'{shown}' is not a regular file")
+        if flags & (os.O_WRONLY | os.O_RDWR) and info.st_nlink > 1:
+            # its other names may be outside, and a write in place would change them too
+            os.close(fd)
+            raise ToolError(
+                f"'{shown}' has other hard links, possibly outside the working directory; "
+                "writing it would change them too, so it is refused"
+            )
         os.set_blocking(fd, True)
         return fd
+
+    def _directory(self, path: Path, shown: str) -> int:
+        """A descriptor for the directory ``path``, refused if it is no longer inside."""
+        directory = os.open(path, _DIRECTORY)
+        if not self._holds(directory, path):
+            os.close(directory)
+            raise ToolError(f"'{shown}' moved outside the working directory; refused")
+        return directory
 
     def _holds(self, directory: int, path: Path) -> bool:
         """Whether the open ``directory`` is still inside: where the kernel says it is (Linux),
@@ -156,3 +170,53 @@ class Sandbox:
         with os.fdopen(self.open(path, os.O_WRONLY | os.O_CREAT), "wb") as file:
             file.truncate(0)
             file.write(text.encode("utf-8"))
+
+    def make_directories(self, path: Path, given: str) -> None:
+        """Create the directory ``path`` (a real path from :meth:`path`) and its parents, one
+        level at a time from the root, each made and entered without following a symlink: one
+        swapped in after the check is refused before anything is made through it.
+        """
+        parts = path.relative_to(self.root).parts
+        directory = self._directory(self.root, ".")
+        try:
+            for level, name in enumerate(parts, 1):
+                with contextlib.suppress(FileExistsError):
+                    os.mkdir(name, dir_fd=directory)
+                shown = given if level == len(parts) else str(Path(*parts[:level]))
+                try:
+                    below = os.open(name, _DIRECTORY | os.O_NOFOLLOW, dir_fd=directory)
+                except OSError as error:
+                    if error.errno == errno.ELOOP:
+                        raise ToolError(
+                            f"'{shown}' became a symbolic link after it was checked; refused"
+                        ) from None
+                    if error.errno == errno.ENOTDIR:
+                        raise ToolError(f"'{shown}' exists and is not a directory") from None
+                    raise
+                os.close(directory)
+                directory = below
+        finally:
+            os.close(directory)
+
+    def remove_directory(self, given: str) -> Path:
+        """Remove the empty directory ``given`` names, where it is: a symlink there is refused,
+        never followed (what it leads to stays). Returns its path.
+        """
+        head, name = os.path.split(given.rstrip("/"))
+        if name in (".", ".."):
+            raise ToolError(f"cannot remove '{given}': name the directory itself, not '{name}'")
+        parent = self.path(head or ".")
+        shown = self.shown(parent / name)
+        directory = self._directory(parent, shown)
+        try:
+            if stat.S_ISLNK(os.lstat(name, dir_fd=directory).st_mode):
+                raise ToolError(
+                    f"'{given}' is a symbolic link, not a directory; refused (what it leads "
+                    "to is not removed through it)"
+                )
+            os.rmdir(name, dir_fd=directory)  # a symlink swapped in now: ENOTDIR, not followed
+        except OSError as error:
+            raise ToolError(f"cannot remove '{given}': {error.strerror}") from None
+        finally:
+            os.close(directory)
+        return parent / name
