@@ -33,7 +33,7 @@ from .scrub import (
     redact_headers,
     redact_url,
 )
-from .secrets_guard import Finding, guard_secrets, redacted_for_matching, secrets_policy
+from .secrets_guard import Finding, guard_secrets, redacted_for_matching, secrets_policy, warn_found
 
 if TYPE_CHECKING:
     from .conversation import Conversation, ToolCall
@@ -226,9 +226,8 @@ class Cassette:
         return cast(_F, run)
 
     def _open(self) -> None:
-        self.saved = False
         self._loaded, self._used, self._recordings, self._mismatches = [], [], [], []
-        self._blocked, self.secrets_found = [], []
+        self._blocked, self.secrets_found, self.saved = [], [], False
         self.existed = self.path.exists()
         hint = fix_hint(self.record_command)
         if self.existed and self.record_mode is not RecordMode.ALL:
@@ -248,9 +247,10 @@ class Cassette:
             return
         if self.recorded or (self.record_mode is RecordMode.ALL and self.existed):
             interactions = self.interactions
-            self.secrets_found = guard_secrets(self.path, interactions, self.secrets)
+            self.secrets_found = guard_secrets(self.path, interactions, self.secrets, warn=False)
             save_cassette(self.path, interactions)
             self.saved = True
+            warn_found(self.path, self.secrets_found)  # after the write: -W error must not stop it
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Answer one intercepted request: replay it, or raise to record or to refuse it."""

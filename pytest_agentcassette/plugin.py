@@ -15,6 +15,7 @@ from .errors import (
     CassetteError,
     CassetteMismatchError,
     CassetteSecretError,
+    SecretRedactedWarning,
     UnusedInteractionsWarning,
 )
 from .settings import MARKER, MARKER_HELP, add_options, check_ini_record_mode, node_for_command
@@ -98,6 +99,8 @@ def agent_cassette(
             cassette.__exit__(None, None, None)
         except CassetteSecretError as error:
             problem, refused = str(error), error.findings
+        except SecretRedactedWarning as warning:  # warnings are errors here; the file is saved
+            problem = str(warning)
         _report(item.config).add(cassette, refused)
     if problem:
         pytest.fail(problem, pytrace=False)

@@ -4,8 +4,10 @@
 Every string of every YAML file is searched as the file stores it, so a credential that a
 patch-chained request body repeats in every later request is reported once, where it is
 written. A cassette's finding names its interaction and field; any other YAML file's names
-the key path. Folders are searched for ``*.yaml`` and ``*.yml``, leaving out version control,
-caches and virtual environments; a file that is not valid YAML is searched line by line.
+the key path. Comments, which the YAML tree leaves out, are searched line by line (``# KEY:
+sk-...`` in a CI file). Folders are searched for ``*.yaml`` and ``*.yml``, leaving out version
+control, caches and virtual environments; a file that is not valid YAML is searched line by
+line.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +32,7 @@ _SKIPPED_FOLDERS = frozenset(
 )
 _Where = tuple[str | int, ...]
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_LINE_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # YAML's, as its marks count lines
 
 
 class ScanError(Exception):
@@ -141,6 +146,44 @@ def _scan_document(
             yield FileFinding(shown, line, match.kind, match.shown, _place(where))
 
 
+def _comments(raw: bytes, shown: str, keys: list[tuple[str, bytes]]) -> Iterator[FileFinding]:
+    """The credentials in the comments of a YAML file. A line's comment is what follows
+    its last token (a line inside a multi-line scalar has none); the file is tokenized only
+    when a line holds a credential after a ``#``.
+    """
+    if b"#" not in raw:
+        return
+    try:
+        lines = _LINE_BREAKS.split(raw.decode("utf-8"))
+    except UnicodeDecodeError:  # UTF-16: left to the tree search
+        return
+    candidates = [
+        number
+        for number, line in enumerate(lines)
+        if "#" in line and find_credentials(line[line.index("#") :].encode(), keys)
+    ]
+    if not candidates:
+        return
+    free: dict[int, int | None] = dict.fromkeys(candidates, 0)  # where a comment may start
+    for token in yaml.scan(raw, Loader=_LOADER):
+        start, end = token.start_mark, token.end_mark
+        if start.index == end.index:  # a token of no text (the end of a block)
+            continue
+        lines_spanned = slice(
+            bisect_left(candidates, start.line), bisect_right(candidates, end.line)
+        )
+        for number in candidates[lines_spanned]:
+            column = free[number]
+            ends_here = number == end.line and column is not None
+            free[number] = max(column or 0, end.column) if ends_here else None
+    for number in candidates:
+        column = free[number]
+        rest = "" if column is None else lines[number][column:].lstrip()
+        if rest.startswith("#"):
+            for match in find_credentials(rest.encode("utf-8", "surrogateescape"), keys):
+                yield FileFinding(shown, number + 1, match.kind, match.shown, "comment")
+
+
 def scan_file(path: Path, shown: str, result: ScanResult) -> None:
     """Add the credentials in one file to ``result``."""
     try:
@@ -158,12 +201,15 @@ def scan_file(path: Path, shown: str, result: ScanResult) -> None:
                 place = "not valid YAML, read as text"
                 result.findings.append(FileFinding(shown, number, match.kind, match.shown, place))
         return
+    findings: list[FileFinding] = []
     for root in documents:
         if isinstance(root, yaml.MappingNode) and any(
             isinstance(k, yaml.ScalarNode) and k.value == "interactions" for k, _ in root.value
         ):
             result.cassettes += 1
-        result.findings += _scan_document(root, shown, keys)
+        findings += _scan_document(root, shown, keys)
+    findings += _comments(raw, shown, keys)
+    result.findings += sorted(findings, key=lambda finding: finding.line)
 
 
 def scan_paths(paths: list[str]) -> ScanResult:

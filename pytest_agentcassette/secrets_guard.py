@@ -1,6 +1,8 @@
 """The last check before a cassette is written: credentials that escaped the header and
-query scrubbing (:mod:`.scrub`), in URLs, headers and bodies, are replaced by ``REDACTED``
-and reported, or the write is refused (``secrets="refuse"``).
+query scrubbing (:mod:`.scrub`), in URLs, header names and values, bodies, reason phrases
+and transport error messages, are replaced by ``REDACTED`` and reported, or the write is
+refused (``secrets="refuse"``). The warning comes after the write, so that a warning made
+an error (``-W error``) does not stop the write it reports.
 
 Redaction works on the exact bytes, before the stored forms (JSON text, JSON patches, SSE)
 are chosen, so the file replays what it says; a live request is redacted the same way
@@ -27,6 +29,7 @@ __all__ = [
     "guard_secrets",
     "redacted_for_matching",
     "secrets_policy",
+    "warn_found",
 ]
 
 SECRETS_POLICIES = ("redact", "refuse")
@@ -67,16 +70,30 @@ _Keys = list[tuple[str, bytes]]
 _Notes = list[tuple[str, Match]]
 
 
-def _in_text(value: str, keys: _Keys) -> list[Match]:
-    return find_credentials(value.encode("utf-8", "surrogateescape"), keys)
+def _field(value: str, place: str, notes: _Notes, keys: _Keys) -> str:
+    """``value`` redacted, its credentials noted as found in ``place``."""
+    found = find_credentials(value.encode("utf-8", "surrogateescape"), keys)
+    notes += [(place, match) for match in found]
+    return _text(value, found) if found else value
+
+
+def _name(name: str, place: str, notes: _Notes, keys: _Keys) -> str:
+    """A header name, redacted: searched whole, then after each of its first hyphens, since
+    a key that ends a name (``x-sk-proj-...``) is not a word of its own.
+    """
+    starts = [0, *[n + 1 for n, char in enumerate(name) if char == "-"][:4]]
+    for start in starts:
+        rest = _field(name[start:], place, notes, keys)
+        if rest != name[start:]:
+            return name[:start] + rest
+    return name
 
 
 def _headers(headers: Headers, part: str, notes: _Notes, keys: _Keys) -> Headers:
     result = []
     for name, value in headers:
-        found = _in_text(value, keys)
-        notes += [(f"{part} header {name}", match) for match in found]
-        result.append((name, _text(value, found) if found else value))
+        name = _name(name, f"{part} header name", notes, keys)
+        result.append((name, _field(value, f"{part} header {name}", notes, keys)))
     return result
 
 
@@ -112,19 +129,21 @@ def _body(body: Body, part: str, notes: _Notes, keys: _Keys) -> Body:
 def _redacted(interaction: Interaction, keys: _Keys) -> tuple[Interaction, _Notes]:
     notes: _Notes = []
     request, response = interaction.request, interaction.response
-    found = _in_text(request.url, keys)
-    notes += [("request URL", match) for match in found]
     request = replace(
         request,
-        url=_text(request.url, found) if found else request.url,
+        url=_field(request.url, "request URL", notes, keys),
         headers=_headers(request.headers, "request", notes, keys),
         body=_body(request.body, "request", notes, keys),
     )
     response = replace(
         response,
+        reason=_field(response.reason, "response reason", notes, keys),
         headers=_headers(response.headers, "response", notes, keys),
         body=_body(response.body, "response", notes, keys),
     )
+    if response.error is not None:  # an error message may quote a header line or the URL
+        message = _field(response.error.message, "response error message", notes, keys)
+        response.error = replace(response.error, message=message)
     return Interaction(request, response, interaction.id), notes
 
 
@@ -134,9 +153,12 @@ def redacted_for_matching(request: RecordedRequest) -> RecordedRequest:
     return redacted.request if notes else request
 
 
-def guard_secrets(path: Path, interactions: list[Interaction], policy: str) -> list[Finding]:
+def guard_secrets(
+    path: Path, interactions: list[Interaction], policy: str, *, warn: bool = True
+) -> list[Finding]:
     """Find the credentials the interactions would write to ``path``. With ``"redact"``,
-    replace them in place and warn; with ``"refuse"``, raise :class:`CassetteSecretError`
+    replace them in place and warn (unless ``warn`` is false: the caller writes the file,
+    then calls :func:`warn_found`); with ``"refuse"``, raise :class:`CassetteSecretError`
     and change nothing. Returns the findings.
     """
     for interaction in interactions:  # patches decode in file order, each from the last
@@ -157,8 +179,18 @@ def guard_secrets(path: Path, interactions: list[Interaction], policy: str) -> l
                                   findings=findings)  # fmt: skip
     for interaction, clean in zip(interactions, redacted, strict=True):
         interaction.request, interaction.response = clean.request, clean.response
-    warnings.warn(SecretRedactedWarning(redacted_message(shown, findings)), stacklevel=1)
+    if warn:
+        warn_found(path, findings)
     return findings
+
+
+def warn_found(path: Path, findings: list[Finding]) -> None:
+    """Warn that ``findings`` were written to ``path`` as ``REDACTED`` (if there are any)."""
+    if findings:
+        from .cassette_file import display_path
+
+        message = redacted_message(display_path(path), findings)
+        warnings.warn(SecretRedactedWarning(message), stacklevel=1)
 
 
 def _spans(positions: Iterable[int]) -> str:

@@ -339,6 +339,111 @@ def test_the_working_directory_itself_cannot_be_removed(root: Path, given: str) 
     assert root.is_dir()
 
 
+def test_a_hard_link_to_a_file_outside_is_read_but_never_written(root: Path) -> None:
+    """A hard link is the file itself, not a link that can be checked: writing through one
+    would change the file outside, so it is refused. Reading is not (the agent cannot make
+    one, and package caches link their files into projects), as cagent does not either."""
+    secret = root.parent / "outside" / "secret.txt"
+    os.link(secret, root / "hard.txt")
+    fs = toolset("filesystem", root)
+    refused = (
+        "'hard.txt' has other hard links, possibly outside the working directory; writing it "
+        "would change them too, so it is refused"
+    )
+    writes: list[tuple[str, dict[str, Any]]] = [
+        ("write_file", {"path": "hard.txt", "content": "pwned"}),
+        ("edit_file", {"path": "hard.txt", "edits": [{"oldText": "SECRET", "newText": "x"}]}),
+    ]
+    for tool, args in writes:
+        with pytest.raises(ToolError) as error:
+            call(fs, tool, **args)
+        assert str(error.value) == refused
+    assert secret.read_text() == "SECRET=sk-live-123\n"
+    assert call(fs, "read_file", path="hard.txt") == "SECRET=sk-live-123\n"
+    assert call(fs, "search_files_content", path=".", query="SECRET") == (
+        "hard.txt:1:1: SECRET=sk-live-123"
+    )
+    (root / "hard.txt").unlink()  # once it is the only name, it is an ordinary file again
+    call(fs, "write_file", path="hard.txt", content="mine")
+    assert (root / "hard.txt").read_text() == "mine"
+    assert secret.read_text() == "SECRET=sk-live-123\n"
+
+
+@pytest.mark.parametrize("given", ["alias", "alias/", "./alias"])
+def test_remove_directory_never_follows_a_symlink(root: Path, given: str) -> None:
+    (root / "keep").mkdir()
+    (root / "alias").symlink_to("keep")
+    fs = toolset("filesystem", root)
+    with pytest.raises(ToolError) as refused:
+        call(fs, "remove_directory", paths=[given])
+    assert str(refused.value) == (
+        f"'{given}' is a symbolic link, not a directory; refused (what it leads to is not "
+        "removed through it)"
+    )
+    assert (root / "alias").is_symlink()
+    assert (root / "keep").is_dir()
+    with pytest.raises(ToolError) as dotted:
+        call(fs, "remove_directory", paths=["alias/."])
+    assert str(dotted.value) == "cannot remove 'alias/.': name the directory itself, not '.'"
+    assert (root / "keep").is_dir()
+    assert call(fs, "remove_directory", paths=["alias/../keep/"]) == (
+        "Successfully removed directories: keep"
+    )
+    assert not (root / "keep").exists()
+
+
+def test_a_directory_swapped_for_a_symlink_before_removal_is_not_followed(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (root / "keep").mkdir()
+    (root / "src" / "empty").mkdir()
+    opened = Sandbox._directory
+
+    def open_then_swap(self: Sandbox, path: Path, shown: str) -> int:
+        descriptor = opened(self, path, shown)
+        (root / "src" / "empty").rmdir()
+        (root / "src" / "empty").symlink_to(root / "keep")
+        return descriptor
+
+    monkeypatch.setattr(Sandbox, "_directory", open_then_swap)
+    with pytest.raises(ToolError, match="'src/empty' is a symbolic link, not a directory"):
+        call(toolset("filesystem", root), "remove_directory", paths=["src/empty"])
+    assert (root / "keep").is_dir()
+    assert (root / "src" / "empty").is_symlink()
+
+
+def test_create_directory_checks_each_level_before_making_it(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Directories are made one level at a time below the root, entering none through a
+    symlink: one swapped in after the check makes nothing outside."""
+    outside = root.parent / "outside"
+    (root / "sub").mkdir()
+    fs = toolset("filesystem", root)
+    (root / "sublink").symlink_to("sub")  # leads inside: made where it leads
+    assert call(fs, "create_directory", paths=["sublink/a/b"]) == (
+        "Successfully created directories: sub/a/b"
+    )
+    assert (root / "sub" / "a" / "b").is_dir()
+    with pytest.raises(ToolError) as not_a_directory:
+        call(fs, "create_directory", paths=["src/app.py/x"])
+    assert str(not_a_directory.value) == "'src/app.py' exists and is not a directory"
+    checked = Sandbox.path
+
+    def check_then_swap(self: Sandbox, given: Any, *, argument: str = "path") -> Path:
+        found = checked(self, given, argument=argument)
+        shutil.rmtree(root / "sub")
+        (root / "sub").symlink_to(outside)
+        return found
+
+    monkeypatch.setattr(Sandbox, "path", check_then_swap)
+    before = snapshot(outside)
+    with pytest.raises(ToolError) as refused:
+        call(fs, "create_directory", paths=["sub/new/deeper"])
+    assert str(refused.value) == "'sub' became a symbolic link after it was checked; refused"
+    assert snapshot(outside) == before
+
+
 # -- the shell ---------------------------------------------------------------------------
 
 

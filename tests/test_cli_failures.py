@@ -231,6 +231,25 @@ def test_a_replay_error_that_a_tool_swallowed_still_fails_the_run(
     )
 
 
+def test_a_replayed_transport_error_is_not_blamed_on_the_recorded_body(
+    here: Path, provider_server: ProviderServer
+) -> None:
+    """An answer that broke off is recorded with its transport error and replayed as it was:
+    the cassette is right, so there is no hint to fix its body."""
+    agent_file(here, provider_server)
+    provider_server.faults = [2] * 6  # every attempt is cut after two events
+    provider_server.script = [Reply("Containers are boxes for processes. " * 3)] * 6
+    recorded = agentcore("exec", "agent.yaml", "--record=cut.yaml", "hi")
+    assert recorded.status == 1
+    assert "the answer broke off" in recorded.err
+    (here / "cut.failed.yaml").rename(here / "cut.yaml")  # the failed run, kept to replay
+    replayed = agentcore("exec", "agent.yaml", "--fake", "cut.yaml", "hi")
+    assert replayed.status == 1
+    assert replayed.err.startswith("\nagentcore: openai API error: the answer broke off: ")
+    assert "fix the body" not in replayed.err
+    assert "replayed from" not in replayed.err
+
+
 def test_json_mode_ends_with_an_error_event_for_a_cassette_problem(here: Path) -> None:
     (here / "agent.yaml").write_text("agents:\n  root:\n    model: openai/gpt-4o\n")
     run = agentcore("exec", "agent.yaml", "--json", "--fake", "missing", "hi")

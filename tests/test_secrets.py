@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import httpx
@@ -26,7 +28,8 @@ from pytest_agentcassette import (
 )
 from pytest_agentcassette.bodies import Body
 from pytest_agentcassette.cassette_file import load_cassette, save_cassette
-from pytest_agentcassette.credentials import find_credentials
+from pytest_agentcassette.credentials import find_credentials, key_values
+from pytest_agentcassette.model import TransportError
 from pytest_agentcassette.secrets_guard import Finding, guard_secrets
 from tests.provider_server import ProviderServer
 
@@ -35,6 +38,7 @@ ROOT = Path(__file__).parents[1]
 FAKE = "FAKE0fake1TEST2test3"
 SECRETS = {
     "OpenAI project key": f"sk-proj-{FAKE}{FAKE}",
+    "OpenAI user key": f"sk-None-{FAKE}{FAKE}",
     "OpenAI API key": f"sk-{FAKE}{FAKE}",
     "Anthropic API key": f"sk-ant-api03-{FAKE}{FAKE}-AA",
     "Google API key": f"AIza{FAKE}FAKE4fake5TEST6",
@@ -48,6 +52,7 @@ SECRETS = {
 }
 SHOWN = {
     "OpenAI project key": "sk-proj-…",
+    "OpenAI user key": "sk-None-…",
     "OpenAI API key": "sk-…",
     "Anthropic API key": "sk-ant-…",
     "Google API key": "AIza…",
@@ -631,3 +636,192 @@ def test_a_loaded_body_that_does_not_decode_is_left_to_the_writer(tmp_path: Path
     )
     (loaded,) = load_cassette(path, fix_hint="")
     assert guard_secrets(path, [loaded], "refuse") == []
+
+
+# -- the reason phrase, transport errors, header names ----------------------------------------
+
+
+def raw_server(*replies: bytes) -> str:
+    """A server on 127.0.0.1 that answers its next connections with ``replies``, as is (a
+    reason phrase or a header line no well-behaved server sends)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        with listener:
+            for reply in replies:
+                connection, _ = listener.accept()
+                with connection:
+                    connection.recv(65536)
+                    connection.sendall(reply)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+def test_a_reason_phrase_and_a_transport_error_message_are_redacted(tmp_path: Path) -> None:
+    key = SECRETS["OpenAI project key"]
+    url = raw_server(
+        f"HTTP/1.1 401 Invalid key {key}\r\ncontent-length: 2\r\n\r\nno".encode(),
+        # h11 quotes the whole header line in its error, bearer token and all
+        f"HTTP/1.1 200 OK\r\nx-echo: Bearer {key}\x00\r\ncontent-length: 0\r\n\r\n".encode(),
+    )
+    path = tmp_path / "c.yaml"
+    cassette = use_cassette(path, record_mode="once")
+
+    def record() -> None:
+        with cassette:
+            assert httpx.get(url + "/a").reason_phrase == f"Invalid key {key}"
+            with pytest.raises(httpx.RemoteProtocolError, match="illegal header line"):
+                httpx.get(url + "/b")
+
+    with pytest.warns(SecretRedactedWarning, match="interaction 1, response error message"):
+        record()
+    assert [str(finding) for finding in cassette.secrets_found] == [
+        "interaction 0, response reason: OpenAI project key (sk-proj-…)",
+        "interaction 1, response error message: OpenAI project key (sk-proj-…)",
+    ]
+    assert key not in path.read_text()
+    first, second = load_cassette(path, fix_hint="")
+    assert first.response.reason == "Invalid key REDACTED"
+    assert second.response.error is not None
+    assert "x-echo: Bearer REDACTED" in second.response.error.message
+    with use_cassette(path):  # and it replays, redacted
+        assert httpx.get(url + "/a").reason_phrase == "Invalid key REDACTED"
+        with pytest.raises(httpx.RemoteProtocolError, match="Bearer REDACTED"):
+            httpx.get(url + "/b")
+
+
+def test_an_error_before_any_response_and_a_header_name_are_redacted_or_refused(
+    tmp_path: Path,
+) -> None:
+    key = SECRETS["OpenAI user key"]
+    failed = exchange()  # the client's own header broke the request: no response came
+    failed.response = RecordedResponse(
+        0, error=TransportError("LocalProtocolError", f"Illegal header value b'Bearer {key}\\n'")
+    )
+    named = exchange(headers=[(f"x-{key}", "1")])
+    path = tmp_path / "c.yaml"
+    with pytest.raises(CassetteSecretError) as refused:
+        guard_secrets(path, [failed, named], "refuse")
+    assert refused.value.findings == [
+        Finding(0, "response error message", "OpenAI user key", "sk-None-…"),
+        Finding(1, "response header name", "OpenAI user key", "sk-None-…"),
+    ]
+    assert failed.response.error is not None
+    assert key in failed.response.error.message
+    with pytest.warns(SecretRedactedWarning):
+        guard_secrets(path, [failed, named], "redact")
+    assert failed.response.error == TransportError(
+        "LocalProtocolError", "Illegal header value b'Bearer REDACTED\\n'"
+    )
+    assert named.response.headers == [("x-REDACTED", "1")]
+
+
+def test_a_warning_made_an_error_still_lets_the_cassette_be_written(
+    inner: pytest.Pytester,
+) -> None:
+    key = SECRETS["OpenAI project key"]
+    inner.makeini("[pytest]\nfilterwarnings = error\n")
+    inner.makepyfile(
+        test_chat=INNER.format(
+            tests=textwrap.dedent(
+                f"""
+                @pytest.mark.cassette
+                def test_leak():
+                    ask("the key is {key}")
+                """
+            )
+        )
+    )
+    result = inner.runpytest("--record-mode=once", "-p", "no:recording")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*credentials found and written as REDACTED in cassettes/test_chat/test_leak.yaml:",
+            "*- agentcassette -*",
+            "written (review and commit):",
+            "  cassettes/test_chat/test_leak.yaml (1 interaction)",
+            "credentials written as REDACTED (review these cassettes):",
+        ]
+    )
+    cassette = inner.path / "cassettes/test_chat/test_leak.yaml"
+    assert "REDACTED" in cassette.read_text()
+    assert key not in cassette.read_text()
+    assert key not in result.stdout.str()
+
+
+# -- key variables, boundaries, private keys -------------------------------------------------
+
+
+def test_a_key_variable_counts_only_if_its_value_looks_generated() -> None:
+    keys = key_values(
+        {
+            "OPENAI_API_KEY": "placeholder",
+            "ANTHROPIC_API_KEY": "a-long-but-plain-placeholder-value",
+            "MY_SERVICE_API_KEY": "svc-7Hq2mZ9xK4pL1wR8",
+            "GEMINI_API_KEY": "REDACTED",
+        }
+    )
+    assert keys == [("MY_SERVICE_API_KEY", b"svc-7Hq2mZ9xK4pL1wR8")]
+    html = b'{"content":"<input placeholder=\\"Name\\"> a-long-but-plain-placeholder-value"}'
+    assert find_credentials(html, keys) == []
+    inside_longer_tokens = b"xsvc-7Hq2mZ9xK4pL1wR8 svc-7Hq2mZ9xK4pL1wR8x svc-7Hq2mZ9xK4pL1wR8_2"
+    assert find_credentials(inside_longer_tokens, keys) == []
+    text = b'{"a":"key=svc-7Hq2mZ9xK4pL1wR8&n=1","b":"line\\nsvc-7Hq2mZ9xK4pL1wR8"}'
+    found = find_credentials(text, keys)
+    assert [text[m.start : m.end] for m in found] == [b"svc-7Hq2mZ9xK4pL1wR8"] * 2
+
+
+def test_a_key_after_a_json_escaped_line_break_is_found() -> None:
+    for kind in ("OpenAI project key", "Anthropic API key", "xAI API key"):
+        text = json.dumps({"content": f"the key:\n{SECRETS[kind]}\tdone"}).encode()
+        assert [m.kind for m in find_credentials(text, [])] == [kind]
+
+
+def test_private_key_headers_without_a_footer_are_searched_once_each() -> None:
+    """Many headers and no footer: a lazy search for the footer from each header would take
+    time quadratic in the text; every header is still judged on its own text."""
+    body = b"MIIEFAKEfakeTESTtest0123456789+/"
+    bare = b"-----BEGIN RSA PRIVATE KEY-----\n" * 20_000
+    assert find_credentials(bare, []) == []
+    block = b"-----BEGIN PRIVATE KEY-----\n" + body + b"\n"
+    found = find_credentials(block * 20_000, [])
+    assert [(m.start, m.end) for m in found] == [
+        (n * len(block), (n + 1) * len(block)) for n in range(20_000)
+    ]
+    ended = block * 20_000 + b"-----END PRIVATE KEY-----"
+    assert [(m.start, m.end) for m in find_credentials(ended, [])] == [(0, len(ended))]
+    escaped = b"-----BEGIN PRIVATE KEY-----\\n" + body + b"\\n"  # as in JSON
+    found = find_credentials(escaped * 5_000 + b"-----END CERTIFICATE-----", [])
+    assert [(m.start, m.end) for m in found] == [
+        (n * len(escaped), (n + 1) * len(escaped)) for n in range(5_000)
+    ]
+
+
+# -- the scan command reads comments ------------------------------------------------------------
+
+
+def test_scan_reports_a_credential_in_a_comment_once(tmp_path: Path) -> None:
+    project, user = SECRETS["OpenAI project key"], SECRETS["OpenAI user key"]
+    (tmp_path / "ci.yml").write_text(
+        f"# OPENAI_API_KEY: {project}\n"
+        f"env:\n"
+        f'  URL: "https://x.test/#{project}"  # {user}\n'
+        f"  run: |\n"
+        f"    # {project}\n"
+        f"    echo\n"
+        f"  list: [1,  # {SECRETS['xAI API key']}\n"
+        f"    2]\n"
+        f"# {project}"  # no line break at the end
+    )
+    run = scan("ci.yml", cwd=tmp_path)
+    (tmp_path / "ci.yml").unlink()  # planted: not for the suite's scan of what it wrote
+    assert run.returncode == 1
+    assert run.stdout.splitlines()[:-1] == [
+        "ci.yml:1: OpenAI project key sk-proj-… (comment)",
+        "ci.yml:3: OpenAI project key sk-proj-… (at env.URL)",
+        "ci.yml:3: OpenAI user key sk-None-… (comment)",
+        "ci.yml:5: OpenAI project key sk-proj-… (at env.run)",
+        "ci.yml:7: xAI API key xai-… (comment)",
+        "ci.yml:9: OpenAI project key sk-proj-… (comment)",
+    ]

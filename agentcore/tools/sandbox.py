@@ -186,7 +186,9 @@ class Sandbox:
                 try:
                     below = os.open(name, _DIRECTORY | os.O_NOFOLLOW, dir_fd=directory)
                 except OSError as error:
-                    if error.errno == errno.ELOOP:
+                    if error.errno in (errno.ELOOP, errno.ENOTDIR) and stat.S_ISLNK(
+                        os.lstat(name, dir_fd=directory).st_mode
+                    ):  # Linux says ENOTDIR for a symlink opened with O_DIRECTORY | O_NOFOLLOW
                         raise ToolError(
                             f"'{shown}' became a symbolic link after it was checked; refused"
                         ) from None
