@@ -23,7 +23,7 @@ class CassetteUse:
     """What one test did with its cassette."""
 
     path: Path
-    outcome: str  # replayed, recorded, rewritten, extended, unused
+    outcome: str  # replayed, recorded, rewritten, extended, unused, refused
     interactions: int
     played: int
     unused: int
@@ -45,6 +45,8 @@ class CassetteUse:
             outcome = "recorded"
             if cassette.existed:
                 outcome = "rewritten" if cassette.record_mode.value == "all" else "extended"
+        elif refused:
+            outcome = "refused"
         else:
             outcome = "replayed" if played else "unused"
         return cls(
@@ -140,6 +142,8 @@ class SessionReport:
                 parts.append(f"{len(outcomes[outcome])} {outcome}")
         if "unused" in outcomes:
             parts.append(f"{len(outcomes['unused'])} with nothing played")
+        if "refused" in outcomes:
+            parts.append(f"{len(outcomes['refused'])} not written (credentials)")
         lines = [f"cassettes: {', '.join(parts)}"]
         tokens = sum(u.tokens for u in self.uses)
         seconds = sum(u.seconds for u in self.uses)

@@ -552,6 +552,7 @@ def test_refuse_from_the_ini_file_fails_the_test_and_keeps_the_old_file(
     )
     result.stdout.fnmatch_lines(
         [
+            "cassettes: 1 not written (credentials)",
             "not written, credentials found (the files are unchanged):",
             "  cassettes/test_chat/test_leak.yaml: interaction 1, request body: Google API key (AIza…)",
             "  cassettes/test_chat/test_leak.yaml: interaction 1, response body: Google API key (AIza…)",
