@@ -25,7 +25,7 @@ from .model import Interaction, RecordedRequest
 from .options import match_config
 from .record_mode import RecordMode
 from .recording import Recording
-from .replay import replayed_response
+from .replay import replayed_response, retry_wait
 from .scrub import (
     DEFAULT_REDACTED_HEADERS,
     DEFAULT_REDACTED_QUERY_PARAMETERS,
@@ -34,19 +34,12 @@ from .scrub import (
     redact_url,
 )
 from .secrets_guard import Finding, guard_secrets, redacted_for_matching, secrets_policy, warn_found
+from .shared_save import file_state, merged, save_turn
 
 if TYPE_CHECKING:
     from .conversation import Conversation, ToolCall
 
 __all__ = ["Cassette", "use_cassette"]
-
-
-def _seconds(value: float | None) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise CassetteError(f"replay_retry_after must be a number of seconds (>= 0), got {value!r}")
-    return float(value)
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -93,7 +86,7 @@ class Cassette:
             DEFAULT_REDACTED_QUERY_PARAMETERS, redact_query_parameters
         )
         self.allowed_hosts = tuple(allowed_hosts)
-        self.replay_retry_after = _seconds(replay_retry_after)
+        self.replay_retry_after = retry_wait(replay_retry_after)
         self.record_command = record_command
         self.secrets = secrets_policy(secrets)
         self.secrets_found: list[Finding] = []  # credentials the last write redacted
@@ -228,7 +221,7 @@ class Cassette:
     def _open(self) -> None:
         self._loaded, self._used, self._recordings, self._mismatches = [], [], [], []
         self._blocked, self.secrets_found, self.saved = [], [], False
-        self.existed = self.path.exists()
+        self.existed, self._opened = self.path.exists(), file_state(self.path)
         hint = fix_hint(self.record_command)
         if self.existed and self.record_mode is not RecordMode.ALL:
             self._loaded = load_cassette(self.path, fix_hint=hint)
@@ -245,12 +238,19 @@ class Cassette:
             recording.close()
         if not self._may_record:
             return
-        if self.recorded or (self.record_mode is RecordMode.ALL and self.existed):
+        if not (self.recorded or (self.record_mode is RecordMode.ALL and self.existed)):
+            return
+        with save_turn(self.path):  # another process may have saved this file meanwhile
             interactions = self.interactions
+            if self.record_mode is not RecordMode.ALL:
+                hint = fix_hint(self.record_command)
+                interactions = merged(
+                    self.path, self._opened, interactions, self.recorded, fix_hint=hint
+                )
             self.secrets_found = guard_secrets(self.path, interactions, self.secrets, warn=False)
             save_cassette(self.path, interactions)
             self.saved = True
-            warn_found(self.path, self.secrets_found)  # after the write: -W error must not stop it
+        warn_found(self.path, self.secrets_found)  # after the write: -W error must not stop it
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Answer one intercepted request: replay it, or raise to record or to refuse it."""

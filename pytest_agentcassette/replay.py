@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 
+from .errors import CassetteError
 from .faults import ReplayedTransportError, core_exception
 from .model import Headers, RecordedResponse, TransportError
 
-__all__ = ["ReplayStream", "replayed_response"]
+__all__ = ["ReplayStream", "replayed_response", "retry_wait"]
 
 
 class ReplayStream(httpx.SyncByteStream, httpx.AsyncByteStream):
@@ -43,6 +44,15 @@ def _wire(text: str) -> bytes:
         return text.encode("latin-1")
     except UnicodeEncodeError:
         return text.encode("utf-8")
+
+
+def retry_wait(value: float | None) -> float | None:
+    """``replay_retry_after`` checked: seconds (>= 0), or ``None``."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise CassetteError(f"replay_retry_after must be a number of seconds (>= 0), got {value!r}")
+    return float(value)
 
 
 def _retry_headers(headers: Headers, seconds: float) -> Headers:

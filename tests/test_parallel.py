@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import threading
 from pathlib import Path
 
 import httpx
@@ -107,3 +108,64 @@ def test_concurrent_requests_in_one_test_replay_each_its_own_answer(
         assert json.loads(interaction.response.text)["choices"][0]["message"]["content"] == (
             f"You said: {asked}"
         )
+
+
+def test_two_recordings_of_one_cassette_at_once_keep_both(
+    tmp_path: Path, provider_server: ProviderServer, network_cut: NetworkCut
+) -> None:
+    url = provider_server.url + "/v1/chat/completions"
+    path = tmp_path / "shared.yaml"
+    both_open = threading.Barrier(2)
+    first_saved = threading.Event()
+
+    def record(text: str, *, save_first: bool) -> None:
+        with use_cassette(path, record_mode="once"):
+            both_open.wait()  # neither found the file: both record
+            httpx.post(url, json={"messages": [{"role": "user", "content": text}]})
+            if not save_first:
+                first_saved.wait(5)
+        if save_first:
+            first_saved.set()
+
+    threads = [
+        threading.Thread(target=record, args=("from the first",), kwargs={"save_first": True}),
+        threading.Thread(target=record, args=("from the second",), kwargs={"save_first": False}),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    asked = [i.request.json()["messages"][0]["content"] for i in load_cassette(path, fix_hint="")]
+    assert asked == ["from the first", "from the second"]  # the first save is kept
+    provider_server.stop()
+    with network_cut, use_cassette(path) as replay:
+        for text in ("from the second", "from the first"):
+            httpx.post(url, json={"messages": [{"role": "user", "content": text}]})
+    assert len(replay.played) == 2
+
+
+SHARED_CASSETTE_TESTS = """
+import time
+
+
+@pytest.mark.cassette("shared", unused_interactions="warn")  # each plays its own part
+@pytest.mark.parametrize("n", range(4))
+def test_shares_one_cassette(n):
+    assert ask(f"question {n}").status_code == 200
+    time.sleep(0.5)  # the workers record the same cassette at the same time
+"""
+
+
+def test_workers_recording_one_cassette_at_once_keep_every_interaction(
+    inner: pytest.Pytester, provider_server: ProviderServer
+) -> None:
+    write_tests(inner, SHARED_CASSETTE_TESTS)
+    # new_episodes: each test adds what it asks to what the cassette holds when it starts.
+    inner.runpytest_subprocess(
+        "-n", "2", "--record-mode=new_episodes", "-p", "no:randomly"
+    ).assert_outcomes(passed=4)
+    shared = load_cassette(inner.path / "cassettes" / "test_chat" / "shared.yaml", fix_hint="")
+    asked = sorted(i.request.json()["messages"][0]["content"] for i in shared)
+    assert asked == [f"question {n}" for n in range(4)]
+    provider_server.stop()
+    inner.runpytest_subprocess("-n", "2", "-p", "no:randomly").assert_outcomes(passed=4)
