@@ -353,3 +353,21 @@ def test_a_terminal_answers_with_one_key_as_in_cagent(
     assert status == 0, err.getvalue()
     assert out.getvalue().count("Can I run this tool? ([y]es/[a]ll/[n]o): Yes to all 👍") == 1
     assert sorted(p.name for p in project.glob("*.txt")) == ["one.txt", "two.txt"]
+
+
+def test_a_credential_the_model_repeats_is_redacted_and_told_with_the_real_file(
+    project: Path, provider_server: ProviderServer
+) -> None:
+    key = "sk-proj-" + "Ab3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3x"  # made up
+    agent = agent_file(project, provider_server)
+    provider_server.script = [Reply(f"Your key is {key}.")]
+    run = agentcore("exec", str(agent), "--record", "leak", "What is my key?", env=KEY)
+    assert run.status == 0, run.err
+    assert key not in (project / "leak.yaml").read_text()
+    assert (
+        "agentcore: credentials found and written as REDACTED in leak.yaml:\n"
+        "  interaction 0, response body: OpenAI project key (sk-proj-…)\n"
+        "Review the cassette before you commit it.\n"
+    ) in run.err
+    assert ".recording" not in run.err
+    assert key not in run.err

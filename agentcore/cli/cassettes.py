@@ -9,14 +9,16 @@ recording that could not be saved never costs a provider call.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pytest_agentcassette import Cassette, use_cassette
+from pytest_agentcassette import Cassette, SecretRedactedWarning, use_cassette
 
 from .arguments import Options
 from .console import Console
@@ -86,18 +88,25 @@ def recording(options: Options, console: Console) -> Iterator[Cassette]:
     scratch.unlink(missing_ok=True)  # left by a run that was killed
     console.note(f"Recording mode enabled, cassette: {path}")
     cassette = use_cassette(scratch, record_mode="all")
+    caught: list[warnings.WarningMessage] = []
+    written = path
     try:
-        with cassette:
-            yield cassette
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SecretRedactedWarning)
+            with cassette:
+                yield cassette
     except BaseException:
         if scratch.exists():
             os.replace(scratch, failed)
+            written = failed
             console.note(
                 f"agentcore: the run failed, so {path} was not written"
                 f"{' (it was left as it was)' if path.exists() else ''}; "
                 f"what was recorded is in {failed}"
             )
         raise
+    finally:
+        _pass_on(caught, scratch, written, console)
     if not cassette.recorded:
         scratch.unlink(missing_ok=True)
         console.note(f"agentcore: nothing was recorded (no request was sent); {path} not written")
@@ -109,6 +118,26 @@ def recording(options: Options, console: Console) -> Iterator[Cassette]:
             f"cannot write {path} ({error.strerror or error}); the recording is in {scratch}"
         ) from None
     console.note(f"Recorded {len(cassette.recorded)} interaction(s) into {path}")
+
+
+def _pass_on(
+    caught: list[warnings.WarningMessage], scratch: Path, path: Path, console: Console
+) -> None:
+    """Warnings of the run, once it is over: credentials written as REDACTED are told
+    with the file they end up in; the others are issued again as they came.
+    """
+    for warning in caught:
+        if not issubclass(warning.category, SecretRedactedWarning):
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+            continue
+        text = str(warning.message).replace(str(scratch), str(path))
+        text = re.sub(r"[^\s:]*" + re.escape(scratch.name), str(path), text)
+        lines = text.splitlines()
+        if lines and lines[-1].startswith("Review the cassette;"):
+            lines[-1] = "Review the cassette before you commit it."
+        console.note("agentcore: " + "\n".join(lines))
 
 
 def _cassette_file(given: str) -> Path:
