@@ -42,12 +42,19 @@ def save_turn(path: Path) -> Iterator[None]:
         return
     import fcntl
 
-    fd = os.open(folder, os.O_RDONLY)
+    fd = -1
     try:
+        fd = os.open(folder, os.O_RDONLY)
         fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:  # a file system without locks: saves do not take turns
+        if fd >= 0:
+            os.close(fd)
+        fd = -1
+    try:
         yield
     finally:
-        os.close(fd)  # releases the lock
+        if fd >= 0:
+            os.close(fd)  # releases the lock
 
 
 def merged(
