@@ -21,6 +21,7 @@ from .bodies import Body, BodyFormatError
 from .credentials import Match, find_credentials, key_values, redact_credentials
 from .errors import CassetteError, CassetteSecretError, SecretRedactedWarning, did_you_mean
 from .model import Headers, Interaction, RecordedRequest, RecordedResponse
+from .stream_secrets import split_credentials
 
 __all__ = [
     "SECRETS_POLICIES",
@@ -33,6 +34,7 @@ __all__ = [
 ]
 
 SECRETS_POLICIES = ("redact", "refuse")
+UNREDACTABLE = "(could not be redacted: nothing was written)"
 
 
 def secrets_policy(value: str, source: str = "use_cassette") -> str:
@@ -120,10 +122,34 @@ def _body(body: Body, part: str, notes: _Notes, keys: _Keys) -> Body:
     except BodyFormatError:  # a loaded body that does not decode is written back as it was
         return body
     found = find_credentials(content, keys)
-    if not found:
+    if found:
+        notes += [(f"{part} body", match) for match in found]
+        body = Body.from_bytes(redact_credentials(content, found), _chunk_sizes(body, found))
+    return _split_across_events(body, part, notes, keys)
+
+
+def _split_across_events(body: Body, part: str, notes: _Notes, keys: _Keys) -> Body:
+    """``body`` without the credentials a stream spells across its events."""
+    if b"data:" not in body.content:
         return body
-    notes += [(f"{part} body", match) for match in found]
-    return Body.from_bytes(redact_credentials(content, found), _chunk_sizes(body, found))
+    edits, redacted, kept = split_credentials(body.content, keys)
+    place = f"{part} body, split across streamed events"
+    notes += [(place, match) for match in redacted if not kept]
+    notes += [(f"{place} {UNREDACTABLE}", match) for match in kept]
+    if not edits:
+        return body
+    pieces, position, sizes, start = [], 0, [], 0
+    for edit in edits:
+        pieces += [body.content[position : edit.start], edit.data]
+        position = edit.end
+    pieces.append(body.content[position:])
+    for chunk in body.chunks:  # an edit's change of length counts in the chunk it starts in
+        end = start + len(chunk)
+        change = sum(len(e.data) - (e.end - e.start) for e in edits if start <= e.start < end)
+        sizes.append(len(chunk) + change)
+        start = end
+    content = b"".join(pieces)
+    return Body.from_bytes(content, sizes if min(sizes, default=1) > 0 else None)
 
 
 def _redacted(interaction: Interaction, keys: _Keys) -> tuple[Interaction, _Notes]:
@@ -174,7 +200,7 @@ def guard_secrets(
     from .cassette_file import display_path
 
     shown = display_path(path)
-    if policy == "refuse":
+    if policy == "refuse" or any(finding.field.endswith(UNREDACTABLE) for finding in findings):
         raise CassetteSecretError(refused_message(shown, path.exists(), findings), path=path,
                                   findings=findings)  # fmt: skip
     for interaction, clean in zip(interactions, redacted, strict=True):

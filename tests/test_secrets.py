@@ -826,3 +826,58 @@ def test_scan_reports_a_credential_in_a_comment_once(tmp_path: Path) -> None:
         "ci.yml:7: xAI API key xai-… (comment)",
         "ci.yml:9: OpenAI project key sk-proj-… (comment)",
     ]
+
+
+# -- a key the model streams in pieces ------------------------------------------------------
+
+
+def _chat_stream(pieces: list[str]) -> bytes:
+    events = [
+        {"id": "chatcmpl-1", "object": "chat.completion.chunk", "model": "gpt-4o",
+         "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+        for piece in pieces
+    ]  # fmt: skip
+    return b"".join(b"data: %s\n\n" % json.dumps(event).encode() for event in events) + (
+        b"data: [DONE]\n\n"
+    )
+
+
+def test_a_key_streamed_in_pieces_is_redacted_and_replays_as_redacted(
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
+    import openai
+
+    key = SECRETS["OpenAI project key"]
+    pieces = ["Your key is ", key[:5], key[5:17], key[17:], ". Keep it safe."]
+    provider_server.failures = [
+        (200, {"content-type": "text/event-stream"}, _chat_stream(pieces)),
+        (200, {"content-type": "text/event-stream"}, _chat_stream(pieces)),
+    ]
+
+    def ask() -> str:
+        with openai.OpenAI(base_url=provider_server.url + "/v1", api_key="sk-test") as client:
+            stream = client.chat.completions.create(
+                model="gpt-4o", messages=[{"role": "user", "content": "My key?"}], stream=True
+            )
+            return "".join(chunk.choices[0].delta.content or "" for chunk in stream)
+
+    path = tmp_path / "stream.yaml"
+    with pytest.warns(SecretRedactedWarning) as warned, use_cassette(path, record_mode="once"):
+        assert ask() == f"Your key is {key}. Keep it safe."  # the code saw what was sent
+    assert "interaction 0, response body, split across streamed events: OpenAI project key" in (
+        str(warned[0].message)
+    )
+    text = path.read_text()
+    assert key[5:17] not in text
+    assert key[17:] not in text
+    # Refused, when asked: nothing is written.
+    refused = tmp_path / "refused.yaml"
+    with (
+        pytest.raises(CassetteSecretError, match="split across streamed events"),
+        use_cassette(refused, record_mode="once", secrets="refuse"),
+    ):
+        ask()
+    assert not refused.exists()
+    provider_server.stop()
+    with use_cassette(path):
+        assert ask() == "Your key is REDACTED. Keep it safe."
