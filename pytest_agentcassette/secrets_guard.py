@@ -18,10 +18,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .bodies import Body, BodyFormatError
-from .credentials import Match, find_credentials, key_values, redact_credentials
+from .credentials import PLACEHOLDER, Match, find_credentials, key_values, redact_credentials
 from .errors import CassetteError, CassetteSecretError, SecretRedactedWarning, did_you_mean
 from .model import Headers, Interaction, RecordedRequest, RecordedResponse
-from .stream_secrets import split_credentials
+from .stream_secrets import Edit, split_credentials
 
 __all__ = [
     "SECRETS_POLICIES",
@@ -99,21 +99,26 @@ def _headers(headers: Headers, part: str, notes: _Notes, keys: _Keys) -> Headers
     return result
 
 
-def _chunk_sizes(body: Body, found: list[Match]) -> list[int]:
-    """The chunk sizes once ``found`` are replaced: a replacement counts in the chunk it
-    starts in, and a chunk left with nothing is dropped.
+def _edited(body: Body, edits: list[Edit]) -> Body:
+    """``body`` with ``edits`` (sorted, apart) made, chunk by chunk: an edit's new bytes
+    count in the chunk it starts in, and a chunk left with nothing is dropped.
     """
+    content, pieces, position = body.content, [], 0
+    for edit in edits:
+        pieces += [content[position : edit.start], edit.data]
+        position = edit.end
+    pieces.append(content[position:])
     sizes, start = [], 0
     for chunk in body.chunks:
         end = start + len(chunk)
         size = len(chunk)
-        for match in found:
-            size -= max(0, min(end, match.end) - max(start, match.start))
-            size += len(b"REDACTED") if start <= match.start < end else 0
+        for edit in edits:
+            size -= max(0, min(end, edit.end) - max(start, edit.start))
+            size += len(edit.data) if start <= edit.start < end else 0
         if size > 0:
             sizes.append(size)
         start = end
-    return sizes
+    return Body.from_bytes(b"".join(pieces), sizes)
 
 
 def _body(body: Body, part: str, notes: _Notes, keys: _Keys) -> Body:
@@ -124,32 +129,15 @@ def _body(body: Body, part: str, notes: _Notes, keys: _Keys) -> Body:
     found = find_credentials(content, keys)
     if found:
         notes += [(f"{part} body", match) for match in found]
-        body = Body.from_bytes(redact_credentials(content, found), _chunk_sizes(body, found))
-    return _split_across_events(body, part, notes, keys)
-
-
-def _split_across_events(body: Body, part: str, notes: _Notes, keys: _Keys) -> Body:
-    """``body`` without the credentials a stream spells across its events."""
+        body = _edited(body, [Edit(match.start, match.end, PLACEHOLDER) for match in found])
     if b"data:" not in body.content:
         return body
+    # A stream may spell a credential across its events, out of the byte search's sight.
     edits, redacted, kept = split_credentials(body.content, keys)
     place = f"{part} body, split across streamed events"
-    notes += [(place, match) for match in redacted if not kept]
+    notes += [(place, match) for match in redacted]
     notes += [(f"{place} {UNREDACTABLE}", match) for match in kept]
-    if not edits:
-        return body
-    pieces, position, sizes, start = [], 0, [], 0
-    for edit in edits:
-        pieces += [body.content[position : edit.start], edit.data]
-        position = edit.end
-    pieces.append(body.content[position:])
-    for chunk in body.chunks:  # an edit's change of length counts in the chunk it starts in
-        end = start + len(chunk)
-        change = sum(len(e.data) - (e.end - e.start) for e in edits if start <= e.start < end)
-        sizes.append(len(chunk) + change)
-        start = end
-    content = b"".join(pieces)
-    return Body.from_bytes(content, sizes if min(sizes, default=1) > 0 else None)
+    return _edited(body, edits) if edits else body
 
 
 def _redacted(interaction: Interaction, keys: _Keys) -> tuple[Interaction, _Notes]:

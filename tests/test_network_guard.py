@@ -139,37 +139,40 @@ def test_threads_and_event_loops_are_guarded_too(tmp_path: Path, stand_in: Stand
     assert stand_in.reached == []
 
 
+# An inner run's conftest: stand-ins for connect and getaddrinfo, in place before the
+# cassette opens so that its guard wraps them (even a broken guard sends nothing); put back
+# when the inner session ends (it runs in the outer one's process), which fails if anything
+# reached them.
+STAND_IN_CONFTEST = """
+import socket
+
+reached = []
+real = socket.socket.connect, socket.getaddrinfo
+
+
+def refuse(sock, address):
+    reached.append(address)
+    raise ConnectionRefusedError(111, "stand-in")
+
+
+def resolve(host, port, *args, **kwargs):
+    reached.append(host)
+    raise socket.gaierror(-2, "stand-in")
+
+
+socket.socket.connect, socket.getaddrinfo = refuse, resolve
+
+
+def pytest_unconfigure(config):
+    socket.socket.connect, socket.getaddrinfo = real
+    assert reached == [], reached
+"""
+
+
 def test_a_blocked_request_fails_the_test_even_if_the_code_swallows_it(
     pytester: pytest.Pytester,
 ) -> None:
-    pytester.makeconftest(
-        """
-        import socket
-
-        # In place before the cassette opens, so that its guard wraps these; put back
-        # when the session ends (this inner session runs in the outer one's process).
-        reached = []
-        real = socket.socket.connect, socket.getaddrinfo
-
-
-        def refuse(sock, address):
-            reached.append(address)
-            raise ConnectionRefusedError(111, "stand-in")
-
-
-        def resolve(host, port, *args, **kwargs):
-            reached.append(host)
-            raise socket.gaierror(-2, "stand-in")
-
-
-        socket.socket.connect, socket.getaddrinfo = refuse, resolve
-
-
-        def pytest_unconfigure(config):
-            socket.socket.connect, socket.getaddrinfo = real
-            assert reached == [], reached
-        """
-    )
+    pytester.makeconftest(STAND_IN_CONFTEST)
     pytester.makepyfile(
         test_guard="""
         import urllib.request

@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import NetworkCut
 from tests.provider_server import ProviderServer
+from tests.test_network_guard import STAND_IN_CONFTEST
 
 README = (Path(__file__).parents[1] / "README.md").read_text()
 
@@ -260,34 +261,7 @@ def test_the_network_guard_message_in_the_readme_is_what_users_see(
 ) -> None:
     shown = next(block for block in _blocks("text") if block.startswith("agentcassette stopped"))
     host, port = re.findall(r"connection to ([\w.-]+):(\d+)", shown)[0]
-    # Stand-ins for connect and getaddrinfo, in place before the cassette wraps them: even a
-    # broken guard would send nothing.
-    pytester.makeconftest(
-        """
-        import socket
-
-        reached = []
-        real = socket.socket.connect, socket.getaddrinfo
-
-
-        def refuse(sock, address):
-            reached.append(address)
-            raise ConnectionRefusedError(111, "stand-in")
-
-
-        def resolve(host, port, *args, **kwargs):
-            reached.append(host)
-            raise socket.gaierror(-2, "stand-in")
-
-
-        socket.socket.connect, socket.getaddrinfo = refuse, resolve
-
-
-        def pytest_unconfigure(config):
-            socket.socket.connect, socket.getaddrinfo = real
-            assert reached == [], reached
-        """
-    )
+    pytester.makeconftest(STAND_IN_CONFTEST)  # nothing leaves the machine
     pytester.makepyfile(
         test_report=f"""
         import socket

@@ -132,8 +132,7 @@ def _pass_on(
                 warning.message, warning.category, warning.filename, warning.lineno
             )
             continue
-        text = str(warning.message).replace(str(scratch), str(path))
-        text = re.sub(r"[^\s:]*" + re.escape(scratch.name), str(path), text)
+        text = re.sub(r"[^\s:]*" + re.escape(scratch.name), str(path), str(warning.message))
         lines = text.splitlines()
         if lines and lines[-1].startswith("Review the cassette;"):
             lines[-1] = "Review the cassette before you commit it."
