@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,10 +10,9 @@ import pytest
 # pytester run: in-process runs drop modules they imported, and libyaml's C extension
 # cannot be initialised a second time.
 import pytest_agentcassette.cassette  # noqa: F401
-from tests.provider_server import ProviderServer
-
-SHARED = Path(os.environ.get("AGENTCASSETTE_SHARED", Path(__file__).parents[1].parent / "shared"))
-CAGENT_CORPUS = SHARED / "corpus" / "cagent-e2e"
+from tests.support.corpus import CAGENT_CORPUS
+from tests.support.network import NetworkCut
+from tests.support.provider_server import ProviderServer
 
 
 @pytest.fixture
@@ -39,33 +36,6 @@ def cagent_corpus() -> Path:
     return CAGENT_CORPUS
 
 
-class NetworkCut:
-    """Inside ``with network_cut:`` every socket connect fails, loopback included, and is
-    noted in ``attempts``: a replay that needs the network cannot pass."""
-
-    def __init__(self) -> None:
-        self.attempts: list[Any] = []
-        self._patch = pytest.MonkeyPatch()
-
-    def __enter__(self) -> NetworkCut:
-        attempts = self.attempts
-
-        def refuse(sock: socket.socket, address: Any) -> None:
-            attempts.append(address)
-            raise OSError(101, f"network unreachable in this test (connect to {address!r})")
-
-        def refuse_ex(sock: socket.socket, address: Any) -> int:
-            attempts.append(address)
-            return 101
-
-        self._patch.setattr(socket.socket, "connect", refuse)
-        self._patch.setattr(socket.socket, "connect_ex", refuse_ex)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._patch.undo()
-
-
 @pytest.fixture
 def network_cut() -> Iterator[NetworkCut]:
     """A context manager that cuts the network (see :class:`NetworkCut`)."""
@@ -77,7 +47,7 @@ def network_cut() -> Iterator[NetworkCut]:
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    """After a run of tests/test_bad_inputs.py: how many bad inputs, by class (and, with
+    """After a run of tests/project/test_bad_inputs.py: how many bad inputs, by class (and, with
     -v, each case and the entry point it went through). After any run: what the credential
     scan of the files it wrote found."""
     if _WRITTEN_SCAN in config.stash:
@@ -90,13 +60,13 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         else:
             terminalreporter.write_line(f"no credentials in {files} YAML files")
     ran = any(
-        getattr(report, "nodeid", "").startswith("tests/test_bad_inputs.py::")
+        getattr(report, "nodeid", "").startswith("tests/project/test_bad_inputs.py::")
         for reports in terminalreporter.stats.values()
         for report in reports
     )
     if not ran:
         return
-    from tests.bad_corpus import load_cases, summary
+    from tests.support.bad_corpus import load_cases, summary
 
     cases = load_cases()
     terminalreporter.write_sep("-", "bad-input corpus")
