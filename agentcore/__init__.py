@@ -9,12 +9,12 @@
     print(result.output)
 """
 
-from . import events
-from .config import Config, load_config
-from .errors import AgentcoreError, ConfigError, MissingAPIKeyError, ProviderError
-from .messages import Message, ToolCall, ToolDefinition, Usage
-from .runtime import Approve, Session
-from .team import Result, Team, load
+import agentcore.events as events
+from agentcore.config import Config, load_config
+from agentcore.errors import AgentcoreError, ConfigError, MissingAPIKeyError, ProviderError
+from agentcore.messages import Message, ToolCall, ToolDefinition, Usage
+from agentcore.runtime import Approve, Session
+from agentcore.team import Result, Team, load
 
 __all__ = [
     "AgentcoreError",

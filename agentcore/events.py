@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .messages import ToolCall, Usage
+from agentcore.messages import ToolCall, Usage
 
 __all__ = [
     "AgentStarted",

@@ -11,12 +11,22 @@ from datetime import datetime
 from pathlib import Path
 
 __all__ = [
+    "CANCELED",
+    "MAX_ITERATIONS",
+    "MAX_TOOL_OUTPUT",
+    "NO_OUTPUT",
+    "PLEASE_PROCEED",
+    "REJECTED",
+    "TOOL_ERROR",
+    "UNKNOWN_TOOL",
     "environment_info",
     "handoff_prompt",
     "handoff_result",
     "multi_agent_prompt",
+    "not_in_list",
     "task_message",
     "today",
+    "truncate",
 ]
 
 PLEASE_PROCEED = "Please proceed."

@@ -10,19 +10,46 @@ and returns its last message; ``handoff`` moves the conversation to another agen
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
 
-from . import events, prompts
-from .config.model import AgentConfig
-from .messages import Message, ToolCall, ToolDefinition
-from .providers import TextDelta as ProviderText
-from .tools import Tool, ToolError, Toolset, build_toolset
-from .tools.base import object_schema
+import agentcore.events as events
+import agentcore.prompts as prompts
+from agentcore.config.model import AgentConfig, Config
+from agentcore.errors import ConfigError
+from agentcore.messages import Message, ToolCall, ToolDefinition
+from agentcore.providers.base import ModelTurn, Provider
+from agentcore.providers.base import TextDelta as ProviderText
+from agentcore.tools import Tool, ToolContext, ToolError, Toolset, build_toolset
+from agentcore.tools.delegation import HANDOFF, TRANSFER_TASK
 
-if TYPE_CHECKING:
-    from .team import Team
+__all__ = ["Approve", "Extend", "Session", "TeamServices"]
 
-__all__ = ["Approve", "Session"]
+
+class TeamServices(Protocol):
+    """What a session needs of the team it talks to (:class:`agentcore.team.Team` has it):
+    the agent file, a provider per agent, what the tools may touch, the clock and the
+    working directory.
+    """
+
+    @property
+    def config(self) -> Config:
+        """The agent file."""
+
+    @property
+    def working_dir(self) -> Path:
+        """The folder the tools work in, and prompt files are read from."""
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        """Tells the date (for ``add_date``)."""
+
+    def provider_for(self, agent: str) -> Provider:
+        """The provider of ``agent``'s model."""
+
+    def tool_context(self) -> ToolContext:
+        """What the team's tools may touch."""
 
 
 class _Refused(ToolError):
@@ -39,48 +66,6 @@ for 10 more iterations, as cagent offers; without it, the run stops there."""
 
 MORE_ITERATIONS = 10
 
-EventStream = Generator[events.Event, None, Any]
-
-TRANSFER_TASK = ToolDefinition(
-    "transfer_task",
-    "Use this function to transfer a task to the selected team member. You must provide a "
-    "clear and concise description of the task the member should achieve AND the expected "
-    "output.",
-    object_schema(
-        {
-            "agent": {
-                "description": "The name of the agent to transfer the task to.",
-                "type": "string",
-            },
-            "expected_output": {
-                "description": "The expected output from the member (optional).",
-                "type": "string",
-            },
-            "task": {
-                "description": "A clear and concise description of the task the member "
-                "should achieve.",
-                "type": "string",
-            },
-        },
-        ["agent", "expected_output", "task"],
-    ),
-    read_only=True,
-)
-HANDOFF = ToolDefinition(
-    "handoff",
-    "Use this function to hand off the conversation to the selected agent.",
-    object_schema(
-        {
-            "agent": {
-                "description": "The name of the agent to hand off the conversation to.",
-                "type": "string",
-            }
-        },
-        ["agent"],
-    ),
-    read_only=True,
-)
-
 
 def _trim(conversation: list[Message], keep: int) -> list[Message]:
     """``num_history_items``: the last ``keep`` non-user items, every system and user message,
@@ -95,12 +80,48 @@ def _trim(conversation: list[Message], keep: int) -> list[Message]:
     return [m for m in kept if m.role != "tool" or m.tool_call_id in calls]
 
 
+def _delegates(agent: AgentConfig, name: str) -> bool:
+    """Whether ``name`` is a delegation tool ``agent`` has: ``transfer_task`` when it has
+    sub-agents, ``handoff`` when it has handoffs.
+    """
+    if name == "transfer_task":
+        return bool(agent.sub_agents)
+    return name == "handoff" and bool(agent.handoffs)
+
+
+def _arguments(call: ToolCall) -> dict[str, Any]:
+    """The call's arguments as a JSON object; a :class:`ToolError` saying why they are not."""
+    try:
+        arguments = call.parsed_arguments()
+    except ValueError as problem:
+        raise ToolError(
+            f"the arguments are not valid JSON ({problem}): {call.arguments!r}"
+        ) from None
+    if not isinstance(arguments, dict):
+        raise ToolError(f"the arguments must be a JSON object, got {call.arguments!r}")
+    return arguments
+
+
+def _run_tool(tool: Tool, arguments: dict[str, Any]) -> tuple[str, bool]:
+    """``(output, error)`` of the tool on ``arguments``; whatever goes wrong is the model's
+    to hear, not the end of the session.
+    """
+    try:
+        return tool.handler(arguments), False
+    except ToolError as problem:
+        return prompts.TOOL_ERROR.format(error=problem), True
+    except OSError as problem:
+        return prompts.TOOL_ERROR.format(error=problem.strerror or problem), True
+    except Exception as problem:  # a tool bug must not end the session
+        return prompts.TOOL_ERROR.format(error=f"{type(problem).__name__}: {problem}"), True
+
+
 class Session:
     """A conversation with a team: the current agent, the messages so far, and approvals."""
 
     def __init__(
         self,
-        team: Team,
+        team: TeamServices,
         *,
         agent: str = "root",
         yolo: bool = False,
@@ -108,8 +129,6 @@ class Session:
         extend: Extend | None = None,
     ):
         if agent not in team.config.agents:
-            from .errors import ConfigError
-
             raise ConfigError(
                 f"{team.config.path}: there is no agent '{agent}' to run; agents defined: "
                 f"{', '.join(team.config.agents)}",
@@ -207,19 +226,8 @@ class Session:
                 conversation.append(Message("assistant", text, agent=name))
                 return name
             iteration += 1
-            messages = self._system_messages(agent) + _trim(conversation, agent.num_history_items)
-            provider = self.team.provider_for(name)
-            turn = None
-            for item in provider.stream(messages, self._definitions(agent)):
-                if isinstance(item, ProviderText):
-                    yield events.TextDelta(name, item.text, depth)
-                else:
-                    turn = item
-            if turn is None:  # pragma: no cover - every provider ends with a turn
-                return name
-            if turn.usage is not None:
-                yield events.UsageReported(name, turn.usage, provider.model.name, depth)
-            if not turn.text.strip() and not turn.tool_calls:
+            turn = yield from self._ask(name, agent, conversation, depth)
+            if turn is None or (not turn.text.strip() and not turn.tool_calls):
                 return name  # nothing said (providers refuse blank messages in the history)
             conversation.append(Message("assistant", turn.text, list(turn.tool_calls), agent=name))
             handed_to = yield from self._calls(agent, turn.tool_calls, conversation, depth)
@@ -230,6 +238,26 @@ class Session:
                 continue
             if not turn.tool_calls or turn.finish_reason in ("stop", "length"):
                 return name
+
+    def _ask(
+        self, name: str, agent: AgentConfig, conversation: list[Message], depth: int
+    ) -> Generator[events.Event, None, ModelTurn | None]:
+        """One model call of agent ``name``: its system messages and the (trimmed)
+        conversation go out, its text streams back as events; returns the whole turn.
+        """
+        messages = self._system_messages(agent) + _trim(conversation, agent.num_history_items)
+        provider = self.team.provider_for(name)
+        turn = None
+        for item in provider.stream(messages, self._definitions(agent)):
+            if isinstance(item, ProviderText):
+                yield events.TextDelta(name, item.text, depth)
+            else:
+                turn = item
+        if turn is None:  # pragma: no cover - every provider ends with a turn
+            return None
+        if turn.usage is not None:
+            yield events.UsageReported(name, turn.usage, provider.model.name, depth)
+        return turn
 
     def _calls(
         self, agent: AgentConfig, calls: list[ToolCall], conversation: list[Message], depth: int
@@ -270,10 +298,8 @@ class Session:
         self, agent: AgentConfig, call: ToolCall, depth: int
     ) -> Generator[events.Event, None, tuple[str, str | None]]:
         """Run one tool call; returns ``(result text, agent handed off to or None)``."""
-        tools = self._tools_of(agent)
-        delegation = {"transfer_task": bool(agent.sub_agents), "handoff": bool(agent.handoffs)}
-        tool = tools.get(call.name)
-        if tool is None and not delegation.get(call.name):
+        tool = self._tools_of(agent).get(call.name)
+        if tool is None and not _delegates(agent, call.name):
             yield events.ToolCallStarted(agent.name, call, depth)
             output = prompts.UNKNOWN_TOOL.format(name=call.name)
             yield events.ToolCallFinished(agent.name, call, output, error=True, depth=depth)
@@ -286,50 +312,39 @@ class Session:
             return prompts.REJECTED, None
         yield events.ToolCallStarted(agent.name, call, depth, confirmed=asked)
         target = None
-        error = True
         try:
-            arguments = call.parsed_arguments()
-        except ValueError as problem:
-            arguments, output = (
-                None,
-                prompts.TOOL_ERROR.format(
-                    error=f"the arguments are not valid JSON ({problem}): {call.arguments!r}"
-                ),
-            )
-        if arguments is not None and not isinstance(arguments, dict):
-            arguments, output = (
-                None,
-                prompts.TOOL_ERROR.format(
-                    error=f"the arguments must be a JSON object, got {call.arguments!r}"
-                ),
-            )
-        if arguments is not None and tool is None:
-            # Delegation: a failure inside the child session (a provider error, a request
-            # a replay cannot answer) ends the run, as it would at the top level.
-            try:
-                if call.name == "transfer_task":
-                    output = yield from self._transfer(agent, arguments, depth)
-                else:
-                    output, target = self._handoff(agent, arguments)
-                error = False
-            except _Refused as refused:
-                output = str(refused)
-        elif arguments is not None and tool is not None:
-            try:
-                output = tool.handler(arguments)
-                error = False
-            except ToolError as problem:
-                output = prompts.TOOL_ERROR.format(error=problem)
-            except OSError as problem:
-                output = prompts.TOOL_ERROR.format(error=problem.strerror or problem)
-            except Exception as problem:  # a tool bug must not end the session
-                output = prompts.TOOL_ERROR.format(error=f"{type(problem).__name__}: {problem}")
+            arguments = _arguments(call)
+        except ToolError as problem:
+            output, error = prompts.TOOL_ERROR.format(error=problem), True
+        else:
+            if tool is None:
+                output, error, target = yield from self._delegate(agent, call, arguments, depth)
+            else:
+                output, error = _run_tool(tool, arguments)
         if not output.strip():
             output = prompts.NO_OUTPUT
         if tool is not None or error:  # a sub-agent's answer is a message: cagent keeps it whole
             output = prompts.truncate(output)
         yield events.ToolCallFinished(agent.name, call, output, error=error, depth=depth)
         return output, target
+
+    def _delegate(
+        self, agent: AgentConfig, call: ToolCall, arguments: dict[str, Any], depth: int
+    ) -> Generator[events.Event, None, tuple[str, bool, str | None]]:
+        """``transfer_task`` or ``handoff``: ``(result, error, agent handed off to or None)``;
+        a target not in the agent's list is an error result.
+
+        A failure inside the child session (a provider error, a request a replay cannot
+        answer) ends the run, as it would at the top level.
+        """
+        try:
+            if call.name == "transfer_task":
+                output = yield from self._transfer(agent, arguments, depth)
+                return output, False, None
+            output, target = self._handoff(agent, arguments)
+            return output, False, target
+        except _Refused as refused:
+            return str(refused), True, None
 
     def _transfer(
         self, agent: AgentConfig, arguments: dict[str, Any], depth: int

@@ -14,12 +14,12 @@ from types import TracebackType
 
 import httpx
 
-from . import events
-from .config import Config, load_config
-from .messages import Message, Usage
-from .providers import HttpExchange, Provider, Sleep, create_provider
-from .runtime import Approve, Extend, Session
-from .tools import ToolContext
+import agentcore.events as events
+from agentcore.config import Config, load_config
+from agentcore.messages import Message, Usage
+from agentcore.providers import HttpExchange, Provider, Sleep, create_provider
+from agentcore.runtime import Approve, Extend, Session
+from agentcore.tools import ToolContext
 
 __all__ = ["Result", "Team", "load"]
 

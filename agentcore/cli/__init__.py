@@ -4,7 +4,7 @@
 script and ``python -m agentcore`` call it.
 """
 
-from .command import main
-from .console import Console
+from agentcore.cli.command import main
+from agentcore.cli.console import Console
 
 __all__ = ["Console", "main"]

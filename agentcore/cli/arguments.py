@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import re
 from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
 from typing import NoReturn
 
 __all__ = ["Options", "UsageError", "parse_arguments"]
@@ -66,52 +67,9 @@ class _Parser(argparse.ArgumentParser):
 def _parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     """The top-level parser (for ``--help``) and one parser per subcommand."""
     common = _Parser(add_help=False)
-    common.add_argument("agent_file", metavar="AGENT.yaml", help="the agent file to run")
-    common.add_argument(
-        "prompts",
-        metavar="PROMPT",
-        nargs="*",
-        help="messages sent as successive turns of one conversation ('-' reads stdin)",
-    )
-    common.add_argument(
-        "-a", "--agent", default="root", help="the agent to talk to (default: root)"
-    )
-    common.add_argument(
-        "--yolo", action="store_true", help="run every tool without asking for approval"
-    )
-    common.add_argument(
-        "--model",
-        action="append",
-        default=[],
-        metavar="[AGENT=]PROVIDER/MODEL",
-        help="use this model (for AGENT only, or for all agents); repeatable",
-    )
-    common.add_argument(
-        "--working-dir", metavar="DIR", help="the folder the tools work in (default: here)"
-    )
-    common.add_argument(
-        "--record",
-        metavar="NAME",
-        help="record the session into NAME.yaml (bare --record: "
-        "agentcore-recording-<unix seconds>.yaml); needs the provider's API key",
-    )
-    common.add_argument(
-        "--fake",
-        metavar="FILE",
-        help="replay the session recorded in FILE (.yaml may be left out): offline, no key",
-    )
-    common.add_argument(
-        "--match",
-        choices=("strict", "sequential"),
-        default="strict",
-        help="how --fake finds recorded answers: strict (method, URL and body, the default) "
-        "or sequential (recorded order; for sessions recorded by cagent)",
-    )
-    common.add_argument(
-        "--hide-tool-calls", action="store_true", help="do not print tool calls and results"
-    )
-    common.add_argument("--json", action="store_true", help="print one JSON event per line")
-
+    _add_run_arguments(common)
+    _add_cassette_arguments(common)
+    _add_output_arguments(common)
     parser = _Parser(
         prog="agentcore",
         description=DESCRIPTION,
@@ -147,9 +105,64 @@ def _parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentPars
     return parser, {"run": run, "exec": exec_}
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """What to run: the agent file, the prompts, the agent, its models and its tools."""
+    parser.add_argument("agent_file", metavar="AGENT.yaml", help="the agent file to run")
+    parser.add_argument(
+        "prompts",
+        metavar="PROMPT",
+        nargs="*",
+        help="messages sent as successive turns of one conversation ('-' reads stdin)",
+    )
+    parser.add_argument(
+        "-a", "--agent", default="root", help="the agent to talk to (default: root)"
+    )
+    parser.add_argument(
+        "--yolo", action="store_true", help="run every tool without asking for approval"
+    )
+    parser.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="[AGENT=]PROVIDER/MODEL",
+        help="use this model (for AGENT only, or for all agents); repeatable",
+    )
+    parser.add_argument(
+        "--working-dir", metavar="DIR", help="the folder the tools work in (default: here)"
+    )
 
+
+def _add_cassette_arguments(parser: argparse.ArgumentParser) -> None:
+    """Recording a session (``--record``) and replaying one (``--fake``, ``--match``)."""
+    parser.add_argument(
+        "--record",
+        metavar="NAME",
+        help="record the session into NAME.yaml (bare --record: "
+        "agentcore-recording-<unix seconds>.yaml); needs the provider's API key",
+    )
+    parser.add_argument(
+        "--fake",
+        metavar="FILE",
+        help="replay the session recorded in FILE (.yaml may be left out): offline, no key",
+    )
+    parser.add_argument(
+        "--match",
+        choices=("strict", "sequential"),
+        default="strict",
+        help="how --fake finds recorded answers: strict (method, URL and body, the default) "
+        "or sequential (recorded order; for sessions recorded by cagent)",
+    )
+
+
+def _add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    """What is printed: tool calls or not, a transcript or JSON events."""
+    parser.add_argument(
+        "--hide-tool-calls", action="store_true", help="do not print tool calls and results"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON event per line")
+
+
+def _version() -> str:
     try:
         return version("pytest-agentcassette")
     except PackageNotFoundError:  # pragma: no cover - running from a source tree

@@ -18,10 +18,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from agentcore.cli.arguments import Options
+from agentcore.cli.console import Console
 from pytest_agentcassette import Cassette, SecretRedactedWarning, use_cassette
-
-from .arguments import Options
-from .console import Console
 
 __all__ = ["CommandFailed", "recording", "replaying"]
 

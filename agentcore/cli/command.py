@@ -13,18 +13,17 @@ from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from pathlib import Path
 
+from agentcore.cli.arguments import Options, UsageError, parse_arguments
+from agentcore.cli.cassettes import CommandFailed, recording, replaying
+from agentcore.cli.console import Console
+from agentcore.cli.printer import JsonPrinter, TranscriptPrinter
 from agentcore.errors import AgentcoreError, ProviderError
 from agentcore.messages import ToolCall
 from agentcore.runtime import Approve
 from agentcore.team import Team, load
 from pytest_agentcassette import Cassette, CassetteError
 
-from .arguments import Options, UsageError, parse_arguments
-from .cassettes import CommandFailed, recording, replaying
-from .console import Console
-from .printer import JsonPrinter, TranscriptPrinter
-
-__all__ = ["Console", "main"]
+__all__ = ["main"]
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2

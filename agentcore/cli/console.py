@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from typing import IO
 
-__all__ = ["ANSWERS", "Console"]
+__all__ = ["Console"]
 
 ANSWERS = {"y": ("yes", "Yes 👍"), "a": ("all", "Yes to all 👍"), "n": ("no", "No 👎")}
 """Key → (what the runtime is told, what a terminal shows after the key)."""

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import IO, Any
 
-from agentcore import events
+import agentcore.events as events
 from agentcore.messages import ToolCall
 
 __all__ = ["JsonPrinter", "TranscriptPrinter", "format_arguments", "format_response", "go_quote"]

@@ -1,7 +1,8 @@
 """Agent files in cagent's YAML format, loaded and checked strictly."""
 
-from .loader import TOOLSET_TYPES, load_config
-from .model import AgentConfig, Config, ModelConfig, ProviderConfig, ToolsetConfig
+from agentcore.config.loader import load_config
+from agentcore.config.model import AgentConfig, Config, ModelConfig, ProviderConfig, ToolsetConfig
+from agentcore.config.toolsets import TOOLSET_TYPES
 
 __all__ = [
     "TOOLSET_TYPES",

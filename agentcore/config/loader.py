@@ -8,6 +8,7 @@ supported yet", never silently ignored.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -15,11 +16,8 @@ from typing import Any, TypeVar
 
 import yaml
 
-from agentcore.errors import ConfigError
-from agentcore.providers.catalog import BUILTIN_PROVIDERS, NOT_SUPPORTED_PROVIDERS
-
-from .model import AgentConfig, Config, ModelConfig, ProviderConfig, ToolsetConfig
-from .nodes import (
+from agentcore.config.model import AgentConfig, Config, ModelConfig, ProviderConfig, ToolsetConfig
+from agentcore.config.nodes import (
     Document,
     check_keys,
     compose_file,
@@ -31,9 +29,11 @@ from .nodes import (
     text,
     typed,
 )
-from .toolsets import TOOLSET_TYPES, toolset
+from agentcore.config.toolsets import toolset
+from agentcore.errors import ConfigError
+from agentcore.providers.catalog import BUILTIN_PROVIDERS, NOT_SUPPORTED_PROVIDERS
 
-__all__ = ["TOOLSET_TYPES", "load_config"]
+__all__ = ["load_config"]
 
 T = TypeVar("T")
 
@@ -197,48 +197,53 @@ def _field(
     return read(doc, keys[name], f"{where}.{name}") if name in keys else default
 
 
+def _boolean(doc: Document, node: yaml.Node, where: str) -> bool:
+    return typed(doc, node, where, bool, "true or false")
+
+
+def _count(doc: Document, node: yaml.Node, where: str) -> int:
+    value = typed(doc, node, where, int, "a whole number")
+    if value < 0:
+        raise doc.error(node, where, "must not be negative (0 means no limit)")
+    return value
+
+
+def _names(doc: Document, node: yaml.Node, where: str) -> tuple[str, ...]:
+    return tuple(name for name, _ in name_list(doc, node, where))
+
+
+def _toolsets(doc: Document, keys: dict[str, yaml.Node], where: str) -> tuple[ToolsetConfig, ...]:
+    """An agent's ``toolsets``, each checked."""
+    if "toolsets" not in keys:
+        return ()
+    items = keys["toolsets"]
+    if not isinstance(items, yaml.SequenceNode):
+        raise doc.error(
+            items, f"{where}.toolsets", f"expected a list of toolsets, got {kind_of(items)}"
+        )
+    return tuple(toolset(doc, item, f"{where}.toolsets[{i}]") for i, item in enumerate(items.value))
+
+
 def _agent(
     doc: Document, name: str, node: yaml.Node, where: str
 ) -> tuple[AgentConfig, dict[str, yaml.Node]]:
     keys = check_keys(doc, mapping(doc, node, where), where, AGENT_KEYS, AGENT_NOT_SUPPORTED)
     if "model" not in keys:
         raise doc.error(node, where, "missing 'model' (a name under models:, or provider/model)")
-
-    def boolean(d: Document, n: yaml.Node, w: str) -> bool:
-        return typed(d, n, w, bool, "true or false")
-
-    def count(d: Document, n: yaml.Node, w: str) -> int:
-        value = typed(d, n, w, int, "a whole number")
-        if value < 0:
-            raise d.error(n, w, "must not be negative (0 means no limit)")
-        return value
-
-    def names(d: Document, n: yaml.Node, w: str) -> tuple[str, ...]:
-        return tuple(name for name, _ in name_list(d, n, w))
-
-    toolsets: tuple[ToolsetConfig, ...] = ()
-    if "toolsets" in keys:
-        items = keys["toolsets"]
-        if not isinstance(items, yaml.SequenceNode):
-            raise doc.error(
-                items, f"{where}.toolsets", f"expected a list of toolsets, got {kind_of(items)}"
-            )
-        toolsets = tuple(
-            toolset(doc, item, f"{where}.toolsets[{i}]") for i, item in enumerate(items.value)
-        )
+    toolsets = _toolsets(doc, keys, where)
     agent = AgentConfig(
         name=name,
         model=text(doc, keys["model"], f"{where}.model"),
         description=_field(doc, keys, "description", where, text, ""),
         instruction=_field(doc, keys, "instruction", where, text, ""),
         toolsets=toolsets,
-        sub_agents=_field(doc, keys, "sub_agents", where, names, ()),
-        handoffs=_field(doc, keys, "handoffs", where, names, ()),
-        add_date=_field(doc, keys, "add_date", where, boolean, False),
-        add_environment_info=_field(doc, keys, "add_environment_info", where, boolean, False),
-        add_prompt_files=_field(doc, keys, "add_prompt_files", where, names, ()),
-        max_iterations=_field(doc, keys, "max_iterations", where, count, 0),
-        num_history_items=_field(doc, keys, "num_history_items", where, count, 0),
+        sub_agents=_field(doc, keys, "sub_agents", where, _names, ()),
+        handoffs=_field(doc, keys, "handoffs", where, _names, ()),
+        add_date=_field(doc, keys, "add_date", where, _boolean, False),
+        add_environment_info=_field(doc, keys, "add_environment_info", where, _boolean, False),
+        add_prompt_files=_field(doc, keys, "add_prompt_files", where, _names, ()),
+        max_iterations=_field(doc, keys, "max_iterations", where, _count, 0),
+        num_history_items=_field(doc, keys, "num_history_items", where, _count, 0),
         welcome_message=_field(doc, keys, "welcome_message", where, text, ""),
     )
     return agent, keys
@@ -256,6 +261,21 @@ def load_config(path: str | Path, *, model_overrides: dict[str, str] | None = No
             f"{path}: the agent file is empty; it needs at least 'agents:'", path=str(path)
         )
     top = check_keys(doc, mapping(doc, root, ""), "", TOP_KEYS, TOP_NOT_SUPPORTED)
+    version = _version(doc, top)
+    providers = _providers(doc, top)
+    models = _models(doc, top, providers)
+    agents, agent_keys = _agents(doc, root, top)
+    overrides = model_overrides or {}
+    for name, agent in list(agents.items()):
+        override = overrides.get(name) or overrides.get("*")
+        agents[name] = _with_model(doc, agent, agent_keys[name], override, models, providers)
+        _check_team(doc, f"agents.{name}", agent_keys[name], agents)
+    metadata = free_mapping(doc, top["metadata"], "metadata") if "metadata" in top else {}
+    return Config(path, version, agents, models, providers, metadata)
+
+
+def _version(doc: Document, top: dict[str, yaml.Node]) -> str:
+    """The file's ``version`` (the latest when not given), one agentcore reads."""
     version = text(doc, top["version"], "version") if "version" in top else VERSIONS[-1]
     if version not in VERSIONS:
         extra = " (version 0 used another format; cagent migrates it)" if version == "0" else ""
@@ -264,18 +284,34 @@ def load_config(path: str | Path, *, model_overrides: dict[str, str] | None = No
             "version",
             f"unsupported version '{version}'{extra}; valid: {', '.join(VERSIONS)}",
         )
-    providers = {
+    return version
+
+
+def _providers(doc: Document, top: dict[str, yaml.Node]) -> dict[str, ProviderConfig]:
+    """The custom providers under ``providers:``."""
+    return {
         name: _provider(doc, name, node, f"providers.{name}")
         for name, _, node in (
             mapping(doc, top["providers"], "providers") if "providers" in top else []
         )
     }
+
+
+def _models(
+    doc: Document, top: dict[str, yaml.Node], providers: dict[str, ProviderConfig]
+) -> dict[str, ModelConfig]:
+    """The models under ``models:``, each of a known provider."""
     models: dict[str, ModelConfig] = {}
-    model_nodes: dict[str, yaml.Node] = {}
     for name, _, node in mapping(doc, top["models"], "models") if "models" in top else []:
         models[name] = _model(doc, name, node, f"models.{name}")
-        model_nodes[name] = node
         _check_provider(doc, models[name], node, f"models.{name}.provider", providers)
+    return models
+
+
+def _agents(
+    doc: Document, root: yaml.Node, top: dict[str, yaml.Node]
+) -> tuple[dict[str, AgentConfig], dict[str, dict[str, yaml.Node]]]:
+    """The agents under ``agents:`` (at least one), each with its keys' nodes."""
     if "agents" not in top:
         raise doc.error(root, "", "missing 'agents:' (at least one agent, named root)")
     agents: dict[str, AgentConfig] = {}
@@ -284,45 +320,51 @@ def load_config(path: str | Path, *, model_overrides: dict[str, str] | None = No
         agents[name], agent_keys[name] = _agent(doc, name, node, f"agents.{name}")
     if not agents:
         raise doc.error(top["agents"], "agents", "no agents defined")
-    for name, agent in list(agents.items()):
-        where, keys = f"agents.{name}", agent_keys[name]
-        override = (model_overrides or {}).get(name) or (model_overrides or {}).get("*")
-        ref = override or agent.model
-        if ref in ("auto",) or "," in ref:
+    return agents, agent_keys
+
+
+def _with_model(
+    doc: Document,
+    agent: AgentConfig,
+    keys: dict[str, yaml.Node],
+    override: str | None,
+    models: dict[str, ModelConfig],
+    providers: dict[str, ProviderConfig],
+) -> AgentConfig:
+    """``agent`` talking to its model, or to ``override``: a model under ``models:``, or a
+    ``provider/model`` ref (then added to ``models``).
+    """
+    where = f"agents.{agent.name}.model"
+    ref = override or agent.model
+    if ref in ("auto",) or "," in ref:
+        raise doc.error(keys["model"], where, f"model '{ref}' is not supported yet by agentcore")
+    if ref not in models:
+        if "/" not in ref:
             raise doc.error(
-                keys["model"], f"{where}.model", f"model '{ref}' is not supported yet by agentcore"
+                keys["model"],
+                where,
+                f"model '{ref}' not found; define it under models: or write provider/model "
+                f"(e.g. openai/gpt-4o). Models defined: {', '.join(models) or 'none'}."
+                f"{suggest(ref, tuple(models))}",
             )
-        if ref not in models:
-            if "/" not in ref:
+        models[ref] = _inline_model(doc, ref, keys["model"], where)
+        _check_provider(doc, models[ref], keys["model"], where, providers)
+    return dataclasses.replace(agent, model=ref) if override else agent
+
+
+def _check_team(
+    doc: Document, where: str, keys: dict[str, yaml.Node], agents: dict[str, AgentConfig]
+) -> None:
+    """Every agent named in ``sub_agents`` and ``handoffs`` must exist."""
+    for field_name in ("sub_agents", "handoffs"):
+        listed = (
+            name_list(doc, keys[field_name], f"{where}.{field_name}") if field_name in keys else ()
+        )
+        for index, (target, item) in enumerate(listed):
+            if target not in agents:
                 raise doc.error(
-                    keys["model"],
-                    f"{where}.model",
-                    f"model '{ref}' not found; define it under models: or write provider/model "
-                    f"(e.g. openai/gpt-4o). Models defined: {', '.join(models) or 'none'}."
-                    f"{suggest(ref, tuple(models))}",
+                    item,
+                    f"{where}.{field_name}[{index}]",
+                    f"agent '{target}' does not exist; agents defined: {', '.join(agents)}."
+                    f"{suggest(target, tuple(agents))}",
                 )
-            models[ref] = _inline_model(doc, ref, keys["model"], f"{where}.model")
-            _check_provider(doc, models[ref], keys["model"], f"{where}.model", providers)
-        if override:
-            agents[name] = _replace_model(agent, ref)
-        for field_name in ("sub_agents", "handoffs"):
-            for index, (target, item) in enumerate(
-                name_list(doc, keys[field_name], f"{where}.{field_name}")
-                if field_name in keys
-                else ()
-            ):
-                if target not in agents:
-                    raise doc.error(
-                        item,
-                        f"{where}.{field_name}[{index}]",
-                        f"agent '{target}' does not exist; agents defined: {', '.join(agents)}."
-                        f"{suggest(target, tuple(agents))}",
-                    )
-    metadata = free_mapping(doc, top["metadata"], "metadata") if "metadata" in top else {}
-    return Config(path, version, agents, models, providers, metadata)
-
-
-def _replace_model(agent: AgentConfig, ref: str) -> AgentConfig:
-    from dataclasses import replace
-
-    return replace(agent, model=ref)

@@ -21,7 +21,6 @@ __all__ = [
     "kind_of",
     "mapping",
     "name_list",
-    "scalar",
     "suggest",
     "text",
     "typed",

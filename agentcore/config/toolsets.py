@@ -8,10 +8,18 @@ from typing import Any
 
 import yaml
 
+from agentcore.config.model import ToolsetConfig
+from agentcore.config.nodes import (
+    Document,
+    check_keys,
+    free_mapping,
+    mapping,
+    name_list,
+    suggest,
+    text,
+    typed,
+)
 from agentcore.tools.names import TOOL_NAMES
-
-from .model import ToolsetConfig
-from .nodes import Document, check_keys, free_mapping, mapping, name_list, suggest, text, typed
 
 __all__ = ["TOOLSET_TYPES", "toolset"]
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from agentcore.config.model import Config, ModelConfig
-
-from .anthropic import Anthropic
-from .base import HttpExchange, ModelTurn, Provider, Sleep, TextDelta, api_key
-from .catalog import BUILTIN_PROVIDERS, uses_responses_api
-from .gemini import Gemini
-from .openai_chat import OpenAIChat
-from .openai_responses import OpenAIResponses
+from agentcore.providers.anthropic import Anthropic
+from agentcore.providers.base import HttpExchange, ModelTurn, Provider, Sleep, TextDelta, api_key
+from agentcore.providers.catalog import BUILTIN_PROVIDERS, uses_responses_api
+from agentcore.providers.gemini import Gemini
+from agentcore.providers.openai_chat import OpenAIChat
+from agentcore.providers.openai_responses import OpenAIResponses
 
 __all__ = ["HttpExchange", "ModelTurn", "Provider", "Sleep", "TextDelta", "create_provider"]
 

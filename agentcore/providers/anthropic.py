@@ -10,8 +10,7 @@ import httpx
 
 from agentcore.errors import ProviderError
 from agentcore.messages import Message, ToolCall, ToolDefinition, Usage
-
-from .base import ModelTurn, Provider, TextDelta, iter_sse
+from agentcore.providers.base import ModelTurn, Provider, TextDelta, iter_sse
 
 __all__ = ["DEFAULT_MAX_TOKENS", "Anthropic", "anthropic_messages"]
 
@@ -105,7 +104,7 @@ class Anthropic(Provider):
     def read(self, response: httpx.Response) -> Iterator[TextDelta | ModelTurn]:
         """Text deltas as they stream, then the whole turn."""
         turn = ModelTurn()
-        blocks: dict[int, ToolCall] = {}
+        blocks: dict[int, ToolCall] = {}  # the tool calls, by content block index
         finished = False
         input_tokens = output_tokens = 0
         for event, data in iter_sse(response.iter_lines()):
@@ -113,33 +112,17 @@ class Anthropic(Provider):
             kind = document.get("type", event)
             if kind == "message_start":
                 usage = (document.get("message") or {}).get("usage") or {}
-                input_tokens = sum(
-                    int(usage.get(k) or 0)
-                    for k in (
-                        "input_tokens",
-                        "cache_read_input_tokens",
-                        "cache_creation_input_tokens",
-                    )
-                )
+                input_tokens = _input_tokens(usage)
                 output_tokens = int(usage.get("output_tokens") or 0)
-            elif kind == "content_block_start":
-                block = document.get("content_block") or {}
-                if block.get("type") == "tool_use":
-                    call = ToolCall(id=str(block.get("id", "")), name=str(block.get("name", "")))
-                    blocks[int(document.get("index", 0))] = call
-                    turn.tool_calls.append(call)
-                elif block.get("type") == "text" and block.get("text"):
-                    turn.text += block["text"]
-                    yield TextDelta(block["text"])
-            elif kind == "content_block_delta":
-                delta = document.get("delta") or {}
-                if delta.get("type") == "text_delta" and delta.get("text"):
-                    turn.text += delta["text"]
-                    yield TextDelta(delta["text"])
-                elif delta.get("type") == "input_json_delta":
-                    open_call = blocks.get(int(document.get("index", 0)))
-                    if open_call is not None:
-                        open_call.arguments += str(delta.get("partial_json") or "")
+            elif kind in ("content_block_start", "content_block_delta"):
+                text = (
+                    _block_start(document, turn, blocks)
+                    if kind == "content_block_start"
+                    else _block_delta(document, blocks)
+                )
+                if text:
+                    turn.text += text
+                    yield TextDelta(text)
             elif kind == "message_stop":
                 finished = True
             elif kind == "message_delta":
@@ -158,3 +141,41 @@ class Anthropic(Provider):
             raise self.unfinished()
         turn.usage = Usage(input_tokens, output_tokens)
         yield turn
+
+
+def _input_tokens(usage: dict[str, Any]) -> int:
+    """The input tokens of ``message_start``: those read from the prompt cache and those
+    written to it count too.
+    """
+    return sum(
+        int(usage.get(key) or 0)
+        for key in ("input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
+    )
+
+
+def _block_start(document: dict[str, Any], turn: ModelTurn, blocks: dict[int, ToolCall]) -> Any:
+    """``content_block_start``: a tool call opens (and joins the turn), or text begins;
+    returns the text to stream, if any.
+    """
+    block = document.get("content_block") or {}
+    if block.get("type") == "tool_use":
+        call = ToolCall(id=str(block.get("id", "")), name=str(block.get("name", "")))
+        blocks[int(document.get("index", 0))] = call
+        turn.tool_calls.append(call)
+    elif block.get("type") == "text" and block.get("text"):
+        return block["text"]
+    return None
+
+
+def _block_delta(document: dict[str, Any], blocks: dict[int, ToolCall]) -> Any:
+    """``content_block_delta``: more text (returned, to stream), or a piece of the JSON
+    arguments of an open tool call.
+    """
+    delta = document.get("delta") or {}
+    if delta.get("type") == "text_delta" and delta.get("text"):
+        return delta["text"]
+    if delta.get("type") == "input_json_delta":
+        open_call = blocks.get(int(document.get("index", 0)))
+        if open_call is not None:
+            open_call.arguments += str(delta.get("partial_json") or "")
+    return None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import email.utils
 import json
-import os
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
@@ -251,8 +250,3 @@ class Provider(ABC):
         return ProviderError(
             self.name, 0, "the answer ended before the model finished (the stream was cut)"
         )
-
-
-def env_mapping() -> Mapping[str, str]:
-    """The process environment (a seam for tests)."""
-    return os.environ

@@ -13,8 +13,7 @@ import httpx
 
 from agentcore.errors import ProviderError
 from agentcore.messages import Message, ToolCall, ToolDefinition, Usage
-
-from .base import ModelTurn, Provider, TextDelta, iter_sse
+from agentcore.providers.base import ModelTurn, Provider, TextDelta, iter_sse
 
 __all__ = ["Gemini", "gemini_contents", "gemini_schema"]
 

@@ -12,8 +12,7 @@ import httpx
 
 from agentcore.errors import ProviderError
 from agentcore.messages import Message, ToolCall, ToolDefinition, Usage
-
-from .base import ModelTurn, Provider, TextDelta, iter_sse
+from agentcore.providers.base import ModelTurn, Provider, TextDelta, iter_sse
 
 __all__ = ["OpenAIChat", "chat_messages", "chat_tools"]
 

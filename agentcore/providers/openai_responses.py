@@ -12,8 +12,7 @@ import httpx
 
 from agentcore.errors import ProviderError
 from agentcore.messages import Message, ToolCall, ToolDefinition, Usage
-
-from .base import ModelTurn, Provider, TextDelta, iter_sse
+from agentcore.providers.base import ModelTurn, Provider, TextDelta, iter_sse
 
 __all__ = ["OpenAIResponses", "responses_input"]
 
@@ -79,7 +78,7 @@ class OpenAIResponses(Provider):
         """Text deltas as they stream, then the whole turn."""
         turn = ModelTurn()
         finished = False
-        arguments: dict[str, str] = {}
+        arguments: dict[str, str] = {}  # streamed call arguments, by item id
         for event, data in iter_sse(response.iter_lines()):
             if data.strip() == "[DONE]":  # some compatible servers end like Chat Completions
                 continue
@@ -92,39 +91,13 @@ class OpenAIResponses(Provider):
             elif kind == "response.output_item.done":
                 item = document.get("item") or {}
                 if item.get("type") == "function_call":
-                    turn.tool_calls.append(
-                        ToolCall(
-                            id=str(item.get("call_id", "")),
-                            name=str(item.get("name", "")),
-                            arguments=str(item.get("arguments", "")),
-                            extra={"item_id": item.get("id")},
-                        )
-                    )
+                    turn.tool_calls.append(_function_call(item, item.get("arguments", "")))
             elif kind == "response.function_call_arguments.delta":
                 item_id = str(document.get("item_id", ""))
                 arguments[item_id] = arguments.get(item_id, "") + str(document.get("delta", ""))
             elif kind in ("response.completed", "response.incomplete"):
                 finished = True
-                final = document.get("response") or {}
-                if not turn.tool_calls:  # calls not announced item by item: read the output
-                    for item in final.get("output") or []:
-                        if item.get("type") == "function_call":
-                            turn.tool_calls.append(
-                                ToolCall(
-                                    id=str(item.get("call_id", "")),
-                                    name=str(item.get("name", "")),
-                                    arguments=str(
-                                        item.get("arguments")
-                                        or arguments.get(str(item.get("id")), "")
-                                    ),
-                                    extra={"item_id": item.get("id")},
-                                )
-                            )
-                usage = final.get("usage") or {}
-                if usage:
-                    turn.usage = Usage(
-                        int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0)
-                    )
+                _complete(turn, document.get("response") or {}, arguments)
                 if kind == "response.incomplete":
                     turn.finish_reason = "length"
             elif kind in ("error", "response.failed"):
@@ -140,3 +113,29 @@ class OpenAIResponses(Provider):
         if not turn.finish_reason:
             turn.finish_reason = "tool_calls" if turn.tool_calls else "stop"
         yield turn
+
+
+def _function_call(item: dict[str, Any], arguments: Any) -> ToolCall:
+    """The tool call of a ``function_call`` output item, with these ``arguments``."""
+    return ToolCall(
+        id=str(item.get("call_id", "")),
+        name=str(item.get("name", "")),
+        arguments=str(arguments),
+        extra={"item_id": item.get("id")},
+    )
+
+
+def _complete(turn: ModelTurn, final: dict[str, Any], arguments: dict[str, str]) -> None:
+    """Complete ``turn`` from the final response: its calls, if they were not announced item
+    by item (their arguments from the response, else as streamed), and the usage.
+    """
+    if not turn.tool_calls:
+        for item in final.get("output") or []:
+            if item.get("type") == "function_call":
+                streamed = arguments.get(str(item.get("id")), "")
+                turn.tool_calls.append(_function_call(item, item.get("arguments") or streamed))
+    usage = final.get("usage") or {}
+    if usage:
+        turn.usage = Usage(
+            int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0)
+        )

@@ -10,14 +10,13 @@ from pathlib import Path
 import httpx
 
 from agentcore.config.model import ToolsetConfig
-
-from .base import Tool, ToolError, Toolset
-from .fetch import fetch_toolset
-from .filesystem import filesystem_toolset
-from .memory import memory_toolset
-from .shell import shell_toolset
-from .think import think_toolset
-from .todo import todo_toolset
+from agentcore.tools.base import Tool, ToolError, Toolset
+from agentcore.tools.fetch import fetch_toolset
+from agentcore.tools.filesystem import filesystem_toolset
+from agentcore.tools.memory import memory_toolset
+from agentcore.tools.shell import shell_toolset
+from agentcore.tools.think import think_toolset
+from agentcore.tools.todo import todo_toolset
 
 __all__ = ["Tool", "ToolContext", "ToolError", "Toolset", "build_toolset"]
 

@@ -1,14 +1,35 @@
-"""What a tool is, and how toolsets are described to the model."""
+"""What a tool is, and how toolsets are described to the model.
+
+A toolset keeps its state in one object (a sandbox, a database, a task list); each of its
+tools is declared once as a :class:`ToolSpec`, whose function takes that state and the
+call's arguments. :func:`bind_tools` turns the declarations into the callable
+:class:`Tool` objects of one toolset.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import copy
+import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from agentcore.messages import ToolDefinition
 
-__all__ = ["Tool", "ToolError", "Toolset", "object_schema"]
+__all__ = [
+    "Arguments",
+    "Tool",
+    "ToolError",
+    "ToolSpec",
+    "Toolset",
+    "bind_tools",
+    "object_schema",
+]
+
+State = TypeVar("State")
+
+Arguments = dict[str, Any]
+"""A tool call's arguments, parsed from the JSON the model wrote."""
 
 
 class ToolError(Exception):
@@ -22,7 +43,7 @@ class Tool:
     """A callable tool: its definition, and a handler from parsed arguments to text."""
 
     definition: ToolDefinition
-    handler: Callable[[dict[str, Any]], str]
+    handler: Callable[[Arguments], str]
 
     @property
     def name(self) -> str:
@@ -39,7 +60,7 @@ class Toolset:
     instruction: str = ""
 
 
-def object_schema(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+def object_schema(properties: dict[str, Any], required: Iterable[str]) -> dict[str, Any]:
     """A JSON schema object in the form cagent sends (keys sorted as Go's encoder sorts them)."""
     return {
         "additionalProperties": False,
@@ -49,16 +70,30 @@ def object_schema(properties: dict[str, Any], required: list[str]) -> dict[str, 
     }
 
 
-def tool(
-    name: str,
-    description: str,
-    properties: dict[str, Any],
-    required: list[str],
-    handler: Callable[[dict[str, Any]], str],
-    *,
-    read_only: bool = False,
-) -> Tool:
-    """Shorthand to build a :class:`Tool`."""
-    return Tool(
-        ToolDefinition(name, description, object_schema(properties, required), read_only), handler
-    )
+@dataclass(frozen=True)
+class ToolSpec(Generic[State]):
+    """A tool as a toolset declares it: what the model is told (name, description, the
+    properties of its arguments and which are required, whether it only reads), and
+    ``run``, the function that answers a call given the toolset's state and the arguments.
+    """
+
+    name: str
+    description: str
+    properties: dict[str, Any]
+    required: tuple[str, ...]
+    run: Callable[[State, Arguments], str]
+    read_only: bool = False
+
+    def definition(self) -> ToolDefinition:
+        """The tool as the model sees it (a schema of its own, for each toolset built)."""
+        schema = object_schema(copy.deepcopy(self.properties), self.required)
+        return ToolDefinition(self.name, self.description, schema, self.read_only)
+
+    def bind(self, state: State) -> Tool:
+        """The callable tool, running on ``state``."""
+        return Tool(self.definition(), functools.partial(self.run, state))
+
+
+def bind_tools(specs: Iterable[ToolSpec[State]], state: State) -> list[Tool]:
+    """The tools ``specs`` declare, in their order, all running on ``state``."""
+    return [spec.bind(state) for spec in specs]

@@ -1,5 +1,9 @@
 """The ``fetch`` toolset: read web pages through the same httpx client as the model calls,
 so that a recorded session holds them too. robots.txt is respected, as cagent does.
+
+The toolset's state is a :class:`Fetcher` (the client, the default timeout, the robots.txt
+files read so far); the tool is a function of it and the call's arguments, declared in
+:data:`FETCH_TOOLS`.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .base import ToolError, Toolset, tool
+from agentcore.tools.base import Arguments, ToolError, Toolset, ToolSpec, bind_tools
 
 __all__ = ["fetch_toolset", "html_to_markdown", "html_to_text"]
 
@@ -107,30 +111,47 @@ def _get(
 
 def fetch_toolset(client: httpx.Client, options: dict[str, Any]) -> Toolset:
     """The ``fetch`` tool, sending through ``client``."""
-    default_timeout = float(options.get("timeout") or 30)
-    robots: dict[str, urllib.robotparser.RobotFileParser] = {}
+    fetcher = Fetcher(client, float(options.get("timeout") or 30))
+    return Toolset("fetch", bind_tools(FETCH_TOOLS, fetcher), FETCH_INSTRUCTION)
 
-    def allowed(url: str, timeout: float) -> bool:
+
+class Fetcher:
+    """Fetches pages through ``client``, within ``default_timeout`` seconds unless a call
+    says otherwise, and only where the site's robots.txt (read once per origin) allows.
+    """
+
+    def __init__(self, client: httpx.Client, default_timeout: float):
+        self.client = client
+        self.default_timeout = default_timeout
+        self.robots: dict[str, urllib.robotparser.RobotFileParser] = {}
+
+    def allowed(self, url: str, timeout: float) -> bool:
+        """Whether the robots.txt of ``url``'s origin lets this agent fetch it."""
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
-        if origin not in robots:
-            parser = urllib.robotparser.RobotFileParser()
-            try:
-                answer, content = _get(client, f"{origin}/robots.txt", timeout, MAX_ROBOTS)
-                text = content.decode(answer.encoding or "utf-8", errors="replace")
-                parser.parse(text.splitlines() if answer.status_code == 200 else [])
-            except httpx.HTTPError:
-                parser.parse([])
-            robots[origin] = parser
-        return robots[origin].can_fetch(USER_AGENT, url)
+        if origin not in self.robots:
+            self.robots[origin] = self._robots(origin, timeout)
+        return self.robots[origin].can_fetch(USER_AGENT, url)
 
-    def fetch_one(url: str, form: str, timeout: float) -> str:
+    def _robots(self, origin: str, timeout: float) -> urllib.robotparser.RobotFileParser:
+        """The robots.txt of ``origin``; none (everything allowed) if it cannot be read."""
+        parser = urllib.robotparser.RobotFileParser()
+        try:
+            answer, content = _get(self.client, f"{origin}/robots.txt", timeout, MAX_ROBOTS)
+            text = content.decode(answer.encoding or "utf-8", errors="replace")
+            parser.parse(text.splitlines() if answer.status_code == 200 else [])
+        except httpx.HTTPError:
+            parser.parse([])
+        return parser
+
+    def page(self, url: str, form: str, timeout: float) -> str:
+        """The page at ``url`` in ``form`` (text, markdown or html), or an ``Error:`` line."""
         if urlsplit(url).scheme not in ("http", "https"):
             return f"Error: {url} is not an http(s) URL"
-        if not allowed(url, timeout):
+        if not self.allowed(url, timeout):
             return f"Error: fetching {url} is disallowed by its robots.txt"
         try:
-            answer, content = _get(client, url, timeout, MAX_BODY, redirects=True)
+            answer, content = _get(self.client, url, timeout, MAX_BODY, redirects=True)
         except httpx.HTTPError as error:
             return f"Error: {url}: {error}"
         if answer.status_code >= 400:
@@ -140,52 +161,48 @@ def fetch_toolset(client: httpx.Client, options: dict[str, Any]) -> Toolset:
             return body
         return html_to_markdown(body) if form == "markdown" else html_to_text(body)
 
-    def fetch(args: dict[str, Any]) -> str:
-        urls = args.get("urls") or []
-        form = args.get("format") or "markdown"
-        if not isinstance(urls, list) or not urls:
-            raise ToolError("'urls' must be a non-empty list of URLs")
-        if form not in ("text", "markdown", "html"):
-            raise ToolError(f"'format' must be text, markdown or html, got {form!r}")
-        timeout = min(300.0, max(1.0, float(args.get("timeout") or default_timeout)))
-        results = [fetch_one(str(url), form, timeout) for url in urls]
-        if len(results) == 1:
-            return results[0]
-        return "\n\n".join(
-            f"=== {url} ===\n{result}" for url, result in zip(urls, results, strict=True)
-        )
 
-    properties = {
-        "format": {
-            "description": "The format to return the content in (text, markdown, or html)",
-            "enum": ["text", "markdown", "html"],
-            "type": "string",
-        },
-        "timeout": {
-            "description": "Request timeout in seconds (default: 30)",
-            "type": ["integer", "null"],
-        },
-        "urls": {
-            "description": "Array of URLs to fetch",
-            "items": {"type": "string"},
-            "minItems": 1,
-            "type": ["null", "array"],
-        },
-    }
-    description = (
-        "Fetch content from one or more HTTP/HTTPS URLs. Returns the response body and metadata."
+def fetch(fetcher: Fetcher, args: Arguments) -> str:
+    """Each of ``urls`` in ``format``; several are each headed by their URL."""
+    urls = args.get("urls") or []
+    form = args.get("format") or "markdown"
+    if not isinstance(urls, list) or not urls:
+        raise ToolError("'urls' must be a non-empty list of URLs")
+    if form not in ("text", "markdown", "html"):
+        raise ToolError(f"'format' must be text, markdown or html, got {form!r}")
+    timeout = min(300.0, max(1.0, float(args.get("timeout") or fetcher.default_timeout)))
+    results = [fetcher.page(str(url), form, timeout) for url in urls]
+    if len(results) == 1:
+        return results[0]
+    return "\n\n".join(
+        f"=== {url} ===\n{result}" for url, result in zip(urls, results, strict=True)
     )
-    return Toolset(
+
+
+FETCH_TOOLS: tuple[ToolSpec[Fetcher], ...] = (
+    ToolSpec(
         "fetch",
-        [
-            tool(
-                "fetch",
-                description,
-                properties,
-                ["format", "timeout", "urls"],
-                fetch,
-                read_only=True,
-            )
-        ],
-        FETCH_INSTRUCTION,
-    )
+        "Fetch content from one or more HTTP/HTTPS URLs. Returns the response body and metadata.",
+        {
+            "format": {
+                "description": "The format to return the content in (text, markdown, or html)",
+                "enum": ["text", "markdown", "html"],
+                "type": "string",
+            },
+            "timeout": {
+                "description": "Request timeout in seconds (default: 30)",
+                "type": ["integer", "null"],
+            },
+            "urls": {
+                "description": "Array of URLs to fetch",
+                "items": {"type": "string"},
+                "minItems": 1,
+                "type": ["null", "array"],
+            },
+        },
+        ("format", "timeout", "urls"),
+        fetch,
+        read_only=True,
+    ),
+)
+"""The fetch tool."""

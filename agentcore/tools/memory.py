@@ -1,4 +1,8 @@
-"""The ``memory`` toolset: facts the agent keeps between sessions, in a SQLite file."""
+"""The ``memory`` toolset: facts the agent keeps between sessions, in a SQLite file.
+
+The toolset's state is a :class:`Memories` database; each tool is a function of it and the
+call's arguments, declared in :data:`MEMORY_TOOLS`.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .base import ToolError, Toolset, tool
+from agentcore.tools.base import Arguments, ToolError, Toolset, ToolSpec, bind_tools
 
 __all__ = ["memory_toolset"]
 
@@ -19,115 +23,151 @@ MEMORY_INSTRUCTION = (
     "- Look them up with get_memories or search_memories before asking again\n"
     "- Keep memories short; update or delete the ones that are no longer true"
 )
+_COLUMNS = "SELECT id, created_at, memory, category FROM memories"
 
 
 def memory_toolset(path: Path, clock: Callable[[], datetime]) -> Toolset:
     """Memory tools over the SQLite database at ``path`` (created when missing)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    database = sqlite3.connect(str(path), check_same_thread=False)
-    database.execute(
-        "CREATE TABLE IF NOT EXISTS memories (id INTEGER PRIMARY KEY AUTOINCREMENT, "
-        "created_at TEXT NOT NULL, memory TEXT NOT NULL, category TEXT NOT NULL DEFAULT '')"
-    )
-    database.commit()
+    return Toolset("memory", bind_tools(MEMORY_TOOLS, Memories(path, clock)), MEMORY_INSTRUCTION)
 
-    def rows(query: str, parameters: tuple[Any, ...] = ()) -> str:
-        found = database.execute(query, parameters).fetchall()
+
+class Memories:
+    """The memory database at ``path`` (created when missing), and the clock that dates
+    each new memory.
+    """
+
+    def __init__(self, path: Path, clock: Callable[[], datetime]):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.database = sqlite3.connect(str(path), check_same_thread=False)
+        self.database.execute(
+            "CREATE TABLE IF NOT EXISTS memories (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "created_at TEXT NOT NULL, memory TEXT NOT NULL, category TEXT NOT NULL DEFAULT '')"
+        )
+        self.database.commit()
+        self.clock = clock
+
+    def change(self, statement: str, parameters: tuple[Any, ...]) -> sqlite3.Cursor:
+        """Run and commit one statement that changes the memories."""
+        cursor = self.database.execute(statement, parameters)
+        self.database.commit()
+        return cursor
+
+    def rows(self, query: str, parameters: tuple[Any, ...] = ()) -> str:
+        """The memories ``query`` selects, as a JSON list."""
+        found = self.database.execute(query, parameters).fetchall()
         items = [{"id": r[0], "created_at": r[1], "memory": r[2], "category": r[3]} for r in found]
         return json.dumps(items, indent=2, ensure_ascii=False)
 
-    def memory_id(args: dict[str, Any]) -> int:
+    def existing_id(self, args: Arguments) -> int:
+        """The call's ``id`` (a number, or digits), refused unless such a memory exists."""
         value = args.get("id")
         if isinstance(value, str) and value.isdigit():
             value = int(value)
         if not isinstance(value, int) or isinstance(value, bool):
             raise ToolError("'id' must be the number of a memory")
-        if database.execute("SELECT 1 FROM memories WHERE id = ?", (value,)).fetchone() is None:
+        found = self.database.execute("SELECT 1 FROM memories WHERE id = ?", (value,))
+        if found.fetchone() is None:
             raise ToolError(f"memory {value} does not exist")
         return value
 
-    def add_memory(args: dict[str, Any]) -> str:
-        text = args.get("memory")
-        if not isinstance(text, str) or not text.strip():
-            raise ToolError("'memory' must be text")
-        cursor = database.execute(
-            "INSERT INTO memories (created_at, memory, category) VALUES (?, ?, ?)",
-            (clock().isoformat(timespec="seconds"), text, args.get("category") or ""),
-        )
-        database.commit()
-        return f"Memory added with ID {cursor.lastrowid}"
 
-    def get_memories(args: dict[str, Any]) -> str:
-        return rows("SELECT id, created_at, memory, category FROM memories ORDER BY id")
+def _memory_text(args: Arguments) -> str:
+    text = args.get("memory")
+    if not isinstance(text, str) or not text.strip():
+        raise ToolError("'memory' must be text")
+    return text
 
-    def search_memories(args: dict[str, Any]) -> str:
-        query, category = args.get("query") or "", args.get("category") or ""
-        return rows(
-            "SELECT id, created_at, memory, category FROM memories "
-            "WHERE memory LIKE ? AND (? = '' OR category = ?) ORDER BY id",
-            (f"%{query}%", category, category),
-        )
 
-    def update_memory(args: dict[str, Any]) -> str:
-        number = memory_id(args)
-        text = args.get("memory")
-        if not isinstance(text, str) or not text.strip():
-            raise ToolError("'memory' must be text")
-        database.execute(
-            "UPDATE memories SET memory = ?, category = COALESCE(?, category) WHERE id = ?",
-            (text, args.get("category"), number),
-        )
-        database.commit()
-        return f"Memory {number} updated"
+def add_memory(memories: Memories, args: Arguments) -> str:
+    """Store ``memory`` (in ``category``), dated now."""
+    text = _memory_text(args)
+    cursor = memories.change(
+        "INSERT INTO memories (created_at, memory, category) VALUES (?, ?, ?)",
+        (memories.clock().isoformat(timespec="seconds"), text, args.get("category") or ""),
+    )
+    return f"Memory added with ID {cursor.lastrowid}"
 
-    def delete_memory(args: dict[str, Any]) -> str:
-        number = memory_id(args)
-        database.execute("DELETE FROM memories WHERE id = ?", (number,))
-        database.commit()
-        return f"Memory {number} deleted"
 
-    text = {"type": "string"}
-    optional = {"type": ["string", "null"]}
-    tools = [
-        tool(
-            "add_memory",
-            "Add a new memory to the database",
-            {
-                "category": {**optional, "description": "Optional category to group the memory"},
-                "memory": {**text, "description": "The memory content to store"},
-            },
-            ["category", "memory"],
-            add_memory,
-        ),
-        tool("get_memories", "Retrieve all stored memories", {}, [], get_memories, read_only=True),
-        tool(
-            "delete_memory",
-            "Delete a specific memory by ID",
-            {"id": {"description": "The ID of the memory to delete", "type": "integer"}},
-            ["id"],
-            delete_memory,
-        ),
-        tool(
-            "search_memories",
-            "Search memories by text and, optionally, category",
-            {
-                "category": {**optional, "description": "Only memories in this category"},
-                "query": {**optional, "description": "Text the memory must contain"},
-            },
-            ["category", "query"],
-            search_memories,
-            read_only=True,
-        ),
-        tool(
-            "update_memory",
-            "Update the content (and optionally the category) of a memory",
-            {
-                "category": {**optional, "description": "The new category"},
-                "id": {"description": "The ID of the memory to update", "type": "integer"},
-                "memory": {**text, "description": "The new memory content"},
-            },
-            ["category", "id", "memory"],
-            update_memory,
-        ),
-    ]
-    return Toolset("memory", tools, MEMORY_INSTRUCTION)
+def get_memories(memories: Memories, args: Arguments) -> str:
+    """Every memory, oldest first."""
+    return memories.rows(f"{_COLUMNS} ORDER BY id")
+
+
+def search_memories(memories: Memories, args: Arguments) -> str:
+    """The memories that contain ``query`` (and are in ``category``, when given)."""
+    query, category = args.get("query") or "", args.get("category") or ""
+    return memories.rows(
+        f"{_COLUMNS} WHERE memory LIKE ? AND (? = '' OR category = ?) ORDER BY id",
+        (f"%{query}%", category, category),
+    )
+
+
+def update_memory(memories: Memories, args: Arguments) -> str:
+    """Replace the text (and the category, when given) of memory ``id``."""
+    number = memories.existing_id(args)
+    text = _memory_text(args)
+    memories.change(
+        "UPDATE memories SET memory = ?, category = COALESCE(?, category) WHERE id = ?",
+        (text, args.get("category"), number),
+    )
+    return f"Memory {number} updated"
+
+
+def delete_memory(memories: Memories, args: Arguments) -> str:
+    """Delete memory ``id``."""
+    number = memories.existing_id(args)
+    memories.change("DELETE FROM memories WHERE id = ?", (number,))
+    return f"Memory {number} deleted"
+
+
+def _optional(description: str) -> dict[str, Any]:
+    return {"type": ["string", "null"], "description": description}
+
+
+def _memory_id(description: str) -> dict[str, Any]:
+    return {"description": description, "type": "integer"}
+
+
+MEMORY_TOOLS: tuple[ToolSpec[Memories], ...] = (
+    ToolSpec(
+        "add_memory",
+        "Add a new memory to the database",
+        {
+            "category": _optional("Optional category to group the memory"),
+            "memory": {"type": "string", "description": "The memory content to store"},
+        },
+        ("category", "memory"),
+        add_memory,
+    ),
+    ToolSpec("get_memories", "Retrieve all stored memories", {}, (), get_memories, read_only=True),
+    ToolSpec(
+        "delete_memory",
+        "Delete a specific memory by ID",
+        {"id": _memory_id("The ID of the memory to delete")},
+        ("id",),
+        delete_memory,
+    ),
+    ToolSpec(
+        "search_memories",
+        "Search memories by text and, optionally, category",
+        {
+            "category": _optional("Only memories in this category"),
+            "query": _optional("Text the memory must contain"),
+        },
+        ("category", "query"),
+        search_memories,
+        read_only=True,
+    ),
+    ToolSpec(
+        "update_memory",
+        "Update the content (and optionally the category) of a memory",
+        {
+            "category": _optional("The new category"),
+            "id": _memory_id("The ID of the memory to update"),
+            "memory": {"type": "string", "description": "The new memory content"},
+        },
+        ("category", "id", "memory"),
+        update_memory,
+    ),
+)
+"""The memory tools, in the order cagent lists them."""

@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from agentcore.prompts import MAX_TOOL_OUTPUT
-
-from .base import ToolError
+from agentcore.tools.base import ToolError
 
 __all__ = ["MAX_READ", "MAX_WHOLE_FILE", "VCS", "Sandbox"]
 

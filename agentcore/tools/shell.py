@@ -1,4 +1,8 @@
-"""The ``shell`` toolset: run a command with ``/bin/sh -c`` in the working directory."""
+"""The ``shell`` toolset: run a command with ``/bin/sh -c`` in the working directory.
+
+The toolset's state is a :class:`Shell` (where commands run, and their extra environment);
+the tool is a function of it and the call's arguments, declared in :data:`SHELL_TOOLS`.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .base import ToolError, Toolset, tool
-from .sandbox import MAX_READ, Sandbox
+from agentcore.tools.base import Arguments, ToolError, Toolset, ToolSpec, bind_tools
+from agentcore.tools.sandbox import MAX_READ, Sandbox
 
 __all__ = ["shell_toolset"]
 
@@ -23,6 +27,29 @@ SHELL_INSTRUCTION = (
     "- Output is stdout and stderr together; a non-zero exit status is reported after it\n"
     "- Commands time out after 30 seconds unless timeout says otherwise"
 )
+
+
+def shell_toolset(root: Path, options: Mapping[str, Any], env: Mapping[str, str]) -> Toolset:
+    """The ``shell`` tool. Commands see the process environment, plus ``env`` (the team's
+    extra variables) and the toolset's own ``options["env"]``.
+    """
+    own_env = {str(k): str(v) for k, v in dict(options.get("env") or {}).items()}
+    return Toolset("shell", bind_tools(SHELL_TOOLS, Shell(root, env, own_env)), SHELL_INSTRUCTION)
+
+
+class Shell:
+    """Where commands run (the working directory, as a sandbox for ``cwd``) and the
+    variables they see besides the process environment: the team's, then the toolset's.
+    """
+
+    def __init__(self, root: Path, team_env: Mapping[str, str], own_env: dict[str, str]):
+        self.sandbox = Sandbox(root)
+        self.team_env = team_env
+        self.own_env = own_env
+
+    def environment(self) -> dict[str, str]:
+        """The environment of a command started now."""
+        return {**os.environ, **self.team_env, **self.own_env}
 
 
 def _run(command: str, cwd: Path, env: dict[str, str], timeout: float) -> tuple[bytes, int | None]:
@@ -61,52 +88,46 @@ def _run(command: str, cwd: Path, env: dict[str, str], timeout: float) -> tuple[
     return bytes(kept), None
 
 
-def shell_toolset(root: Path, options: Mapping[str, Any], env: Mapping[str, str]) -> Toolset:
-    """The ``shell`` tool. Commands see the process environment, plus ``env`` (the team's
-    extra variables) and the toolset's own ``options["env"]``.
+def shell(state: Shell, args: Arguments) -> str:
+    """Run ``cmd`` (in ``cwd``, within ``timeout`` seconds): its output, then its exit
+    status unless 0.
     """
-    sandbox = Sandbox(root)
-    extra_env = {str(k): str(v) for k, v in dict(options.get("env") or {}).items()}
+    command = args.get("cmd")
+    if not isinstance(command, str) or not command.strip():
+        raise ToolError("'cmd' must be a command line")
+    sandbox = state.sandbox
+    cwd = sandbox.path(args["cwd"], argument="cwd") if args.get("cwd") else sandbox.root
+    if not cwd.is_dir():
+        raise ToolError(f"cwd '{args.get('cwd')}' is not a directory")
+    timeout = args.get("timeout") or 30
+    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
+        raise ToolError(f"'timeout' must be a number of seconds, got {timeout!r}")
+    out, status = _run(command, cwd, state.environment(), float(timeout))
+    if status is None:
+        raise ToolError(f"command timed out after {timeout} seconds: {command}")
+    output = out.decode("utf-8", errors="replace")
+    if status:
+        output += f"\n(exit status {status})"
+    return output
 
-    def shell(args: dict[str, Any]) -> str:
-        command = args.get("cmd")
-        if not isinstance(command, str) or not command.strip():
-            raise ToolError("'cmd' must be a command line")
-        cwd = sandbox.path(args["cwd"], argument="cwd") if args.get("cwd") else sandbox.root
-        if not cwd.is_dir():
-            raise ToolError(f"cwd '{args.get('cwd')}' is not a directory")
-        timeout = args.get("timeout") or 30
-        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
-            raise ToolError(f"'timeout' must be a number of seconds, got {timeout!r}")
-        out, status = _run(command, cwd, {**os.environ, **env, **extra_env}, float(timeout))
-        if status is None:
-            raise ToolError(f"command timed out after {timeout} seconds: {command}")
-        output = out.decode("utf-8", errors="replace")
-        if status:
-            output += f"\n(exit status {status})"
-        return output
 
-    properties = {
-        "cmd": {"description": "The shell command to execute", "type": "string"},
-        "cwd": {
-            "description": "The working directory to execute the command in",
-            "type": ["string", "null"],
-        },
-        "timeout": {
-            "description": "Command execution timeout in seconds (default: 30)",
-            "type": ["integer", "null"],
-        },
-    }
-    return Toolset(
+SHELL_TOOLS: tuple[ToolSpec[Shell], ...] = (
+    ToolSpec(
         "shell",
-        [
-            tool(
-                "shell",
-                "Executes the given shell command in the user's default shell.",
-                properties,
-                ["cmd", "cwd", "timeout"],
-                shell,
-            )
-        ],
-        SHELL_INSTRUCTION,
-    )
+        "Executes the given shell command in the user's default shell.",
+        {
+            "cmd": {"description": "The shell command to execute", "type": "string"},
+            "cwd": {
+                "description": "The working directory to execute the command in",
+                "type": ["string", "null"],
+            },
+            "timeout": {
+                "description": "Command execution timeout in seconds (default: 30)",
+                "type": ["integer", "null"],
+            },
+        },
+        ("cmd", "cwd", "timeout"),
+        shell,
+    ),
+)
+"""The shell tool."""

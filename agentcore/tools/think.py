@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from .base import ToolError, Toolset, tool
+from agentcore.tools.base import Arguments, ToolError, Toolset, ToolSpec, bind_tools
 
 __all__ = ["think_toolset"]
 
@@ -18,21 +16,27 @@ THINK_INSTRUCTION = (
 def think_toolset() -> Toolset:
     """The ``think`` tool; it returns ``Thoughts:`` followed by every thought so far."""
     thoughts: list[str] = []
+    return Toolset("think", bind_tools(THINK_TOOLS, thoughts), THINK_INSTRUCTION)
 
-    def think(args: dict[str, Any]) -> str:
-        thought = args.get("thought")
-        if not isinstance(thought, str) or not thought.strip():
-            raise ToolError("'thought' must be text")
-        thoughts.append(thought)
-        return "Thoughts:\n" + "\n".join(thoughts)
 
-    properties = {"thought": {"description": "The thought to think about", "type": "string"}}
-    description = (
-        "Use the tool to think about something. It will not obtain new information or change "
-        "anything; it just records the thought."
-    )
-    return Toolset(
+def think(thoughts: list[str], args: Arguments) -> str:
+    """Record ``thought``; every thought so far."""
+    thought = args.get("thought")
+    if not isinstance(thought, str) or not thought.strip():
+        raise ToolError("'thought' must be text")
+    thoughts.append(thought)
+    return "Thoughts:\n" + "\n".join(thoughts)
+
+
+THINK_TOOLS: tuple[ToolSpec[list[str]], ...] = (
+    ToolSpec(
         "think",
-        [tool("think", description, properties, ["thought"], think, read_only=True)],
-        THINK_INSTRUCTION,
-    )
+        "Use the tool to think about something. It will not obtain new information or change "
+        "anything; it just records the thought.",
+        {"thought": {"description": "The thought to think about", "type": "string"}},
+        ("thought",),
+        think,
+        read_only=True,
+    ),
+)
+"""The think tool."""

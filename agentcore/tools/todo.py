@@ -1,10 +1,14 @@
-"""The ``todo`` toolset: a task list the agent keeps while it works."""
+"""The ``todo`` toolset: a task list the agent keeps while it works.
+
+The toolset's state is a :class:`TodoList`; each tool is a function of it and the call's
+arguments, declared in :data:`TODO_TOOLS`.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .base import ToolError, Toolset, tool
+from agentcore.tools.base import Arguments, ToolError, Toolset, ToolSpec, bind_tools
 
 __all__ = ["todo_toolset"]
 
@@ -19,97 +23,121 @@ TODO_INSTRUCTION = (
 
 def todo_toolset() -> Toolset:
     """``create_todo``, ``create_todos``, ``update_todos`` and ``list_todos``."""
-    todos: dict[str, dict[str, str]] = {}
+    return Toolset("todo", bind_tools(TODO_TOOLS, TodoList()), TODO_INSTRUCTION)
 
-    def add(description: Any) -> str:
+
+class TodoList:
+    """The todos so far, by id (``todo_1``, ``todo_2``...), each a description and a status."""
+
+    def __init__(self) -> None:
+        self.todos: dict[str, dict[str, str]] = {}
+
+    def add(self, description: Any) -> str:
+        """Add a pending todo; the line that reports it."""
         if not isinstance(description, str) or not description.strip():
             raise ToolError("a todo needs a description")
-        key = f"todo_{len(todos) + 1}"
-        todos[key] = {"description": description, "status": "pending"}
+        key = f"todo_{len(self.todos) + 1}"
+        self.todos[key] = {"description": description, "status": "pending"}
         return f"Created todo [{key}]: {description}"
 
-    def create_todo(args: dict[str, Any]) -> str:
-        return add(args.get("description"))
+    def update(self, update: Any) -> str:
+        """Set the status of the todo ``update`` names; the line that reports it."""
+        key, status = (update or {}).get("id"), (update or {}).get("status")
+        if key not in self.todos:
+            raise ToolError(
+                f"todo '{key}' does not exist; todos: {', '.join(self.todos) or 'none'}"
+            )
+        if status not in STATUSES:
+            raise ToolError(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
+        self.todos[key]["status"] = status
+        return f"Updated todo [{key}] to {status}"
 
-    def create_todos(args: dict[str, Any]) -> str:
-        descriptions = args.get("descriptions") or []
-        if not isinstance(descriptions, list) or not descriptions:
-            raise ToolError("'descriptions' must be a non-empty list")
-        return "\n".join(add(description) for description in descriptions)
 
-    def update_todos(args: dict[str, Any]) -> str:
-        lines = []
-        for update in args.get("updates") or []:
-            key, status = (update or {}).get("id"), (update or {}).get("status")
-            if key not in todos:
-                raise ToolError(f"todo '{key}' does not exist; todos: {', '.join(todos) or 'none'}")
-            if status not in STATUSES:
-                raise ToolError(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
-            todos[key]["status"] = status
-            lines.append(f"Updated todo [{key}] to {status}")
-        if not lines:
-            raise ToolError("'updates' must be a non-empty list of {id, status}")
-        return "\n".join(lines)
+def create_todo(todos: TodoList, args: Arguments) -> str:
+    """Add one todo."""
+    return todos.add(args.get("description"))
 
-    def list_todos(args: dict[str, Any]) -> str:
-        if not todos:
-            return "No todos"
-        return "\n".join(f"[{key}] ({t['status']}) {t['description']}" for key, t in todos.items())
 
-    updates = {
-        "description": "List of todo updates",
-        "items": {
-            "additionalProperties": False,
-            "properties": {
-                "id": {"description": "ID of the todo item", "type": "string"},
-                "status": {
-                    "description": "New status (pending, in-progress, completed)",
-                    "type": "string",
-                },
+def create_todos(todos: TodoList, args: Arguments) -> str:
+    """Add a todo per description, in order."""
+    descriptions = args.get("descriptions") or []
+    if not isinstance(descriptions, list) or not descriptions:
+        raise ToolError("'descriptions' must be a non-empty list")
+    return "\n".join(todos.add(description) for description in descriptions)
+
+
+def update_todos(todos: TodoList, args: Arguments) -> str:
+    """Apply each ``{id, status}`` update, in order."""
+    lines = [todos.update(update) for update in args.get("updates") or []]
+    if not lines:
+        raise ToolError("'updates' must be a non-empty list of {id, status}")
+    return "\n".join(lines)
+
+
+def list_todos(todos: TodoList, args: Arguments) -> str:
+    """Every todo with its status, or ``No todos``."""
+    if not todos.todos:
+        return "No todos"
+    return "\n".join(
+        f"[{key}] ({todo['status']}) {todo['description']}" for key, todo in todos.todos.items()
+    )
+
+
+_UPDATES = {
+    "description": "List of todo updates",
+    "items": {
+        "additionalProperties": False,
+        "properties": {
+            "id": {"description": "ID of the todo item", "type": "string"},
+            "status": {
+                "description": "New status (pending, in-progress, completed)",
+                "type": "string",
             },
-            "required": ["id", "status"],
-            "type": "object",
         },
-        "type": ["null", "array"],
-    }
-    tools = [
-        tool(
-            "create_todo",
-            "Create a new todo item with a description",
-            {"description": {"description": "Description of the todo item", "type": "string"}},
-            ["description"],
-            create_todo,
-            read_only=True,
-        ),
-        tool(
-            "create_todos",
-            "Create a list of new todo items with descriptions",
-            {
-                "descriptions": {
-                    "description": "Descriptions of the todo items",
-                    "items": {"type": "string"},
-                    "type": ["null", "array"],
-                }
-            },
-            ["descriptions"],
-            create_todos,
-            read_only=True,
-        ),
-        tool(
-            "update_todos",
-            "Update the status of one or more todo items",
-            {"updates": updates},
-            ["updates"],
-            update_todos,
-            read_only=True,
-        ),
-        tool(
-            "list_todos",
-            "List all current todos with their status",
-            {},
-            [],
-            list_todos,
-            read_only=True,
-        ),
-    ]
-    return Toolset("todo", tools, TODO_INSTRUCTION)
+        "required": ["id", "status"],
+        "type": "object",
+    },
+    "type": ["null", "array"],
+}
+
+TODO_TOOLS: tuple[ToolSpec[TodoList], ...] = (
+    ToolSpec(
+        "create_todo",
+        "Create a new todo item with a description",
+        {"description": {"description": "Description of the todo item", "type": "string"}},
+        ("description",),
+        create_todo,
+        read_only=True,
+    ),
+    ToolSpec(
+        "create_todos",
+        "Create a list of new todo items with descriptions",
+        {
+            "descriptions": {
+                "description": "Descriptions of the todo items",
+                "items": {"type": "string"},
+                "type": ["null", "array"],
+            }
+        },
+        ("descriptions",),
+        create_todos,
+        read_only=True,
+    ),
+    ToolSpec(
+        "update_todos",
+        "Update the status of one or more todo items",
+        {"updates": _UPDATES},
+        ("updates",),
+        update_todos,
+        read_only=True,
+    ),
+    ToolSpec(
+        "list_todos",
+        "List all current todos with their status",
+        {},
+        (),
+        list_todos,
+        read_only=True,
+    ),
+)
+"""The todo tools, in the order cagent lists them."""

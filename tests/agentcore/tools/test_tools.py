@@ -13,6 +13,7 @@ import pytest
 
 from agentcore.config import ToolsetConfig
 from agentcore.tools import ToolContext, ToolError, build_toolset
+from agentcore.tools.names import TOOL_NAMES
 from pytest_agentcassette import use_cassette
 from tests.support.agents import call, toolset
 from tests.support.provider_server import ProviderServer
@@ -191,3 +192,17 @@ def test_the_tools_filter_and_instruction_override(project: Path) -> None:
     assert [t.name for t in built.tools] == ["list_directory", "read_file"]
     assert built.instruction.startswith("Only read. ## Filesystem Tools")
     assert os.path.isdir(project)
+
+
+@pytest.mark.parametrize("kind", sorted(TOOL_NAMES))
+def test_each_toolset_has_the_tools_the_config_checks_against(kind: str, project: Path) -> None:
+    built = toolset(kind, project, path=str(project / "memory.db"))  # memory's database
+    assert tuple(t.name for t in built.tools) == TOOL_NAMES[kind]
+
+
+def test_each_toolset_built_gets_schemas_of_its_own(project: Path) -> None:
+    first, second = toolset("filesystem", project), toolset("filesystem", project)
+    schema = first.tools[0].definition.parameters
+    assert schema == second.tools[0].definition.parameters
+    schema["properties"]["path"]["description"] = "changed"
+    assert second.tools[0].definition.parameters["properties"]["path"]["description"] != "changed"
