@@ -68,15 +68,3 @@ def test_agentcore_exports_a_sorted_complete_api() -> None:
 def test_agentcore_knows_nothing_of_cassettes() -> None:
     loaded = _modules_after("import agentcore")
     assert not {name for name in loaded if name.startswith("pytest_agentcassette")}
-
-
-def test_the_readme_names_every_public_name() -> None:
-    import re
-    from pathlib import Path
-
-    import pytest_agentcassette
-
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
-    listed = readme[readme.index("Public names:") :].split("\n\n")[0]
-    named = set(re.findall(r"`(\w+)`", listed))
-    assert named == set(pytest_agentcassette.__all__) - {"__version__"}
