@@ -86,12 +86,11 @@ def memory_row(cassette: Path) -> dict[str, object]:
     (Linux: the peak is reset once the requests are loaded)."""
     import marshal
 
-    from pytest_agentcassette.cassette_file import load_cassette
+    from pytest_agentcassette._format import load_cassette
 
     requests = cassette.with_suffix(".requests")
     sent = [
-        (i.request.method, i.request.url, i.request.body.content)
-        for i in load_cassette(cassette, fix_hint="")
+        (i.request.method, i.request.url, i.request.body.content) for i in load_cassette(cassette)
     ]
     requests.write_bytes(marshal.dumps(sent))
     done = subprocess.run(

@@ -21,11 +21,9 @@ import httpx
 import yaml
 
 from benchmarks.session import SYSTEM, TOOLS, reply, tool_result
-from pytest_agentcassette.bodies import Body
-from pytest_agentcassette.cassette import Cassette
-from pytest_agentcassette.cassette_file import load_cassette, save_cassette
-from pytest_agentcassette.matching import MatchConfig, MatchIndex
-from pytest_agentcassette.model import Interaction, RecordedRequest, RecordedResponse
+from pytest_agentcassette import Body, Cassette, Interaction, RecordedRequest, RecordedResponse
+from pytest_agentcassette._format import load_cassette, save_cassette
+from pytest_agentcassette._matching import MatchConfig, MatchIndex
 
 URL = "https://llm.bench.test/v1/chat/completions"
 SIZES_KB = (100, 300, 1000, 3000, 10000)
@@ -90,7 +88,7 @@ def _best(run: Callable[[], object], repeat: int = 5) -> float:
 
 def open_cassette(path: Path) -> None:
     """Everything a replay does before the first request: read, check, link, index."""
-    interactions = load_cassette(path, fix_hint="")
+    interactions = load_cassette(path)
     MatchIndex(interactions, MatchConfig())
 
 
@@ -138,7 +136,7 @@ def _per_request(folder: Path, count: int, shuffled: bool) -> float:
             headers={"content-type": "application/json"},
             content=i.request.body.content,
         )
-        for i in load_cassette(path, fix_hint="")
+        for i in load_cassette(path)
     ]
     if shuffled:
         random.Random(count).shuffle(requests)
@@ -148,7 +146,7 @@ def _per_request(folder: Path, count: int, shuffled: bool) -> float:
         with cassette:
             started = time.perf_counter()
             for request in requests:
-                cassette.handle_request(request)
+                cassette._answer_http(request)
             samples.append((time.perf_counter() - started) / count)
     return statistics.median(samples)
 

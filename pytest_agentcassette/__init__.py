@@ -17,52 +17,78 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .bodies import Body
-    from .cassette import Cassette, use_cassette
-    from .errors import (
+    from pytest_agentcassette._cassette import Cassette, use_cassette
+    from pytest_agentcassette._conversation import Conversation, Exchange, ToolCall, Usage
+    from pytest_agentcassette._errors import (
         CassetteError,
         CassetteMismatchError,
         CassetteSecretError,
         NetworkBlockedError,
         SecretRedactedWarning,
+        UnusedInteractionsError,
         UnusedInteractionsWarning,
     )
-    from .model import Interaction, RecordedRequest, RecordedResponse, TransportError
-    from .record_mode import RecordMode
+    from pytest_agentcassette._model import (
+        Body,
+        Interaction,
+        Matcher,
+        RecordedRequest,
+        RecordedResponse,
+        TransportError,
+    )
+    from pytest_agentcassette._options import CassetteOptions
+    from pytest_agentcassette._record_mode import RecordMode
+    from pytest_agentcassette._secrets import SecretFinding
 
 __all__ = [
     "Body",
     "Cassette",
     "CassetteError",
     "CassetteMismatchError",
+    "CassetteOptions",
     "CassetteSecretError",
+    "Conversation",
+    "Exchange",
     "Interaction",
+    "Matcher",
     "NetworkBlockedError",
     "RecordMode",
     "RecordedRequest",
     "RecordedResponse",
+    "SecretFinding",
     "SecretRedactedWarning",
+    "ToolCall",
     "TransportError",
+    "UnusedInteractionsError",
     "UnusedInteractionsWarning",
+    "Usage",
     "__version__",
     "use_cassette",
 ]
 
 _LAZY = {
-    "Body": ".bodies",
-    "Cassette": ".cassette",
-    "use_cassette": ".cassette",
-    "CassetteError": ".errors",
-    "CassetteMismatchError": ".errors",
-    "CassetteSecretError": ".errors",
-    "NetworkBlockedError": ".errors",
-    "SecretRedactedWarning": ".errors",
-    "Interaction": ".model",
-    "RecordedRequest": ".model",
-    "RecordedResponse": ".model",
-    "TransportError": ".model",
-    "RecordMode": ".record_mode",
-    "UnusedInteractionsWarning": ".errors",
+    "Body": "_model",
+    "Cassette": "_cassette",
+    "CassetteError": "_errors",
+    "CassetteMismatchError": "_errors",
+    "CassetteOptions": "_options",
+    "CassetteSecretError": "_errors",
+    "Conversation": "_conversation",
+    "Exchange": "_conversation",
+    "Interaction": "_model",
+    "Matcher": "_model",
+    "NetworkBlockedError": "_errors",
+    "RecordMode": "_record_mode",
+    "RecordedRequest": "_model",
+    "RecordedResponse": "_model",
+    "SecretFinding": "_secrets",
+    "SecretRedactedWarning": "_errors",
+    "ToolCall": "_conversation",
+    "TransportError": "_model",
+    "UnusedInteractionsError": "_errors",
+    "UnusedInteractionsWarning": "_errors",
+    "Usage": "_conversation",
+    "use_cassette": "_cassette",
 }
 
 
@@ -74,7 +100,7 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'pytest_agentcassette' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
     globals()[name] = value
     return value
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .scan import ScanError, scan_paths
+from pytest_agentcassette._secrets.scan import ScanError, scan_paths
 
 _DESCRIPTION = (
     "Report credentials (API keys, bearer tokens, private keys, the values of key "

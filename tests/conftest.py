@@ -9,7 +9,7 @@ import pytest
 # Import the engine (and with it yaml, httpx, respx) in this process before any inner
 # pytester run: in-process runs drop modules they imported, and libyaml's C extension
 # cannot be initialised a second time.
-import pytest_agentcassette.cassette  # noqa: F401
+import pytest_agentcassette._cassette  # noqa: F401
 from tests.support.corpus import CAGENT_CORPUS
 from tests.support.network import NetworkCut
 from tests.support.provider_server import ProviderServer
@@ -93,7 +93,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     basetemp = getattr(factory, "_basetemp", None)
     if hasattr(config, "workerinput") or basetemp is None or not basetemp.is_dir():
         return
-    from pytest_agentcassette.scan import scan_paths
+    from pytest_agentcassette._secrets.scan import scan_paths
 
     result = scan_paths([str(basetemp)])
     found = [

@@ -11,7 +11,7 @@ import httpx2
 import pytest
 
 from pytest_agentcassette import use_cassette
-from pytest_agentcassette.cassette_file import load_cassette
+from tests.support.cassettes import load_cassette
 from tests.support.corpus import CAGENT_CORPUS
 from tests.support.network import NetworkCut
 

@@ -20,10 +20,10 @@ import pytest
 
 import agentcore
 import agentcore.errors
-import pytest_agentcassette.errors
+import pytest_agentcassette._errors
 from agentcore.errors import ConfigError
 from pytest_agentcassette import CassetteError, use_cassette
-from pytest_agentcassette.yamlio import dump_yaml
+from pytest_agentcassette._format.yaml_io import dump_yaml
 from tests.support.bad_corpus import BAD, MINIMUM, Case, corpus_files, load_cases
 from tests.support.cli_runs import agentcore as agentcore_cli
 
@@ -32,7 +32,7 @@ CREDENTIAL = re.compile(rb"sk-[A-Za-z0-9_-]{16,}|AIza[A-Za-z0-9_-]{30,}|Bearer [
 URL = "https://api.example.com/v1/chat/completions"
 DOCUMENTED = {
     getattr(module, name)
-    for module in (pytest_agentcassette.errors, agentcore.errors)
+    for module in (pytest_agentcassette._errors, agentcore.errors)
     for name in module.__all__
     if isinstance(getattr(module, name), type)
 }

@@ -733,7 +733,7 @@ def test_the_cassette_example_is_what_the_plugin_writes(
     example = _example("yaml", "version: 2\n")
     path = tmp_path / "example.yaml"
     path.write_text(example)
-    with use_cassette(path) as cassette:
+    with use_cassette(path, unused_interactions="ignore") as cassette:  # read, not replayed
         (interaction,) = cassette.interactions
     assert interaction.request.json()["messages"][0]["content"] == "Explain containers"
     assert interaction.request.header("x-api-key") == "REDACTED"
@@ -766,7 +766,7 @@ def test_the_json_patch_example_builds_the_next_request(tmp_path: Path) -> None:
         f"{fragment}"
         "  response: {code: 200, body: '{}'}\n"
     )
-    with use_cassette(path) as cassette:
+    with use_cassette(path, unused_interactions="ignore") as cassette:  # read, not replayed
         _, patched = cassette.interactions
     assert patched.request.json()["messages"] == [
         *messages,
@@ -869,7 +869,8 @@ def test_the_agentcore_example_runs_as_written_in_replay(
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     printed: list[str] = []
     monkeypatch.setattr("builtins.print", lambda *args: printed.append(" ".join(map(str, args))))
-    with network_cut, use_cassette(cassette) as replay:
+    # The example asks the first question only: the second turn stays unplayed.
+    with network_cut, use_cassette(cassette, unused_interactions="ignore") as replay:
         exec(compile(example, "docs/agentcore.md", "exec"), {})
     assert printed == ["There are 2 files."]
     assert len(replay.played) == 2

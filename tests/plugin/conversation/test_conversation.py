@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_agentcassette import use_cassette
-from pytest_agentcassette.conversation import ToolCall, Usage
+from pytest_agentcassette import ToolCall, Usage, use_cassette
 from tests.support.agent_loops import APIS, PROMPT, run_conversation
 from tests.support.provider_server import ProviderServer
 from tests.support.wire_formats import Reply
@@ -62,8 +61,8 @@ def test_the_exchanges_name_their_api(tmp_path: Path, provider_server: ProviderS
 
 def test_a_cagent_session_shows_its_tool_call(cagent_corpus: Path) -> None:
     path = cagent_corpus / "cassettes" / "TestExec_OpenAI_ToolCall.yaml"
-    from pytest_agentcassette.cassette_file import load_cassette
-    from pytest_agentcassette.conversation import Conversation
+    from pytest_agentcassette import Conversation
+    from tests.support.cassettes import load_cassette
 
     conversation = Conversation.of(load_cassette(path, fix_hint=""))
     assert conversation.tool_calls == [

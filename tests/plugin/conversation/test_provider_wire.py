@@ -7,10 +7,16 @@ from typing import Any
 
 import pytest
 
-from pytest_agentcassette.bodies import Body
-from pytest_agentcassette.conversation import Conversation, ToolCall, Usage
-from pytest_agentcassette.drift import render_patch
-from pytest_agentcassette.model import Interaction, RecordedRequest, RecordedResponse
+from pytest_agentcassette import (
+    Body,
+    Conversation,
+    Interaction,
+    RecordedRequest,
+    RecordedResponse,
+    ToolCall,
+    Usage,
+)
+from pytest_agentcassette._matching.nearest import render_patch
 
 
 def exchange(path: str, body: str | Any) -> Conversation:

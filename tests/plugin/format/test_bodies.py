@@ -6,13 +6,16 @@ from typing import Any
 
 import pytest
 
-from pytest_agentcassette.bodies import NOT_JSON, Body, BodyFormatError
-from pytest_agentcassette.yamlio import dump_yaml, load_yaml
+from pytest_agentcassette import Body
+from pytest_agentcassette._format.yaml_io import dump_yaml, load_yaml
+from pytest_agentcassette._located import LocatedError as BodyFormatError
+from pytest_agentcassette._model import NOT_JSON, json_value
+from tests.support.cassettes import stored_body, stored_form
 
 
 def _through_yaml(body: Body) -> Body:
     """Store, write as YAML, read back: what a replay gets."""
-    return Body.from_stored(load_yaml(dump_yaml({"body": body.to_stored()}))["body"])
+    return stored_body(load_yaml(dump_yaml({"body": stored_form(body)}))["body"])
 
 
 CASES: dict[str, tuple[bytes, list[int] | None, Any]] = {
@@ -72,7 +75,7 @@ CASES: dict[str, tuple[bytes, list[int] | None, Any]] = {
 def test_each_body_is_stored_in_its_readable_form_and_decodes_exactly(case: str) -> None:
     content, sizes, stored = CASES[case]
     body = Body.from_bytes(content, sizes)
-    assert body.to_stored() == stored
+    assert stored_form(body) == stored
     again = _through_yaml(body)
     assert again.content == content
     assert again.chunks == body.chunks
@@ -80,16 +83,18 @@ def test_each_body_is_stored_in_its_readable_form_and_decodes_exactly(case: str)
 
 def test_cagent_raw_sse_text_replays_one_event_per_chunk() -> None:
     text = "event: a\ndata: {}\n\nevent: b\ndata: {}\n\n"
-    assert Body.from_stored(text).chunks == [b"event: a\ndata: {}\n\n", b"event: b\ndata: {}\n\n"]
+    assert stored_body(text).chunks == [b"event: a\ndata: {}\n\n", b"event: b\ndata: {}\n\n"]
 
 
 def test_json_is_read_from_the_stored_text_or_data_or_parsed_from_bytes() -> None:
-    assert Body.from_stored({"json": '{"a": [1]}'}).json() == {"a": [1]}
-    assert Body.from_stored({"json": {"a": [1]}}).json() == {"a": [1]}  # written by hand
-    assert Body.from_stored({"json": {"a": [1]}}).content == b'{"a":[1]}'
+    assert stored_body({"json": '{"a": [1]}'}).json() == {"a": [1]}
+    assert stored_body({"json": {"a": [1]}}).json() == {"a": [1]}  # written by hand
+    assert stored_body({"json": {"a": [1]}}).content == b'{"a":[1]}'
     assert Body.from_bytes(b'  {"a": 2}').json() == {"a": 2}
-    assert Body.from_bytes(b"{not json").json() is NOT_JSON
-    assert Body.from_bytes(b"text").json() is NOT_JSON
+    assert json_value(Body.from_bytes(b"{not json")) is NOT_JSON
+    assert json_value(Body.from_bytes(b"text")) is NOT_JSON
+    with pytest.raises(ValueError, match="the body is not a JSON document"):
+        Body.from_bytes(b"text").json()
 
 
 @pytest.mark.parametrize(
@@ -110,24 +115,24 @@ def test_json_is_read_from_the_stored_text_or_data_or_parsed_from_bytes() -> Non
 )
 def test_malformed_stored_bodies_are_refused_with_the_reason(stored: Any, message: str) -> None:
     with pytest.raises(BodyFormatError) as caught:
-        Body.from_stored(stored)
+        stored_body(stored)
     assert message in str(caught.value)
 
 
 def test_chunk_sizes_that_do_not_add_up_are_refused_on_use() -> None:
-    body = Body.from_stored({"text": "abc", "chunks": [1, 1]})
+    body = stored_body({"text": "abc", "chunks": [1, 1]})
     with pytest.raises(BodyFormatError, match="chunks add up to 2 bytes but the body has 3"):
         body.content  # noqa: B018
 
 
 def test_json_text_that_is_not_json_is_refused_on_use() -> None:
     with pytest.raises(BodyFormatError, match="json is not valid JSON: Expecting"):
-        Body.from_stored({"json": "{nope"}).content  # noqa: B018
+        stored_body({"json": "{nope"}).content  # noqa: B018
 
 
 def test_invalid_base64_is_refused_on_use() -> None:
     with pytest.raises(BodyFormatError, match="base64 is not valid base64"):
-        Body.from_stored({"base64": "abc"}).content  # noqa: B018
+        stored_body({"base64": "abc"}).content  # noqa: B018
 
 
 def test_json_data_survives_yaml_with_its_types() -> None:
@@ -149,7 +154,7 @@ def test_the_sse_list_of_earlier_versions_still_replays() -> None:
         "json_style": "key_spaced",
         "line_ending": "crlf",
     }
-    body = _through_yaml(Body.from_stored(stored))
+    body = _through_yaml(stored_body(stored))
     assert body.content == (
         b'event: ping\r\ndata: {"a": [1],"b": 2}\r\n\r\ndata: [DONE]\r\n\r\n:x\r\n\r\n'
     )

@@ -12,10 +12,17 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pytest_agentcassette import CassetteError, use_cassette
-from pytest_agentcassette.bodies import Body
-from pytest_agentcassette.cassette_file import load_cassette, save_cassette
-from pytest_agentcassette.model import Interaction, RecordedRequest, RecordedResponse
+from pytest_agentcassette import (
+    Body,
+    CassetteError,
+    Interaction,
+    RecordedRequest,
+    RecordedResponse,
+    use_cassette,
+)
+from pytest_agentcassette._format import save_cassette
+from pytest_agentcassette._format.stored_body import stored_form
+from tests.support.cassettes import load_cassette
 from tests.support.provider_server import ProviderServer
 
 GOOD = """\
@@ -199,7 +206,7 @@ def test_a_process_killed_while_writing_leaves_the_old_cassette_whole(tmp_path: 
         f"""
         import os
         from pathlib import Path
-        from pytest_agentcassette import cassette_file
+        from pytest_agentcassette._format import saving
         from tests.plugin.format.test_cassette_file import _one_interaction
 
         real_fsync = os.fsync
@@ -207,7 +214,7 @@ def test_a_process_killed_while_writing_leaves_the_old_cassette_whole(tmp_path: 
             real_fsync(fd)
             os._exit(9)  # killed after writing the new text, before the rename
         os.fsync = die
-        cassette_file.save_cassette(Path({str(path)!r}), _one_interaction("new" * 1000))
+        saving.save_cassette(Path({str(path)!r}), _one_interaction("new" * 1000))
         """
     )
     run = subprocess.run(
@@ -232,14 +239,14 @@ def test_a_body_that_would_not_survive_yaml_is_stored_in_an_exact_form(
 ) -> None:
     interactions = _one_interaction('{"a":1}')
     body = interactions[0].response.body
-    real_to_stored = Body.to_stored
+    real_stored_form = stored_form
 
-    def lossy(self: Body) -> object:
+    def lossy(stored: Body) -> object:
         # Simulate a readable form that loses bytes: the save must notice and store
         # exact text instead.
-        return {"json": {"a": 2}} if self is body else real_to_stored(self)
+        return {"json": {"a": 2}} if stored is body else real_stored_form(stored)
 
-    monkeypatch.setattr(Body, "to_stored", lossy)
+    monkeypatch.setattr("pytest_agentcassette._format.saving.stored_form", lossy)
     path = tmp_path / "exact.yaml"
     save_cassette(path, interactions)
     assert "text: '{\"a\":1}'" in path.read_text()

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from pytest_agentcassette.atomic_file import write_atomically
-from pytest_agentcassette.cassette_file import load_cassette
+from pytest_agentcassette._format.atomic import write_atomically
+from tests.support.cassettes import load_cassette
 from tests.support.provider_server import ProviderServer
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
@@ -144,7 +144,7 @@ def test_a_kill_at_each_step_of_a_save_leaves_the_old_cassette_or_the_new_one(
     # the text; ``_sync_folder``: after the rename).
     killer = f"""
 import os, signal, tempfile
-import pytest_agentcassette.atomic_file as atomic
+import pytest_agentcassette._format.atomic as atomic
 
 def die():
     os.kill(os.getpid(), signal.SIGKILL)

@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from pytest_agentcassette import CassetteError, use_cassette
-from pytest_agentcassette.bodies import Body
-from pytest_agentcassette.patches import PatchError, apply_patch
+from pytest_agentcassette._format.patches import PatchError, apply_patch
+from tests.support.cassettes import stored_body
 from tests.support.network import NetworkCut
 from tests.support.provider_server import ProviderServer
 
@@ -151,7 +151,7 @@ def test_a_patch_cassette_written_by_hand_replays(tmp_path: Path) -> None:
         "model": "gpt-4o",
         "messages": [{"role": "user", "content": "hi"}, {"role": "user", "content": "again"}],
     }
-    with use_cassette(path):
+    with use_cassette(path, unused_interactions="ignore"):  # the second request alone
         assert httpx.post("https://api.example.com/v1/chat/completions", json=second).text == (
             "second"
         )
@@ -281,7 +281,7 @@ def _random_pointer(rng: random.Random, value: Any, add: bool) -> str | None:
 
 @pytest.mark.parametrize("seed", range(60))
 def test_a_document_patched_step_by_step_serializes_as_json_dumps_would(seed: int) -> None:
-    from pytest_agentcassette.documents import Document
+    from pytest_agentcassette._format.documents import Document
 
     rng = random.Random(seed)
     value = {"messages": [_random_value(rng) for _ in range(3)], "tools": [{"name": "t"}]}
@@ -444,10 +444,10 @@ def test_a_broken_patch_up_the_chain_is_reported_where_it_is(tmp_path: Path) -> 
 
 
 def test_an_unplayed_interaction_that_cannot_be_rebuilt_is_still_summarized() -> None:
-    from pytest_agentcassette.diagnostics import request_summary
-    from pytest_agentcassette.model import RecordedRequest
+    from pytest_agentcassette import RecordedRequest
+    from pytest_agentcassette._cassette.messages import request_summary
 
-    body = Body.from_stored({"base": 0, "json_patch": "[]"})  # never linked to its base
+    body = stored_body({"base": 0, "json_patch": "[]"})  # never linked to its base
     summary = request_summary(RecordedRequest("POST", "https://api.example.com/", [], body))
     assert summary == "(unreadable body: json_patch has no base body to apply to)"
 
@@ -457,14 +457,14 @@ def test_a_failure_to_start_the_interception_leaves_nothing_patched(
 ) -> None:
     import httpcore
 
-    from pytest_agentcassette import interception
+    from pytest_agentcassette._transport import httpcore_mocker, interception
 
     original = httpcore.ConnectionPool.handle_request
 
     def broken(cls: Any) -> None:
         raise ImportError("httpcore2 is broken")
 
-    monkeypatch.setattr(interception.Httpcore2CassetteMocker, "start", classmethod(broken))
+    monkeypatch.setattr(httpcore_mocker.Httpcore2CassetteMocker, "start", classmethod(broken))
     monkeypatch.setattr(interception, "httpx2_available", lambda: True)
     with pytest.raises(ImportError), use_cassette(tmp_path / "c.yaml"):
         pass

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_agentcassette.sse import event_sizes
+from pytest_agentcassette._sse import event_sizes
 
 
 @pytest.mark.parametrize(

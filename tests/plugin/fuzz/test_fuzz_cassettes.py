@@ -19,18 +19,20 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from pytest_agentcassette.bodies import Body, BodyFormatError
-from pytest_agentcassette.cassette import Cassette
-from pytest_agentcassette.cassette_file import load_cassette, save_cassette
-from pytest_agentcassette.errors import CassetteError
-from pytest_agentcassette.faults import ReplayedTransportError
-from pytest_agentcassette.model import (
+from pytest_agentcassette import (
+    Body,
+    Cassette,
+    CassetteError,
     Interaction,
     RecordedRequest,
     RecordedResponse,
     TransportError,
 )
-from pytest_agentcassette.yamlio import dump_yaml, load_yaml
+from pytest_agentcassette._format import save_cassette
+from pytest_agentcassette._format.yaml_io import dump_yaml, load_yaml
+from pytest_agentcassette._located import LocatedError as BodyFormatError
+from pytest_agentcassette._transport.faults import ReplayedTransportError
+from tests.support.cassettes import load_cassette
 from tests.support.corpus import CAGENT_CORPUS
 from tests.support.fuzzing import (
     JSON,
@@ -233,7 +235,7 @@ def _replay_all(path: Path) -> None:
         except (httpx.InvalidURL, ValueError, UnicodeError):
             continue  # no client could send this request
         try:
-            cassette.handle_request(live).read()
+            cassette._answer_http(live).read()
         except ReplayedTransportError as met:  # no response came: the recorded error
             fault = met.fault
             assert fault in [i.response.error for i in cassette._loaded]
@@ -245,7 +247,7 @@ def _replay_all(path: Path) -> None:
         with contextlib.suppress(httpx.InvalidURL, ValueError, UnicodeError):
             live = httpx.Request(first.method, first.url, content=b'{"unrecorded": [1]}')
             with pytest.raises(CassetteError):
-                cassette.handle_request(live)
+                cassette._answer_http(live)
 
 
 def _check_file(folder: Path, data: bytes) -> None:
@@ -378,6 +380,6 @@ def test_a_recorded_json_body_too_deep_to_rebuild_is_a_cassette_error(folder: Pa
     cassette = Cassette(path, record_mode="none")
     cassette._open()
     with pytest.raises(CassetteError) as caught:
-        cassette.handle_request(httpx.Request("POST", "http://a/", content=b"x"))
+        cassette._answer_http(httpx.Request("POST", "http://a/", content=b"x"))
     assert "deep.yaml, line 4 (at interactions[0].response.body)" in str(caught.value)
     assert "nests too deeply to be rebuilt; store this body as text" in str(caught.value)

@@ -23,12 +23,16 @@ from hypothesis import strategies as st
 
 from agentcore.config import load_config
 from agentcore.errors import ConfigError
-from pytest_agentcassette.bodies import Body
-from pytest_agentcassette.errors import CassetteError
-from pytest_agentcassette.matching import MatchConfig, MatchIndex, normalize_url
-from pytest_agentcassette.model import Interaction, RecordedRequest, RecordedResponse
-from pytest_agentcassette.normalize import BodyNormalizer
-from pytest_agentcassette.options import match_config
+from pytest_agentcassette import (
+    Body,
+    CassetteError,
+    Interaction,
+    RecordedRequest,
+    RecordedResponse,
+    use_cassette,
+)
+from pytest_agentcassette._matching import MatchConfig, MatchIndex, normalize_url
+from pytest_agentcassette._matching.normalize import BodyNormalizer
 from tests.support.corpus import CAGENT_CORPUS
 from tests.support.fuzzing import JSON, SHAPED, TEXT, examples
 
@@ -111,7 +115,8 @@ def test_matching_options_are_refused_or_work_on_any_body(
     pointers: list[str], rules: dict[str, str], bodies: list[bytes]
 ) -> None:
     try:
-        config = match_config(ignore_json_pointers=pointers, normalize_text=rules, source="t")
+        cassette = use_cassette("x.yaml", ignore_json_pointers=pointers, normalize_text=rules)
+        config = cassette._match_config
     except OPTION_ERRORS:
         return
     for content in bodies:
@@ -220,7 +225,7 @@ def test_changed_agent_files_load_or_raise_a_config_error(
 def test_a_replacement_that_is_no_template_is_refused_with_the_options() -> None:
     for replacement in (r"\1", "\\", r"\g<name>"):
         with pytest.raises(CassetteError, match=r"is not a valid re\.sub template"):
-            match_config(normalize_text={"a": replacement}, source="use_cassette")
+            use_cassette("x.yaml", normalize_text={"a": replacement})
 
 
 def test_a_merge_key_that_brings_in_its_own_mapping_is_a_config_error(folder: Path) -> None:

@@ -25,11 +25,11 @@ from agentcore.errors import ProviderError
 from agentcore.messages import Message
 from agentcore.providers import HttpExchange, ModelTurn, TextDelta, create_provider
 from agentcore.providers.base import _retry_after, iter_sse, provider_message
-from pytest_agentcassette.bodies import Body
-from pytest_agentcassette.conversation import Conversation
-from pytest_agentcassette.model import Interaction, RecordedRequest, RecordedResponse
-from pytest_agentcassette.providers_wire import parse_response, parse_usage, sse_documents
-from pytest_agentcassette.sse import event_sizes, legacy_problem, legacy_text
+from pytest_agentcassette import Body, Conversation, Interaction, RecordedRequest, RecordedResponse
+from pytest_agentcassette._conversation.wire import parse_response, parse_usage
+from pytest_agentcassette._format.stored_body import StoredBody
+from pytest_agentcassette._located import LocatedError
+from pytest_agentcassette._sse import event_sizes, events
 from tests.support import wire_formats
 from tests.support.fuzzing import (
     JSON,
@@ -69,14 +69,18 @@ def test_a_generated_stream_is_one_event_per_block(stream: str) -> None:
     ]
     data = [json.loads(d) for _, d in iter_sse(iter(stream.replace("\r\n", "\n").split("\n")))
             if d != "[DONE]"]  # fmt: skip
-    assert [document for _, document in sse_documents(stream)] == data
+    read = [json.loads(e.data) for e in events(stream.encode()) if e.data != "[DONE]"]
+    assert read == data
 
 
 @examples(60)
 @given(events=JSON | st.lists(st.dictionaries(SHORT_TEXT | st.just("data"), JSON, max_size=3)))
 def test_legacy_sse_lists_are_checked_before_they_are_written(events: Any) -> None:
-    if legacy_problem(events) is None:
-        legacy_text(events, crlf=False, dumps=json.dumps)
+    try:
+        stored = StoredBody({"sse": events})
+    except LocatedError:
+        return
+    stored.decode()
 
 
 @examples(60)

@@ -294,6 +294,6 @@ def test_no_normalize_text_means_none(tmp_path: Path) -> None:
     assert (
         use_cassette(
             tmp_path / "x.yaml", normalize_text=None
-        ).match_config.normalizer.normalize_text
+        )._match_config.normalizer.normalize_text
         == ()
     )

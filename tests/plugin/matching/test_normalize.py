@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pytest_agentcassette.normalize import BodyNormalizer, parse_pointer
+from pytest_agentcassette._matching.normalize import BodyNormalizer, parse_pointer
 
 NORMALIZE = BodyNormalizer().json
 

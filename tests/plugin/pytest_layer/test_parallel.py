@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from pytest_agentcassette import use_cassette
-from pytest_agentcassette.cassette_file import load_cassette
+from tests.support.cassettes import load_cassette
 from tests.support.inner_runs import write_tests
 from tests.support.network import NetworkCut
 from tests.support.provider_server import ProviderServer

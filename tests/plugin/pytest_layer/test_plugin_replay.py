@@ -57,7 +57,7 @@ def test_an_agent_that_stops_early_fails_naming_what_it_did_not_send(
             f"  unused:      interaction 2: POST {url} 'book the train'",
             "If the change is intended, re-record the cassette:",
             "  pytest --record-mode=rewrite test_chat.py::test_agent",
-            '(or pass unused_interactions="warn" to the marker to only warn about it)',
+            '(or set unused_interactions="warn" to only warn about it)',
         ],
         consecutive=True,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pytest_agentcassette.report import CassetteUse, SessionReport
+from pytest_agentcassette.plugin._summary import CassetteUse, SessionReport
 
 
 def use(

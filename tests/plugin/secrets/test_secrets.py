@@ -19,18 +19,20 @@ import httpx
 import pytest
 
 from pytest_agentcassette import (
+    Body,
     CassetteSecretError,
     Interaction,
     RecordedRequest,
     RecordedResponse,
     SecretRedactedWarning,
+    TransportError,
     use_cassette,
 )
-from pytest_agentcassette.bodies import Body
-from pytest_agentcassette.cassette_file import load_cassette, save_cassette
-from pytest_agentcassette.credentials import find_credentials, key_values
-from pytest_agentcassette.model import TransportError
-from pytest_agentcassette.secrets_guard import Finding, guard_secrets
+from pytest_agentcassette._format import save_cassette
+from pytest_agentcassette._secrets import SecretFinding as Finding
+from pytest_agentcassette._secrets import guard_secrets
+from pytest_agentcassette._secrets.patterns import find_credentials, key_values
+from tests.support.cassettes import load_cassette
 from tests.support.provider_server import ProviderServer
 
 ROOT = Path(__file__).parents[3]
@@ -325,7 +327,7 @@ def test_a_wrong_secrets_option_lists_the_choices(tmp_path: Path) -> None:
         Exception,
         match=r"secrets must be one of redact, refuse, got 'refuze'\. Did you mean 'refuse'\?",
     ):
-        use_cassette(tmp_path / "c.yaml", secrets="refuze")
+        use_cassette(tmp_path / "c.yaml", secrets="refuze")  # type: ignore[arg-type]
 
 
 # -- no false positives on real recordings --------------------------------------------------

@@ -16,7 +16,7 @@ import httpx2
 import pytest
 
 from pytest_agentcassette import TransportError, use_cassette
-from pytest_agentcassette.cassette_file import load_cassette
+from tests.support.cassettes import load_cassette
 from tests.support.clients import CLIENT_KINDS
 from tests.support.network import NetworkCut
 from tests.support.provider_server import ProviderServer

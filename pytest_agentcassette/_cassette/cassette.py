@@ -1,0 +1,400 @@
+"""A cassette in use: loads the file, answers intercepted requests, records, saves.
+
+This is the engine's boundary: problems found inside it (a
+:class:`~pytest_agentcassette._located.LocatedError` at a place in the file, a file that
+cannot be read) become the :class:`~pytest_agentcassette.CassetteError` a user reads here,
+with the command that records the cassette again.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import sys
+import threading
+import warnings
+from collections.abc import Callable
+from contextvars import Token
+from os import PathLike
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+import httpx
+
+from pytest_agentcassette._cassette.messages import fix_hint, mismatch_error, unused_message
+from pytest_agentcassette._errors import (
+    CassetteError,
+    CassetteMismatchError,
+    NetworkBlockedError,
+    UnusedInteractionsError,
+    UnusedInteractionsWarning,
+)
+from pytest_agentcassette._format import (
+    cassette_error,
+    file_state,
+    load_cassette,
+    merged,
+    save_cassette,
+    save_turn,
+)
+from pytest_agentcassette._located import LocatedError, display_path
+from pytest_agentcassette._matching import (
+    MatchConfig,
+    MatchIndex,
+    find_nearest,
+)
+from pytest_agentcassette._model import Body, Interaction, RecordedRequest
+from pytest_agentcassette._options import resolve_options
+from pytest_agentcassette._record_mode import RecordMode
+from pytest_agentcassette._secrets import (
+    DEFAULT_REDACTED_HEADERS,
+    DEFAULT_REDACTED_QUERY_PARAMETERS,
+    SecretFinding,
+    guard_secrets,
+    lowercase_set,
+    redact_headers,
+    redact_url,
+    redacted_for_matching,
+    warn_found,
+)
+from pytest_agentcassette._transport.httpcore_mocker import RecordThrough
+from pytest_agentcassette._transport.interception import activate, deactivate
+from pytest_agentcassette._transport.replay import replayed_response
+from pytest_agentcassette._transport.tee import Recording
+
+if TYPE_CHECKING:
+    from pytest_agentcassette._conversation import Conversation, ToolCall
+    from pytest_agentcassette._options import CassetteOptions
+
+    if sys.version_info >= (3, 11):
+        from typing import Unpack
+    else:
+        from typing_extensions import Unpack
+
+__all__ = ["Cassette", "use_cassette"]
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+class Cassette:
+    """A YAML cassette of HTTP interactions, in use as a context manager.
+
+    Inside ``with cassette:`` (or ``async with``, or as a decorator), every request of an
+    httpx or httpx2 client goes to the cassette: it is replayed from the file, or sent for
+    real and recorded, as ``record_mode`` says. Leaving the block writes the file when
+    something was recorded, and checks that a replay played every recorded interaction.
+    Build one with :func:`use_cassette`.
+    """
+
+    def __init__(
+        self,
+        path: str | PathLike[str],
+        *,
+        record_command: str | None = None,
+        **options: Unpack[CassetteOptions],
+    ):
+        self.path = Path(path)
+        values = resolve_options(options, source="use_cassette")
+        self.record_mode: RecordMode = values["record_mode"]
+        self.allowed_hosts: tuple[str, ...] = values["allowed_hosts"]
+        self.replay_retry_after: float | None = values["replay_retry_after"]
+        self.unused_interactions: str = values["unused_interactions"]
+        self.secrets: str = values["secrets"]
+        self.redacted_headers = lowercase_set(DEFAULT_REDACTED_HEADERS, values["redact_headers"])
+        self.redacted_query_parameters = lowercase_set(
+            DEFAULT_REDACTED_QUERY_PARAMETERS, values["redact_query_parameters"]
+        )
+        self.record_command = record_command
+        self._match_config = MatchConfig.build(
+            match_on=values["match_on"],
+            allow_playback_repeats=values["allow_playback_repeats"],
+            ignore_headers=values["ignore_headers"],
+            ignore_json_pointers=values["ignore_json_pointers"],
+            normalize_text=values["normalize_text"],
+        )
+        self.secrets_found: list[SecretFinding] = []  # credentials the last write redacted
+        self.existed = False
+        self.saved = False
+        self._loaded: list[Interaction] = []
+        self._index = MatchIndex([], self._match_config)
+        self._may_record = False
+        self._used: list[Interaction | Recording] = []
+        self._recordings: list[Recording] = []
+        self._mismatches: list[CassetteMismatchError] = []
+        self._blocked: list[NetworkBlockedError] = []
+        self._refused = False  # the cassette raised an error to the code
+        self._lock = threading.Lock()
+        self._token: Token[Any] | None = None
+
+    def __repr__(self) -> str:
+        return f"<Cassette {display_path(self.path)!r} record_mode={self.record_mode.value}>"
+
+    @property
+    def is_recording(self) -> bool:
+        """Whether requests without a recorded match are sent for real and recorded."""
+        return self._may_record
+
+    @property
+    def interactions(self) -> list[Interaction]:
+        """Every interaction the file will hold: those kept from it, then the new ones."""
+        kept = [] if self.record_mode is RecordMode.ALL else list(self._loaded)
+        result = kept + self.recorded
+        for position, interaction in enumerate(result):
+            interaction.id = position
+        return result
+
+    @property
+    def recorded(self) -> list[Interaction]:
+        """Interactions recorded in this use, in the order their requests were sent."""
+        return [r.interaction for r in self._recordings if r.interaction is not None]
+
+    @property
+    def played(self) -> list[Interaction]:
+        """Recorded interactions replayed so far, in the order they were played."""
+        return [used for used in self._used if isinstance(used, Interaction)]
+
+    @property
+    def exchanges(self) -> list[Interaction]:
+        """What the code exchanged in this use, replayed or recorded, in request order."""
+        result = []
+        for used in self._used:
+            interaction = used if isinstance(used, Interaction) else used.interaction
+            if interaction is not None:
+                result.append(interaction)
+        return result
+
+    @property
+    def unplayed(self) -> list[Interaction]:
+        """Interactions loaded from the file that no request has replayed."""
+        return self._index.unplayed()
+
+    @property
+    def mismatches(self) -> list[CassetteMismatchError]:
+        """The errors raised for requests that had nothing to replay."""
+        return list(self._mismatches)
+
+    @property
+    def blocked(self) -> list[NetworkBlockedError]:
+        """The connections and clients stopped while this cassette was in use."""
+        return list(self._blocked)
+
+    @property
+    def conversation(self) -> Conversation:
+        """A provider-neutral view of :attr:`exchanges`: messages, text, tool calls, usage."""
+        from pytest_agentcassette._conversation import Conversation
+
+        return Conversation.of(self.exchanges)
+
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        """The tool calls the model made in :attr:`exchanges`, in order."""
+        return self.conversation.tool_calls
+
+    def __enter__(self) -> Cassette:
+        if self._token is not None:
+            raise CassetteError(f"cassette {display_path(self.path)} is already in use")
+        self._open()
+        self._token = activate(self)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._leave(check_unused=exc_type is None)
+
+    async def __aenter__(self) -> Cassette:
+        return self.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.__exit__(exc_type, exc, traceback)
+
+    def __call__(self, function: _F) -> _F:
+        """Use the cassette as a decorator: each call of ``function`` runs inside it."""
+        if inspect.iscoroutinefunction(function):
+
+            @functools.wraps(function)
+            async def run_async(*args: Any, **kwargs: Any) -> Any:
+                async with self:
+                    return await function(*args, **kwargs)
+
+            return cast(_F, run_async)
+
+        @functools.wraps(function)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with self:
+                return function(*args, **kwargs)
+
+        return cast(_F, run)
+
+    def _leave(self, *, check_unused: bool) -> None:
+        """Stop answering requests, save what was recorded and, with ``check_unused``,
+        report the interactions a replay never played.
+        """
+        if self._token is not None:
+            deactivate(self, self._token)
+            self._token = None
+        self._close()
+        if check_unused:
+            self._check_unused()
+
+    def _public(self, error: LocatedError | OSError) -> CassetteError:
+        """The error a user reads for a problem in this cassette's file."""
+        self._refused = True
+        return cassette_error(self.path, error, fix_hint(self.record_command))
+
+    def _open(self) -> None:
+        self._loaded, self._used, self._recordings, self._mismatches = [], [], [], []
+        self._blocked, self.secrets_found, self.saved, self._refused = [], [], False, False
+        self.existed, self._opened = self.path.exists(), file_state(self.path)
+        try:
+            if self.existed and self.record_mode is not RecordMode.ALL:
+                self._loaded = load_cassette(self.path)
+            self._index = MatchIndex(self._loaded, self._match_config)
+        except (LocatedError, OSError) as error:
+            raise self._public(error) from None
+        self._may_record = self.record_mode in (RecordMode.ALL, RecordMode.NEW_EPISODES) or (
+            self.record_mode is RecordMode.ONCE and not self.existed
+        )
+
+    def _close(self) -> None:
+        for recording in list(self._recordings):
+            recording.close()
+        if not self._may_record:
+            return
+        if not (self.recorded or (self.record_mode is RecordMode.ALL and self.existed)):
+            return
+        with save_turn(self.path):  # another process may have saved this file meanwhile
+            interactions = self.interactions
+            if self.record_mode is not RecordMode.ALL:
+                try:
+                    interactions = merged(self.path, self._opened, interactions, self.recorded)
+                except (LocatedError, OSError) as error:
+                    raise self._public(error) from None
+            self.secrets_found = guard_secrets(self.path, interactions, self.secrets, warn=False)
+            save_cassette(self.path, interactions)
+            self.saved = True
+        warn_found(self.path, self.secrets_found)  # after the write: -W error must not stop it
+
+    def _check_unused(self) -> None:
+        """A replay that left recorded interactions unused hides a regression: say so, as
+        ``unused_interactions`` asks (unless a request was already refused, for want of a
+        match or for a fault in the file, or stopped: that is the story, and what it left
+        unplayed follows from it).
+        """
+        policy = self.unused_interactions
+        if policy == "ignore" or self.is_recording or self._refused or self._blocked:
+            return
+        if not self.unplayed:
+            return
+        message = unused_message(
+            self.unplayed,
+            shown_path=display_path(self.path),
+            total=len(self.interactions),
+            record_command=self.record_command,
+            warning=policy == "warn",
+        )
+        if policy == "warn":
+            warnings.warn(UnusedInteractionsWarning(message), stacklevel=1)
+        else:
+            raise UnusedInteractionsError(message, path=self.path, unused=self.unplayed)
+
+    def _note_blocked(self, error: NetworkBlockedError) -> None:
+        """Keep a request stopped on this cassette's behalf (the test fails with it)."""
+        with self._lock:
+            self._blocked.append(error)
+
+    def _answer_http(self, request: httpx.Request) -> httpx.Response:
+        """Answer one intercepted request: replay it, or raise to record or to refuse it."""
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
+        live = RecordedRequest(
+            request.method,
+            redact_url(str(request.url), self.redacted_query_parameters),
+            redact_headers(headers, self.redacted_headers),
+            Body.from_bytes(request.content),
+        )
+        found = self._take(live) if self.record_mode is not RecordMode.ALL else None
+        if found is not None:
+            return self._replay(found)
+        if self._may_record:
+            recording = Recording(live, self.redacted_headers)
+            with self._lock:
+                self._recordings.append(recording)
+                self._used.append(recording)
+            raise RecordThrough(recording)
+        error = self._mismatch(redacted_for_matching(live))  # no credential in the error
+        with self._lock:
+            self._mismatches.append(error)
+            self._refused = True
+        raise error
+
+    def _take(self, live: RecordedRequest) -> Interaction | None:
+        """The recorded interaction that answers ``live`` (now played), or ``None``."""
+        with self._lock:
+            try:
+                found = self._index.take(live)
+                if found is None and (probe := redacted_for_matching(live)) is not live:
+                    found = self._index.take(probe)  # as the cassette stores it
+            except LocatedError as error:
+                raise self._public(error) from None
+            if found is not None:
+                self._used.append(found)
+        return found
+
+    def _replay(self, found: Interaction) -> httpx.Response:
+        try:
+            return replayed_response(found.response, retry_after=self.replay_retry_after)
+        except (TypeError, ValueError) as malformed:
+            where = ("interactions", found.id, "response", "body")
+            if not isinstance(malformed, LocatedError):
+                malformed = LocatedError(str(malformed))
+            raise self._public(malformed.rooted_at(*where)) from None
+
+    def _mismatch(self, live: RecordedRequest) -> CassetteMismatchError:
+        try:
+            key = self._index.live_key(live)
+            with self._lock:
+                nearest = find_nearest(self._index, live, key) if self.existed else None
+                played = sum(self._index.played)
+        except LocatedError as error:
+            raise self._public(error) from None
+        return mismatch_error(
+            live,
+            nearest,
+            path=self.path,
+            exists=self.existed,
+            record_mode=self.record_mode,
+            total=len(self._loaded),
+            played=played,
+            record_command=self.record_command,
+            match_config=self._match_config,
+        )
+
+
+def use_cassette(
+    path: str | PathLike[str],
+    *,
+    record_command: str | None = None,
+    **options: Unpack[CassetteOptions],
+) -> Cassette:
+    """A :class:`Cassette` to run a ``with`` block in, replaying or recording its traffic.
+
+    Example: ``with use_cassette("tests/cassettes/explain.yaml", record_mode="once"): ...``;
+    ``async with`` works too, and so does ``@use_cassette(...)`` on a function.
+
+    ``options`` are those of :class:`~pytest_agentcassette.CassetteOptions` (the same as
+    the ``cassette`` marker's): ``record_mode``, ``match_on``, ``unused_interactions``,
+    ``secrets``... An unknown one is an error that names the nearest.
+    ``record_command`` is the command that records this cassette, shown in error messages;
+    ``{mode}`` in it is replaced by the record mode to use.
+    """
+    return Cassette(path, record_command=record_command, **options)

@@ -1,0 +1,202 @@
+"""The messages a user reads when a replay cannot go on, or left something unplayed: what
+was asked, where we looked, what came closest, and the exact command that records it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytest_agentcassette._conversation.wire import request_prompt
+from pytest_agentcassette._errors import CassetteMismatchError
+from pytest_agentcassette._located import display_path
+from pytest_agentcassette._matching import MatchConfig, Nearest, recorded_comparable, render_patch
+from pytest_agentcassette._model import Interaction, RecordedRequest
+from pytest_agentcassette._record_mode import RecordMode
+
+__all__ = [
+    "fix_hint",
+    "mismatch_error",
+    "mismatch_message",
+    "record_advice",
+    "request_summary",
+    "unused_message",
+]
+
+
+def _command(record_command: str | None, mode: str) -> str | None:
+    return record_command.replace("{mode}", mode) if record_command else None
+
+
+def record_advice(record_command: str | None, *, exists: bool) -> str:
+    """The closing lines: how to record a missing cassette or re-record a stale one."""
+    if not exists:
+        command = _command(record_command, "once")
+        if command:
+            return f"To record it, run:\n  {command}"
+        return "To record it, use record_mode='once' (records once, then replays)."
+    command = _command(record_command, "rewrite")
+    if command and record_command and "{mode}" in record_command:
+        return (
+            "If the change is intended, re-record the cassette:\n"
+            f"  {command}\n"
+            f"(or --record-mode=new_episodes to keep the recorded interactions and add the "
+            f"new ones)"
+        )
+    if command:  # a command of its own (such as agentcore's), without record modes
+        return f"If the change is intended, re-record the cassette:\n  {command}"
+    return (
+        "If the change is intended, re-record it with record_mode='all', or use "
+        "record_mode='new_episodes' to add the new requests to the recorded ones."
+    )
+
+
+def fix_hint(record_command: str | None) -> str:
+    """What to do about a cassette file that cannot be read."""
+    command = _command(record_command, "rewrite")
+    rerecord = (
+        f"re-record it from scratch with:\n  {command}"
+        if command
+        else ("re-record it from scratch with record_mode='all'")
+    )
+    return f"The file was left untouched. Fix it by hand, or {rerecord}"
+
+
+def _mode_line(record_mode: RecordMode, exists: bool) -> str:
+    if record_mode is RecordMode.ONCE and exists:
+        return "once (the cassette exists, so it only replays; nothing was sent to the network)"
+    return f"{record_mode.value} (replay only; nothing was sent to the network)"
+
+
+def mismatch_message(
+    *,
+    method: str,
+    url: str,
+    shown_path: str,
+    exists: bool,
+    record_mode: RecordMode,
+    total: int,
+    played: int,
+    nearest: Nearest | None,
+    changes: list[str],
+    record_command: str | None,
+) -> tuple[str, str]:
+    """``(details, advice)`` of a :class:`~pytest_agentcassette.CassetteMismatchError`."""
+    if not exists:
+        lines = [
+            f"No cassette to replay {method} {url}",
+            f"  cassette:    {shown_path} (not found)",
+            f"  record mode: {_mode_line(record_mode, exists)}",
+        ]
+        return "\n".join(lines), record_advice(record_command, exists=False)
+    noun = "interaction" if total == 1 else "interactions"
+    lines = [
+        f"No recorded interaction matches {method} {url}",
+        f"  cassette:    {shown_path} ({total} {noun}, {played} played)",
+        f"  record mode: {_mode_line(record_mode, exists)}",
+    ]
+    if nearest is not None:
+        request = nearest.interaction.request
+        lines.append(
+            f"  nearest:     interaction {nearest.interaction.id} "
+            f"({request.method} {request.url}): {nearest.reason}"
+        )
+        if changes:
+            lines.append("  changes from the recording to this request:")
+            lines.extend(f"    {change}" for change in changes)
+    elif total:
+        lines.append("  nearest:     none of the recorded requests has this method, host or path")
+    return "\n".join(lines), record_advice(record_command, exists=True)
+
+
+def mismatch_error(
+    live: RecordedRequest,
+    nearest: Nearest | None,
+    *,
+    path: Path,
+    exists: bool,
+    record_mode: RecordMode,
+    total: int,
+    played: int,
+    record_command: str | None,
+    match_config: MatchConfig,
+) -> CassetteMismatchError:
+    """The error for ``live``, a request with nothing to replay in the cassette at ``path``
+    (``total`` interactions, ``played`` of them so far; ``nearest`` the closest one).
+    """
+    changes = []
+    if nearest is not None and nearest.patch:
+        recorded = recorded_comparable(match_config, nearest.interaction)
+        changes = render_patch(nearest.patch, recorded)
+    details, advice = mismatch_message(
+        method=live.method,
+        url=live.url,
+        shown_path=display_path(path),
+        exists=exists,
+        record_mode=record_mode,
+        total=total,
+        played=played,
+        nearest=nearest,
+        changes=changes,
+        record_command=record_command,
+    )
+    command = _command(record_command, "once" if not exists else "rewrite")
+    return CassetteMismatchError(
+        details,
+        advice,
+        path=path,
+        method=live.method,
+        url=live.url,
+        record_mode=record_mode.value,
+        nearest=nearest.interaction if nearest else None,
+        reason=nearest.reason if nearest else None,
+        patch=nearest.patch if nearest else [],
+        record_command=command,
+    )
+
+
+def request_summary(request: RecordedRequest, width: int = 60) -> str:
+    """The first words of what a request asked: its last user message, else its body."""
+    try:
+        prompt = request_prompt(request.json())
+    except ValueError:
+        prompt = None
+    try:
+        text = prompt if prompt is not None else request.text
+    except ValueError as error:  # a body that cannot be rebuilt (a hand-edited patch)
+        return f"(unreadable body: {error})"
+    text = " ".join(text.split())
+    return repr(text if len(text) <= width else text[: width - 1] + "…")
+
+
+def unused_message(
+    unused: list[Interaction],
+    *,
+    shown_path: str,
+    total: int,
+    record_command: str | None,
+    warning: bool,
+) -> str:
+    """The failure (or warning) for recorded interactions a replay never played."""
+    count = len(unused)
+    noun = "interaction was" if count == 1 else "interactions were"
+    lines = [
+        f"{count} recorded {noun} never played: the code sent fewer or other requests "
+        f"than when the cassette was recorded",
+        f"  cassette:    {shown_path} ({total} interactions, {total - count} played)",
+    ]
+    for interaction in unused[:10]:
+        request = interaction.request
+        lines.append(
+            f"  unused:      interaction {interaction.id}: {request.method} {request.url} "
+            f"{request_summary(request)}"
+        )
+    if count > 10:
+        lines.append(f"  (and {count - 10} more)")
+    command = _command(record_command, "rewrite")
+    if command:
+        lines += ["If the change is intended, re-record the cassette:", f"  {command}"]
+    else:
+        lines.append("If the change is intended, re-record it with record_mode='all'.")
+    if not warning:
+        lines.append('(or set unused_interactions="warn" to only warn about it)')
+    return "\n".join(lines)

@@ -1,0 +1,42 @@
+"""Reading a cassette: version-2 YAML (go-vcr's field names, as cagent writes them).
+
+Every field is checked; the first problem is a
+:class:`~pytest_agentcassette._located.LocatedError` with its place in the file (a YAML
+path, or the line and column of a syntax error).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytest_agentcassette._format.fields import FORMAT_VERSION, read_interactions
+from pytest_agentcassette._format.yaml_io import YAMLError, load_yaml, yaml_problem
+from pytest_agentcassette._located import LocatedError
+from pytest_agentcassette._model import Interaction
+
+__all__ = ["load_cassette"]
+
+
+def load_cassette(path: Path) -> list[Interaction]:
+    """Read and check a cassette file. Raises ``OSError`` when it cannot be read and
+    :class:`LocatedError` for what is wrong in it.
+    """
+    raw = Path(path).read_bytes()
+    if not raw.strip():
+        raise LocatedError(
+            f"is empty: expected 'version: {FORMAT_VERSION}' and 'interactions:'", about_file=True
+        )
+    cut = "" if raw.endswith(b"\n") else "The file ends mid-line: was it cut short?\n"
+    try:
+        document = load_yaml(raw)
+    except YAMLError as error:
+        line, column, problem = yaml_problem(raw, error)
+        cut = "" if problem.startswith(("byte", "control")) else cut  # not text at all
+        raise LocatedError(
+            f"is not valid YAML: {problem}", line=line, column=column, about_file=True, note=cut
+        ) from None
+    try:
+        return read_interactions(document)
+    except LocatedError as error:
+        error.note = cut
+        raise

@@ -1,0 +1,44 @@
+"""The one place where a problem in a cassette becomes the error a user reads: the file, the
+line, the place in it, what is wrong, and how to fix it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytest_agentcassette._errors import CassetteError
+from pytest_agentcassette._format.yaml_io import line_of
+from pytest_agentcassette._located import LocatedError, display_path, where_text
+
+__all__ = ["cassette_error"]
+
+
+def _line(path: Path, error: LocatedError) -> int | None:
+    if error.line is not None or error.about_file:
+        return error.line
+    try:
+        return line_of(path.read_bytes(), error.where)
+    except OSError:
+        return None
+
+
+def cassette_error(path: Path, error: LocatedError | OSError, fix_hint: str) -> CassetteError:
+    """The :class:`CassetteError` for ``error`` in the cassette at ``path``, ending with
+    ``fix_hint`` (how to fix the file or record it again).
+    """
+    shown = display_path(path)
+    if isinstance(error, OSError):
+        fix = "give the path of a cassette file" if path.is_dir() else "make it readable"
+        reason = error.strerror or str(error)
+        return CassetteError(f"cannot read cassette {shown}: {reason}; {fix}.", path=path)
+    line = _line(path, error)
+    place = (f", line {line}" if line else "") + (
+        f", column {error.column}" if error.column else ""
+    )
+    at = f" (at {where_text(error.where)})" if error.where else ""
+    separator = " " if error.about_file else ": "
+    return CassetteError(
+        f"cassette {shown}{place}{at}{separator}{error.problem}.\n{error.note}{fix_hint}",
+        path=path,
+        line=line,
+    )

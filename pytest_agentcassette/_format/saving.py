@@ -1,0 +1,145 @@
+"""Writing a cassette: each interaction in go-vcr's fields, each body in its most readable
+exact form, then read back to prove that every body replays the recorded bytes, and written
+atomically (a temporary file in the same folder, then a rename).
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Any
+
+from pytest_agentcassette._format.atomic import write_atomically
+from pytest_agentcassette._format.fields import FORMAT_VERSION, read_interactions
+from pytest_agentcassette._format.history import stored_request_bodies
+from pytest_agentcassette._format.stored_body import StoredBody, stored_form
+from pytest_agentcassette._format.yaml_io import FlowSequence, YAMLError, dump_yaml, load_yaml
+from pytest_agentcassette._located import LocatedError
+from pytest_agentcassette._model import Body, Headers, Interaction
+
+__all__ = ["save_cassette"]
+
+# What dumping a readable body form can raise (lone surrogates, unexpected types).
+_UNWRITABLE = (YAMLError, UnicodeError, TypeError, ValueError, RecursionError)
+
+
+def _headers_to_stored(headers: Headers) -> dict[str, str | FlowSequence]:
+    """One value as a string, several as a one-line list (go-vcr always writes lists)."""
+    grouped: dict[str, list[str]] = {}
+    for name, value in headers:
+        grouped.setdefault(name, []).append(value)
+    return {
+        name: values[0] if len(values) == 1 else FlowSequence(values)
+        for name, values in grouped.items()
+    }
+
+
+def _interaction_to_stored(
+    index: int, interaction: Interaction, request_body: Any
+) -> dict[str, Any]:
+    request, response = interaction.request, interaction.response
+    stored_request: dict[str, Any] = {"method": request.method, "url": request.url}
+    if request.headers:
+        stored_request["headers"] = _headers_to_stored(request.headers)
+    if request.body.content:
+        stored_request["body"] = request_body
+    error = response.error
+    stored_error = None if error is None else {"kind": error.kind, "message": error.message}
+    if response.status_code == 0 and stored_error is not None:
+        stored: dict[str, Any] = {"error": stored_error}
+        if response.duration is not None:
+            stored["duration"] = f"{response.duration:.3f}s"
+        return {"id": index, "request": stored_request, "response": stored}
+    stored_response: dict[str, Any] = {
+        # The reason as received, spaces included ("200 OK", or "200" without one).
+        "status": (
+            f"{response.status_code} {response.reason}"
+            if response.reason
+            else str(response.status_code)
+        ),
+        "code": response.status_code,
+    }
+    if response.http_version != "HTTP/1.1":
+        # go-vcr's field and spelling: "HTTP/2.0".
+        version = response.http_version
+        stored_response["proto"] = f"{version}.0" if version == "HTTP/2" else version
+    stored_response["headers"] = _headers_to_stored(response.headers)
+    stored_response["body"] = stored_form(response.body)
+    if stored_error is not None:
+        stored_response["error"] = stored_error
+    if response.duration is not None:
+        stored_response["duration"] = f"{response.duration:.3f}s"
+    return {"id": index, "request": stored_request, "response": stored_response}
+
+
+def _exact_copy(body: Body) -> Body:
+    """A body stored in a form that cannot lose bytes (text, else base64), chunks kept."""
+    sizes = [len(chunk) for chunk in body.chunks]
+    content = body.content
+    try:
+        stored: dict[str, Any] = {"text": content.decode("utf-8"), "chunks": sizes}
+        probe = StoredBody(load_yaml(dump_yaml({"b": stored}))["b"])
+        if probe.decode()[0] == content:
+            return Body.decoded_from(StoredBody(stored))
+    except UnicodeDecodeError:
+        pass
+    stored = {"base64": base64.encodebytes(content).decode(), "chunks": sizes}
+    return Body.decoded_from(StoredBody(stored))
+
+
+def _render(interactions: list[Interaction]) -> str:
+    request_bodies = stored_request_bodies(interactions)
+    document = {
+        "version": FORMAT_VERSION,
+        "interactions": [
+            _interaction_to_stored(i, x, request_bodies[i]) for i, x in enumerate(interactions)
+        ],
+    }
+    return dump_yaml(document)
+
+
+def _writable(interactions: list[Interaction]) -> str:
+    """Render; a body whose readable form YAML cannot hold is stored in an exact form."""
+    try:
+        return _render(interactions)
+    except _UNWRITABLE:
+        pass
+    for interaction in interactions:
+        for part in (interaction.request, interaction.response):
+            try:
+                dump_yaml(stored_form(part.body))
+            except _UNWRITABLE:
+                part.body = _exact_copy(part.body)
+    return _render(interactions)
+
+
+def _same(before: Body, after: Body) -> bool:
+    """Whether the body read back replays as recorded (one too deep to rebuild does not)."""
+    try:
+        return before.content == after.content and before.chunks == after.chunks
+    except LocatedError:
+        return False
+
+
+def _verified(interactions: list[Interaction]) -> str:
+    """Render, read back, and re-store any body that would not replay byte for byte, until
+    a rendering reads back whole (a repair changes which requests others patch).
+    """
+    while True:
+        text = _writable(interactions)
+        again = read_interactions(load_yaml(text))
+        repaired = False
+        for original, loaded in zip(interactions, again, strict=True):
+            for part in ("request", "response"):
+                before: Body = getattr(original, part).body
+                after: Body = getattr(loaded, part).body
+                if not _same(before, after):
+                    getattr(original, part).body = _exact_copy(before)
+                    repaired = True
+        if not repaired:
+            return text
+
+
+def save_cassette(path: Path, interactions: list[Interaction]) -> None:
+    """Write the cassette atomically: a temporary file in the same folder, then a rename."""
+    write_atomically(path, _verified(interactions))

@@ -1,0 +1,76 @@
+"""Saving a cassette that another process may have written meanwhile (two pytest-xdist
+workers recording tests that share a cassette, say): saves of one folder take turns, and a
+save whose file changed since it was opened keeps what the file holds now and adds what it
+recorded, so that neither recording is lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from pytest_agentcassette._format.loading import load_cassette
+from pytest_agentcassette._model import Interaction
+
+__all__ = ["FileState", "file_state", "merged", "save_turn"]
+
+FileState = tuple[int, int, int] | None
+"""A file's identity, size and modification time, or ``None`` when it does not exist."""
+
+
+def file_state(path: Path) -> FileState:
+    """What :func:`merged` compares to tell whether ``path`` changed."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+@contextlib.contextmanager
+def save_turn(path: Path) -> Iterator[None]:
+    """Hold the folder of ``path`` while a save reads and replaces the file (an advisory
+    lock on the folder; other processes saving into it wait their turn).
+    """
+    folder = path.resolve().parent
+    folder.mkdir(parents=True, exist_ok=True)
+    if sys.platform == "win32":  # no advisory locks: saves do not take turns
+        yield
+        return
+    import fcntl
+
+    fd = -1
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:  # a file system without locks: saves do not take turns
+        if fd >= 0:
+            os.close(fd)
+        fd = -1
+    try:
+        yield
+    finally:
+        if fd >= 0:
+            os.close(fd)  # releases the lock
+
+
+def merged(
+    path: Path,
+    opened: FileState,
+    interactions: list[Interaction],
+    recorded: list[Interaction],
+) -> list[Interaction]:
+    """What to write: ``interactions`` when ``path`` is as it was when the cassette opened
+    (``opened``); otherwise what the file holds now, followed by what was ``recorded``.
+    Call it inside :func:`save_turn`; raises as :func:`load_cassette` does.
+    """
+    if file_state(path) == opened:
+        return interactions
+    result = load_cassette(path) if path.exists() else []
+    result += recorded
+    for position, interaction in enumerate(result):
+        interaction.id = position
+    return result

@@ -1,0 +1,78 @@
+"""A problem at a place in a cassette file: the one error type the engine raises inside,
+turned into the public :class:`~pytest_agentcassette.CassetteError` at the cassette's
+boundary (:func:`pytest_agentcassette._format.cassette_error`), where the file is known and
+the line of the place can be found.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["LocatedError", "Where", "display_path", "where_text"]
+
+Where = tuple[str | int, ...]
+"""A YAML path: mapping keys and list indexes, from the document's root
+(``("interactions", 3, "request", "body", "json_patch")``)."""
+
+
+class LocatedError(ValueError):
+    """``problem`` at ``where`` in a cassette.
+
+    ``where`` is a YAML path, from the document's root once :attr:`rooted` (code that
+    reads a part of the document, such as one body, raises with the path below that part,
+    and its caller puts the part's own path in front with :meth:`under`). ``line`` and
+    ``column`` are given when the place is known by position (a YAML syntax error);
+    otherwise the line is looked up from ``where``. ``about_file`` problems describe the
+    whole file (``is empty: ...``, ``is not valid YAML: ...``) and read as a predicate of
+    it; ``note`` is a line of context after the problem.
+    """
+
+    def __init__(
+        self,
+        problem: str,
+        where: Where = (),
+        *,
+        rooted: bool = False,
+        line: int | None = None,
+        column: int | None = None,
+        about_file: bool = False,
+        note: str = "",
+    ):
+        super().__init__(problem)
+        self.problem = problem
+        self.where = where
+        self.rooted = rooted
+        self.line = line
+        self.column = column
+        self.about_file = about_file
+        self.note = note
+
+    def under(self, *prefix: str | int) -> LocatedError:
+        """The same problem, placed below ``prefix``; a rooted error keeps its place (a
+        patch further up a chain of patches is at fault, not the body that was decoded).
+        """
+        if not self.rooted:
+            self.where = (*prefix, *self.where)
+        return self
+
+    def rooted_at(self, *prefix: str | int) -> LocatedError:
+        """The same problem, placed below ``prefix``, which starts at the document's root."""
+        self.under(*prefix)
+        self.rooted = True
+        return self
+
+
+def where_text(where: Where) -> str:
+    """A YAML path as a message shows it: ``interactions[3].request.body``."""
+    text = ""
+    for step in where:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+    return text
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the working directory when it lies below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,224 @@
+"""The recorded data: interactions, each a request and the response it received, and the
+bodies they carried. Nothing here knows how a cassette stores them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+__all__ = [
+    "NOT_JSON",
+    "Body",
+    "BodySource",
+    "Headers",
+    "Interaction",
+    "Matcher",
+    "RecordedRequest",
+    "RecordedResponse",
+    "TransportError",
+    "json_value",
+]
+
+Headers = list[tuple[str, str]]
+
+NOT_JSON: Any = object()
+"""What :func:`json_value` returns for a body that is not a JSON document."""
+
+_JSON_START = re.compile(rb"[ \t\r\n]*[\[{]")
+
+
+class BodySource(Protocol):
+    """Where the bytes of a body come from when they are decoded on first use (a body as a
+    cassette stores it): loading a cassette then costs little more than parsing its YAML.
+    Decoding raises :class:`~pytest_agentcassette._located.LocatedError` for a malformed
+    stored form.
+    """
+
+    def decode(self) -> tuple[bytes, list[int]]:
+        """The body's bytes and the sizes of the chunks they are replayed in."""
+
+    def stored_json(self) -> tuple[Any] | None:
+        """``(document,)`` when the source holds the body's JSON document as such (cheaper
+        than parsing the bytes), else ``None``.
+        """
+
+
+class Body:
+    """The exact bytes of a request or response body and the chunks they arrived in.
+
+    Build one with :meth:`from_bytes`. A body loaded from a cassette is decoded on first
+    use; ``_source`` is the form it was stored in, which the cassette format reads back to
+    write it as it found it.
+    """
+
+    __slots__ = ("_chunk_sizes", "_content", "_source")
+
+    def __init__(self) -> None:
+        self._content: bytes | None = None
+        self._chunk_sizes: list[int] | None = None
+        self._source: BodySource | None = None
+
+    @classmethod
+    def from_bytes(cls, content: bytes, chunk_sizes: Sequence[int] | None = None) -> Body:
+        """A body received as ``content``, in pieces of ``chunk_sizes`` bytes (default: one)."""
+        body = cls()
+        body._content = content
+        body._chunk_sizes = list(chunk_sizes) if chunk_sizes is not None else None
+        return body
+
+    @classmethod
+    def decoded_from(cls, source: BodySource) -> Body:
+        """A body whose bytes ``source`` gives when they are first needed."""
+        body = cls()
+        body._source = source
+        return body
+
+    def __repr__(self) -> str:
+        if self._content is None:
+            return "<Body (not decoded yet)>"
+        shown = self._content if len(self._content) <= 40 else self._content[:39] + b"..."
+        return f"<Body {shown!r} ({len(self._content)} bytes, {len(self.chunks)} chunks)>"
+
+    @property
+    def content(self) -> bytes:
+        """All bytes of the body."""
+        if self._content is None:
+            self._decode()
+        return self._content  # type: ignore[return-value]
+
+    @property
+    def chunks(self) -> list[bytes]:
+        """The body as the pieces the client received, in order."""
+        content = self.content
+        sizes = self._chunk_sizes
+        if sizes is None:
+            return [content] if content else []
+        chunks, offset = [], 0
+        for size in sizes:
+            chunks.append(content[offset : offset + size])
+            offset += size
+        return chunks
+
+    def json(self) -> Any:
+        """The body parsed as JSON; raises ``ValueError`` if it is not a JSON document."""
+        value = json_value(self)
+        if value is NOT_JSON:
+            raise ValueError("the body is not a JSON document")
+        return value
+
+    def _decode(self) -> None:
+        if self._source is None:  # pragma: no cover - a body has bytes or a source
+            raise ValueError("a body without bytes or a source")
+        self._content, self._chunk_sizes = self._source.decode()
+
+
+def json_value(body: Body) -> Any:
+    """The body's JSON document, or :data:`NOT_JSON`."""
+    source = body._source
+    stored = source.stored_json() if source is not None else None
+    if stored is not None:
+        return stored[0]
+    content = body.content
+    if not _JSON_START.match(content):
+        return NOT_JSON
+    try:
+        return json.loads(content)
+    except ValueError:
+        return NOT_JSON
+
+
+def _get_header(headers: Headers, name: str) -> str | None:
+    wanted = name.lower()
+    for key, value in headers:
+        if key.lower() == wanted:
+            return value
+    return None
+
+
+@dataclass
+class RecordedRequest:
+    """A request as stored in a cassette (credentials already redacted)."""
+
+    method: str
+    url: str
+    headers: Headers = field(default_factory=list)
+    body: Body = field(default_factory=lambda: Body.from_bytes(b""))
+
+    def header(self, name: str) -> str | None:
+        """The first value of header ``name`` (case-insensitive), or ``None``."""
+        return _get_header(self.headers, name)
+
+    @property
+    def text(self) -> str:
+        """The body decoded as UTF-8 (undecodable bytes replaced)."""
+        return self.body.content.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """The body parsed as JSON; raises ``ValueError`` if it is not JSON."""
+        value = json_value(self.body)
+        if value is NOT_JSON:
+            raise ValueError(f"the body of {self.method} {self.url} is not JSON")
+        return value
+
+
+@dataclass(frozen=True)
+class TransportError:
+    """A failure of the connection that the client met, as recorded: ``kind`` is the
+    exception's class name in httpcore (and httpx): ``ConnectError``, ``ReadTimeout``,
+    ``RemoteProtocolError``...
+    """
+
+    kind: str
+    message: str = ""
+
+
+@dataclass
+class RecordedResponse:
+    """A response as stored in a cassette.
+
+    ``error`` is the transport error the client met: with ``status_code`` 0, instead of
+    any response (the connection was refused, the request timed out); otherwise, while
+    reading the body, after the chunks in ``body``.
+    """
+
+    status_code: int
+    reason: str = ""
+    headers: Headers = field(default_factory=list)
+    body: Body = field(default_factory=lambda: Body.from_bytes(b""))
+    http_version: str = "HTTP/1.1"
+    duration: float | None = None
+    """Seconds from sending the request to the end of the body, when recorded."""
+    error: TransportError | None = None
+
+    def header(self, name: str) -> str | None:
+        """The first value of header ``name`` (case-insensitive), or ``None``."""
+        return _get_header(self.headers, name)
+
+    @property
+    def text(self) -> str:
+        """The body decoded as UTF-8 (undecodable bytes replaced)."""
+        return self.body.content.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """The body parsed as JSON; raises ``ValueError`` if it is not JSON (an SSE stream)."""
+        value = json_value(self.body)
+        if value is NOT_JSON:
+            raise ValueError(f"the {self.status_code} response body is not JSON")
+        return value
+
+
+Matcher = Callable[[RecordedRequest, RecordedRequest], bool]
+"""A ``match_on`` callable: whether a recorded request may answer a live one."""
+
+
+@dataclass
+class Interaction:
+    """One request and its response; ``id`` is its position in the cassette."""
+
+    request: RecordedRequest
+    response: RecordedResponse
+    id: int = 0

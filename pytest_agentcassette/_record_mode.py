@@ -1,0 +1,52 @@
+"""Record modes: when a cassette replays, when it records, and what it writes."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from pytest_agentcassette._errors import CassetteError, did_you_mean
+
+__all__ = ["RecordMode"]
+
+
+class RecordMode(str, Enum):
+    """What a cassette does with a request.
+
+    - ``NONE`` (default): replay only; a request without a recorded match is an error and
+      nothing reaches the network.
+    - ``ONCE``: replay if the cassette file exists (as ``NONE``); otherwise send every
+      request for real and write the cassette.
+    - ``NEW_EPISODES``: replay what matches, send and record what does not, save old + new.
+    - ``ALL``: send everything for real and write a fresh cassette that replaces the old one.
+      ``"rewrite"`` is accepted as an alias.
+    """
+
+    NONE = "none"
+    ONCE = "once"
+    NEW_EPISODES = "new_episodes"
+    ALL = "all"
+
+    @classmethod
+    def parse(cls, value: str | RecordMode, *, source: str = "record_mode") -> RecordMode:
+        """Turn ``"once"``, ``"rewrite"``, ``RecordMode.ALL``... into a mode, or raise.
+
+        ``source`` names where the value came from (an option, an ini key) for the message.
+        """
+        if isinstance(value, RecordMode):
+            return value
+        text = str(value).strip().lower()
+        if text == "rewrite":
+            return cls.ALL
+        for mode in cls:
+            if mode.value == text:
+                return mode
+        raise CassetteError(
+            f"{source}: unknown record mode {value!r}; choose one of "
+            f"{', '.join(RECORD_MODE_CHOICES)}.{did_you_mean(text, RECORD_MODE_CHOICES)}"
+        )
+
+    def __str__(self) -> str:
+        return self.value
+
+
+RECORD_MODE_CHOICES = ("none", "once", "new_episodes", "all", "rewrite")

@@ -1,0 +1,282 @@
+"""Interception of httpx and httpx2 through respx, at the connection-pool layer.
+
+respx's ``HTTPCoreMocker`` patches httpcore's connection pools, so every httpx client that
+uses the default transport is covered wherever it was built. The same mocker pointed at
+``httpcore2`` covers httpx2 clients: today's official openai, anthropic, google-genai and
+mistralai SDKs. Both are subclassed here for recording: a request the cassette wants
+recorded is sent for real through the original, unpatched pool method of the client's own
+connection pool (its proxies, TLS and HTTP/2 settings apply), and the response body is
+teed into the cassette as it streams.
+
+Which cassette answers is the registry's call
+(:func:`pytest_agentcassette._transport.registry.cassette_for_this_request`).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import inspect
+from abc import ABC
+from contextvars import ContextVar
+from typing import Any, ClassVar, Protocol
+
+import httpcore
+import httpx
+from respx.mocks import HTTPCoreMocker
+from respx.models import PassThrough
+
+from pytest_agentcassette._errors import CassetteError
+from pytest_agentcassette._transport.faults import ReplayedTransportError, core_exception
+from pytest_agentcassette._transport.registry import cassette_for_this_request
+from pytest_agentcassette._transport.replay import ReplayStream
+from pytest_agentcassette._transport.tee import AsyncTee, ResponseHead, SyncTee, Tape
+
+__all__ = ["PendingRecording", "RecordThrough", "start", "stop"]
+
+
+class PendingRecording(Protocol):
+    """A request the cassette records: told about the response head, or about a failure."""
+
+    def start(self, head: ResponseHead) -> Tape:
+        """The response head arrived; returns the tape that receives the body."""
+
+    def fail(self, error: BaseException) -> None:
+        """Sending failed with ``error`` before any response came."""
+
+
+class RecordThrough(Exception):
+    """Raised by the cassette to have the mocker send a request for real and tee it."""
+
+    def __init__(self, recording: PendingRecording):
+        super().__init__("record this request")
+        self.recording = recording
+
+
+_bypass: ContextVar[bool] = ContextVar("agentcassette_bypass", default=False)
+
+
+def _text(value: Any) -> str:
+    return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+
+
+def _head(response: Any) -> ResponseHead:
+    return ResponseHead(
+        response.status,
+        _text(response.extensions.get("reason_phrase", b"")),
+        [(_text(k), _text(v)) for k, v in response.headers],
+        _text(response.extensions.get("http_version", b"HTTP/1.1")),
+    )
+
+
+_INHERITED = object()  # a patched method that the class did not define itself
+
+
+class _CassetteMocker(HTTPCoreMocker, ABC):
+    """An httpcore-style mocker that can also record through the real pool."""
+
+    response_class: ClassVar[Any] = httpcore.Response
+    core: ClassVar[str]  # the HTTP core module whose exceptions a replay raises
+    _swaps: ClassVar[list[tuple[Any, str, Any]]]  # (class, method name, own attribute)
+
+    @classmethod
+    def start(cls) -> None:
+        """Wrap the pools' methods; plain attribute swaps, which cost a few microseconds
+        where ``mock.patch(spec=True)`` costs a millisecond for every cassette.
+        """
+        if cls._swaps:
+            return
+        for target in cls.targets:
+            module_name, _, class_name = target.rpartition(".")
+            try:
+                owner = getattr(importlib.import_module(module_name), class_name)
+            except (ImportError, AttributeError):
+                continue
+            for method in cls.target_methods:
+                current = getattr(owner, method, None)
+                if current is None:
+                    continue
+                own = owner.__dict__.get(method, _INHERITED)
+                setattr(owner, method, cls.mock(current))
+                cls._swaps.append((owner, method, own))
+
+    @classmethod
+    def stop(cls, force: bool = False) -> None:
+        """Put back what :meth:`start` replaced, newest first."""
+        while cls._swaps:
+            owner, method, own = cls._swaps.pop()
+            if own is _INHERITED:
+                delattr(owner, method)
+            else:
+                setattr(owner, method, own)
+
+    @classmethod
+    def mock(cls, spec: Any) -> Any:
+        """Wrap ``spec``, the current ``handle_request`` or ``handle_async_request``.
+
+        ``spec`` may already be another mocker's wrapper (respx's own, when a test also
+        uses ``respx.mock``): it is wrapped all the same, and the wrappers keep the method's
+        name and signature, so that respx started later wraps these in turn.
+        """
+        # A pool passes a recorded request on to its (also patched) connection objects:
+        # those inner calls must reach the network, not the cassette again.
+        if inspect.iscoroutinefunction(spec):
+
+            async def handle_async_request(self: Any, request: Any) -> Any:
+                if _bypass.get():
+                    return await spec(self, request=request)
+                httpx_request = cls.to_httpx_request(request=request)
+                httpx_request, kwargs = await cls.prepare_async_request(
+                    httpx_request, request=request
+                )
+                return await cls._send_async_request(
+                    httpx_request, target_spec=spec, instance=self, **kwargs
+                )
+
+            return functools.wraps(spec)(handle_async_request)
+
+        def handle_request(self: Any, request: Any) -> Any:
+            if _bypass.get():
+                return spec(self, request=request)
+            httpx_request = cls.to_httpx_request(request=request)
+            httpx_request, kwargs = cls.prepare_sync_request(httpx_request, request=request)
+            return cls._send_sync_request(httpx_request, target_spec=spec, instance=self, **kwargs)
+
+        return functools.wraps(spec)(handle_request)
+
+    @classmethod
+    def _send_sync_request(
+        cls, httpx_request: httpx.Request, *, target_spec: Any, instance: Any, **kwargs: Any
+    ) -> Any:
+        try:
+            httpx_response = _answer(httpx_request)
+        except CassetteError as error:
+            raise error from None  # not chained to respx's internal SideEffectError
+        except ReplayedTransportError as replayed:
+            raise core_exception(cls.core, replayed.fault, mid_stream=False) from None
+        except (RecordThrough, PassThrough) as through:
+            token = _bypass.set(True)
+            try:
+                response = target_spec(instance, **kwargs)
+            except BaseException as error:
+                if isinstance(through, RecordThrough):
+                    through.recording.fail(error)
+                raise
+            finally:
+                _bypass.reset(token)
+            if isinstance(through, PassThrough):
+                return response
+            tape = through.recording.start(_head(response))
+            return cls.response_class(
+                status=response.status,
+                headers=response.headers,
+                content=SyncTee(response.stream, tape),
+                extensions=response.extensions,
+            )
+        return cls.from_sync_httpx_response(httpx_response, instance, **kwargs)
+
+    @classmethod
+    async def _send_async_request(
+        cls, httpx_request: httpx.Request, *, target_spec: Any, instance: Any, **kwargs: Any
+    ) -> Any:
+        try:
+            httpx_response = _answer(httpx_request)
+        except CassetteError as error:
+            raise error from None  # not chained to respx's internal SideEffectError
+        except ReplayedTransportError as replayed:
+            raise core_exception(cls.core, replayed.fault, mid_stream=False) from None
+        except (RecordThrough, PassThrough) as through:
+            token = _bypass.set(True)
+            try:
+                response = await target_spec(instance, **kwargs)
+            except BaseException as error:
+                if isinstance(through, RecordThrough):
+                    through.recording.fail(error)
+                raise
+            finally:
+                _bypass.reset(token)
+            if isinstance(through, PassThrough):
+                return response
+            tape = through.recording.start(_head(response))
+            return cls.response_class(
+                status=response.status,
+                headers=response.headers,
+                content=AsyncTee(response.stream, tape),
+                extensions=response.extensions,
+            )
+        return cls.from_sync_httpx_response(httpx_response, instance, **kwargs)
+
+    @classmethod
+    def from_sync_httpx_response(
+        cls, httpx_response: httpx.Response, target: Any, **kwargs: Any
+    ) -> Any:
+        if isinstance(httpx_response.stream, ReplayStream):
+            httpx_response.stream.core = cls.core
+        return cls.response_class(
+            status=httpx_response.status_code,
+            headers=httpx_response.headers.raw,
+            content=httpx_response.stream,
+            extensions=httpx_response.extensions,
+        )
+
+
+class HttpcoreCassetteMocker(_CassetteMocker):
+    """Covers httpx clients (httpcore connection pools)."""
+
+    core: ClassVar[str] = "httpcore"
+
+    # No name: kept out of respx's global registry (a reloaded module, or another plugin
+    # with an "httpcore2" mocker, would collide there); routers are wired to it directly.
+    name = ""
+    routers: ClassVar[list[Any]] = []
+    _swaps: ClassVar[list[tuple[Any, str, Any]]] = []
+
+
+class Httpcore2CassetteMocker(_CassetteMocker):
+    """Covers httpx2 clients (httpcore2 connection pools); used when httpx2 is importable."""
+
+    core: ClassVar[str] = "httpcore2"
+
+    name = ""
+    routers: ClassVar[list[Any]] = []
+    _swaps: ClassVar[list[tuple[Any, str, Any]]] = []
+    targets: ClassVar[list[str]] = [
+        target.replace("httpcore.", "httpcore2.", 1) for target in HTTPCoreMocker.targets
+    ]
+
+    @classmethod
+    def start(cls) -> None:
+        import httpcore2
+
+        cls.response_class = httpcore2.Response
+        super().start()
+
+
+def _answer(request: httpx.Request) -> httpx.Response:
+    """The cassette's answer (replayed, or raising to record); with no cassette open any
+    more, the request passes through. Called directly, not through a respx router: a
+    route lookup per request is all cost and no use here.
+    """
+    cassette = cassette_for_this_request()
+    if cassette is None:
+        raise PassThrough("no cassette is open", request=request, origin=None)  # type: ignore[arg-type]
+    return cassette._answer_http(request)
+
+
+_started: list[type[_CassetteMocker]] = []
+
+
+def start(*, httpx2: bool) -> None:
+    """Patch httpcore's connection pools (and httpcore2's, with ``httpx2``)."""
+    mockers: list[type[_CassetteMocker]] = [HttpcoreCassetteMocker]
+    if httpx2:
+        mockers.append(Httpcore2CassetteMocker)
+    for mocker in mockers:
+        _started.append(mocker)
+        mocker.start()
+
+
+def stop() -> None:
+    """Put the connection pools back as they were."""
+    while _started:
+        _started.pop().stop()

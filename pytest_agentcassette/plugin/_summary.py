@@ -1,0 +1,178 @@
+"""The end-of-session summary: cassettes replayed, recorded, rewritten; interactions played;
+unused interactions; credentials redacted or refused; and what replaying saved (provider
+tokens and provider time, from the usage and durations recorded with the interactions that
+were played).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pytest_agentcassette._cassette import Cassette
+    from pytest_agentcassette._model import Interaction
+    from pytest_agentcassette._secrets import SecretFinding
+
+__all__ = ["CassetteUse", "SessionReport"]
+
+
+@dataclass(frozen=True)
+class CassetteUse:
+    """What one test did with its cassette."""
+
+    path: Path
+    outcome: str  # replayed, recorded, rewritten, extended, unused, refused
+    interactions: int
+    played: int
+    unused: int
+    tokens: int
+    seconds: float
+    redacted: tuple[str, ...] = ()  # where credentials were written as REDACTED
+    refused: tuple[str, ...] = ()  # where credentials stopped the write
+    faults: tuple[str, ...] = ()  # transport errors among the interactions it recorded
+
+    @classmethod
+    def of(cls, cassette: Cassette, refused: list[SecretFinding] | None = None) -> CassetteUse:
+        """Summarize a cassette once its test is over (``refused``: the credentials that
+        stopped its write).
+        """
+        from pytest_agentcassette._secrets import finding_lines
+
+        played = cassette.played
+        if cassette.saved:
+            outcome = "recorded"
+            if cassette.existed:
+                outcome = "rewritten" if cassette.record_mode.value == "all" else "extended"
+        elif refused:
+            outcome = "refused"
+        else:
+            outcome = "replayed" if played else "unused"
+        return cls(
+            path=cassette.path,
+            outcome=outcome,
+            interactions=len(cassette.interactions),
+            played=len(played),
+            unused=len(cassette.unplayed) if not cassette.is_recording else 0,
+            tokens=_tokens(played),
+            seconds=sum(i.response.duration or 0.0 for i in played),
+            redacted=tuple(finding_lines(cassette.secrets_found)),
+            refused=tuple(finding_lines(refused or [])),
+            faults=tuple(_fault_lines(cassette.recorded) if cassette.saved else ()),
+        )
+
+
+def _fault_lines(recorded: list[Interaction]) -> list[str]:
+    lines = []
+    for interaction in recorded:
+        error = interaction.response.error
+        if error is not None:
+            when = "no response" if interaction.response.status_code == 0 else "mid-body"
+            lines.append(f"interaction {interaction.id}: {error.kind} ({when}) {error.message}")
+    return lines
+
+
+def _tokens(played: list[Interaction]) -> int:
+    """Tokens the played interactions report; a body no reader understands counts none."""
+    from pytest_agentcassette._conversation.wire import parse_usage
+
+    total = 0
+    for interaction in played:
+        try:
+            usage = parse_usage(interaction.request, interaction.response)
+        except ValueError:  # a malformed body: the test already failed with its place
+            usage = None
+        total += usage[2] if usage is not None else 0
+    return total
+
+
+def _shown(path: Path) -> str:
+    from pytest_agentcassette._located import display_path
+
+    return display_path(path)
+
+
+def _duration(seconds: float) -> str:
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes)}m {rest:.1f}s" if minutes else f"{rest:.1f}s"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+@dataclass
+class SessionReport:
+    """Collects :class:`CassetteUse` records over a pytest session and renders them."""
+
+    uses: list[CassetteUse] = field(default_factory=list)
+
+    def add(self, cassette: Cassette, refused: list[SecretFinding] | None = None) -> None:
+        """Count a cassette whose test is over."""
+        self.uses.append(CassetteUse.of(cassette, refused))
+
+    def to_wire(self) -> list[dict[str, Any]]:
+        """The records as plain data, for a pytest-xdist worker to send to the controller."""
+        return [{**asdict(use), "path": str(use.path)} for use in self.uses]
+
+    def add_wire(self, records: list[dict[str, Any]]) -> None:
+        """Add the records a worker sent (see :meth:`to_wire`)."""
+        for record in records:
+            fields = {**record, "path": Path(record["path"])}
+            fields["redacted"] = tuple(record.get("redacted", ()))
+            fields["refused"] = tuple(record.get("refused", ()))
+            fields["faults"] = tuple(record.get("faults", ()))
+            self.uses.append(CassetteUse(**fields))
+
+    def lines(self) -> list[str]:
+        """The summary lines; empty when no test used a cassette."""
+        if not self.uses:
+            return []
+        outcomes: dict[str, list[CassetteUse]] = {}
+        for use in self.uses:
+            outcomes.setdefault(use.outcome, []).append(use)
+        parts = []
+        if "replayed" in outcomes:
+            replayed = outcomes["replayed"]
+            played = sum(u.played for u in replayed)
+            parts.append(f"{len(replayed)} replayed ({_count(played, 'interaction')})")
+        for outcome in ("recorded", "rewritten", "extended"):
+            if outcome in outcomes:
+                parts.append(f"{len(outcomes[outcome])} {outcome}")
+        if "unused" in outcomes:
+            parts.append(f"{len(outcomes['unused'])} with nothing played")
+        if "refused" in outcomes:
+            parts.append(f"{len(outcomes['refused'])} not written (credentials)")
+        lines = [f"cassettes: {', '.join(parts)}"]
+        tokens = sum(u.tokens for u in self.uses)
+        seconds = sum(u.seconds for u in self.uses)
+        saved = [f"{tokens:,} provider tokens"] if tokens else []
+        if seconds >= 0.1:
+            saved.append(f"{_duration(seconds)} of provider time")
+        if saved:
+            lines.append(f"replay saved {' and '.join(saved)}")
+        unused = [u for u in self.uses if u.unused]
+        if unused:
+            lines.append("unused interactions:")
+            lines += [f"  {_shown(u.path)} ({u.unused} of {u.interactions})" for u in unused]
+        written = [u for u in self.uses if u.outcome in ("recorded", "rewritten", "extended")]
+        if written:
+            lines.append("written (review and commit):")
+            lines += [
+                f"  {_shown(u.path)} ({_count(u.interactions, 'interaction')})" for u in written
+            ]
+        for attribute, title in (
+            ("redacted", "credentials written as REDACTED (review these cassettes):"),
+            ("refused", "not written, credentials found (the files are unchanged):"),
+            (
+                "faults",
+                "transport errors recorded (replays meet them again; if the network, not the "
+                "provider, failed, re-record):",
+            ),
+        ):
+            found = [(u, getattr(u, attribute)) for u in self.uses if getattr(u, attribute)]
+            if found:
+                lines.append(title)
+                lines += [f"  {_shown(u.path)}: {line}" for u, ls in found for line in ls]
+        return lines
