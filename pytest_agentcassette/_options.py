@@ -53,6 +53,8 @@ class Option:
     check: Checker
     ini: Literal["string", "args", "linelist", "bool"] = "string"
     adds_up: bool = False
+    see: str = ""
+    """The page of the documentation (and anchor) that says more, for the options table."""
     name: str = ""
     """Filled in from the :class:`CassetteOptions` key it annotates."""
 
@@ -211,6 +213,7 @@ class CassetteOptions(TypedDict, total=False):
             "record the cassette if it does not exist yet; new_episodes: record what is not "
             "in the cassette yet; all (alias rewrite): record it again from scratch.",
             _record_mode,
+            see="#record-modes",
         ),
     ]
     match_on: Annotated[
@@ -222,6 +225,7 @@ class CassetteOptions(TypedDict, total=False):
             "URL only, for cassettes another runtime recorded).",
             _match_on,
             ini="args",
+            see="matching.md",
         ),
     ]
     allow_playback_repeats: Annotated[
@@ -240,6 +244,7 @@ class CassetteOptions(TypedDict, total=False):
             "what a replay that leaves recorded interactions unplayed does: fail (default), "
             "warn, or ignore.",
             _one_of(*get_args(UnusedPolicy)),
+            see="failures.md#unused-interactions",
         ),
     ]
     redact_headers: Annotated[
@@ -250,6 +255,7 @@ class CassetteOptions(TypedDict, total=False):
             _names,
             ini="linelist",
             adds_up=True,
+            see="credentials.md",
         ),
     ]
     redact_query_parameters: Annotated[
@@ -303,6 +309,7 @@ class CassetteOptions(TypedDict, total=False):
             _names,
             ini="linelist",
             adds_up=True,
+            see="failures.md#the-network-guard",
         ),
     ]
     replay_retry_after: Annotated[
@@ -312,6 +319,7 @@ class CassetteOptions(TypedDict, total=False):
             "seconds to put in retry-after of replayed 429 and 5xx responses, so that SDK "
             "retries do not wait (default: as recorded).",
             _seconds,
+            see="sdks.md#retries",
         ),
     ]
     secrets: Annotated[
@@ -321,6 +329,7 @@ class CassetteOptions(TypedDict, total=False):
             "what credentials found in what a cassette would hold do: redact (default: "
             "written as REDACTED, with a warning) or refuse (nothing is written).",
             _one_of(*get_args(SecretsPolicy)),
+            see="credentials.md",
         ),
     ]
 
@@ -375,11 +384,14 @@ def resolve_options(values: Mapping[str, Any], *, source: str) -> dict[str, Any]
 
 
 def options_table() -> str:
-    """The options as the documentation's Markdown table shows them."""
-    rows = ["| option | ini key | default | what it does |", "|---|---|---|---|"]
+    """The options as the documentation's Markdown table shows them (``docs/options.md``
+    holds this table; a test keeps the two equal).
+    """
+    rows = ["| option | default | what it does | ini key |", "|---|---|---|---|"]
     for name, option in OPTIONS.items():
         default = option.default
         shown = default.value if isinstance(default, RecordMode) else default
-        shown = "—" if shown in ((), None) else f"`{shown!r}`".replace("'", '"')
-        rows.append(f"| `{name}` | `{option.ini_key}` | {shown} | {option.help} |")
+        shown = "" if shown in ((), None) else f"`{shown!r}`".replace("'", '"')
+        more = f" ([more]({option.see}))" if option.see else ""
+        rows.append(f"| `{name}` | {shown} | {option.help}{more} | `{option.ini_key}` |")
     return "\n".join(rows) + "\n"

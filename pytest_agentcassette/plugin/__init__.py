@@ -6,8 +6,8 @@ when a test actually uses a cassette.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Generator, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
@@ -52,16 +52,26 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(error)) from None
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _listing_the_options(function: _F) -> _F:
+    """Add the options' names to ``function``'s docstring (``pytest --fixtures -v``)."""
+    function.__doc__ = (
+        f"{function.__doc__}\n\n    Keys are those of the ``{MARKER}`` marker: "
+        f"{', '.join(OPTIONS)}."
+    )
+    return function
+
+
 @pytest.fixture
+@_listing_the_options
 def agent_cassette_config() -> dict[str, Any]:
-    """Options for the cassettes of the tests in scope; override it in a conftest or module."""
+    """Options for the cassettes of the tests in scope; override it in a conftest or module.
+
+    Return a ``CassetteOptions`` dictionary (see the options table of the documentation).
+    """
     return {}
-
-
-agent_cassette_config.__doc__ = (
-    f"{agent_cassette_config.__doc__}\n\n    Keys are those of the ``{MARKER}`` marker: "
-    f"{', '.join(OPTIONS)}."
-)
 
 
 def _open(item: pytest.Item, config: dict[str, Any]) -> Cassette:

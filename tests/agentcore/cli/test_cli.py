@@ -60,6 +60,25 @@ def test_exec_prints_cagents_transcript_and_the_replay_prints_it_again(
     assert network_cut.attempts == []
 
 
+def test_a_replay_that_asks_less_than_was_recorded_is_no_error(
+    project: Path, provider_server: ProviderServer, network_cut: NetworkCut
+) -> None:
+    agent = agent_file(project, provider_server)
+    provider_server.script = [*look_then_answer(), Reply("You are welcome.")]
+    argv = ["exec", str(agent), "--working-dir", "work"]
+    recorded = agentcore(*argv, "--record", "s", "How many files?", "Thanks!", env=KEY)
+    assert recorded.status == 0, recorded.err
+    provider_server.stop()
+    with network_cut:
+        replayed = agentcore(*argv, "--fake", "s", "How many files?")  # one turn of two
+    assert (replayed.status, replayed.err) == (
+        0,
+        "agentcore: note: 1 recorded interaction(s) in s.yaml were not replayed\n",
+    )
+    assert recorded.out.startswith(replayed.out)
+    assert replayed.out.endswith("There is 1 file.")
+
+
 @pytest.mark.parametrize(
     ("model", "path"),
     [
