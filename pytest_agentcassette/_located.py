@@ -1,7 +1,7 @@
-"""A problem at a place in a cassette file: the one error type the engine raises inside,
+"""A problem at a place in a cassette file: the one internal error that has a place,
 turned into the public :class:`~pytest_agentcassette.CassetteError` at the cassette's
 boundary (:func:`pytest_agentcassette._format.cassette_error`), where the file is known and
-the line of the place can be found.
+the line of the place can be found. Also how messages show a place and a path.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from enum import Enum
 
 from pytest_agentcassette._errors import CassetteError, did_you_mean
 
-__all__ = ["RecordMode"]
+__all__ = ["RECORD_MODE_CHOICES", "RecordMode"]
 
 
 class RecordMode(str, Enum):
@@ -50,3 +50,4 @@ class RecordMode(str, Enum):
 
 
 RECORD_MODE_CHOICES = ("none", "once", "new_episodes", "all", "rewrite")
+"""What :meth:`RecordMode.parse` accepts (``rewrite`` is ``all``), as a message lists them."""

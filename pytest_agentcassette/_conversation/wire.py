@@ -1,5 +1,7 @@
 """Reading LLM provider responses: text, tool calls and usage from each wire format, whole
-or streamed as server-sent events. Used by the conversation view and the session summary.
+or streamed as server-sent events; and the prompt of a request. Used by the conversation
+view (:mod:`pytest_agentcassette._conversation.conversation`), the session summary (tokens)
+and the messages about a request that was not replayed (what it asked).
 
 Readers never raise on an unexpected shape (a chat backend whose path happens to end in
 ``/messages`` is not Anthropic): what they cannot read, they leave out.

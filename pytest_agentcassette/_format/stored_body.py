@@ -15,8 +15,8 @@ Stored forms (the value of a cassette's ``body`` field):
 
 Modifiers: ``chunks`` (byte sizes of the pieces the client received, left out when they are
 the default: one per SSE event, else one), ``line_ending: crlf`` for text whose every line
-ends with CRLF (YAML cannot hold a CR in a literal block), and ``json_style`` /
-``json_ascii`` where JSON was not written compactly.
+ends with CRLF (YAML cannot hold a CR in a literal block), ``json_style`` where JSON was
+not written compactly and ``json_ascii`` where it escaped non-ASCII characters.
 
 Bodies are stored as text, never as YAML structures, because YAML's cost is per node: a long
 agent session (every request re-sends the history) loads 40 times faster this way. A
@@ -31,7 +31,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pytest_agentcassette._format.body_forms import JSON_STYLES, default_sizes, encode
+from pytest_agentcassette._format.body_forms import JSON_STYLES, default_sizes, dumps, encode
 from pytest_agentcassette._format.documents import Document
 from pytest_agentcassette._format.patches import PatchError
 from pytest_agentcassette._format.yaml_io import FlowSequence
@@ -309,13 +309,13 @@ def _decode(stored: Any) -> tuple[bytes, list[int], list[int] | None]:
         content = text.encode("utf-8")
         return content, default_sizes(content), sizes
     if "sse" in stored:
-        style = JSON_STYLES[stored.get("json_style", "compact")]
+        style = stored.get("json_style", "compact")
         ascii_only = bool(stored.get("json_ascii", False))
         _refuse_alias_bomb(stored["sse"], "sse")
         text = _legacy_sse_text(
             stored["sse"],
             stored.get("line_ending") == "crlf",
-            lambda value: json.dumps(value, separators=style, ensure_ascii=ascii_only),
+            lambda value: dumps(value, style, ascii_only),
         )
         content = text.encode("utf-8")
         return content, default_sizes(content), sizes

@@ -22,7 +22,7 @@ from pytest_agentcassette._matching.config import MatchConfig, RequestKey
 from pytest_agentcassette._matching.index import MatchIndex
 from pytest_agentcassette._model import NOT_JSON, Body, Interaction, RecordedRequest, json_value
 
-__all__ = ["Nearest", "find_nearest", "render_patch"]
+__all__ = ["Nearest", "find_nearest", "recorded_comparable", "render_patch"]
 
 _PATCH_ERRORS = (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError)
 _MAX_CANDIDATES = 200
@@ -57,7 +57,9 @@ def _difference(recorded: Any, live: Any) -> tuple[float, list[dict[str, Any]]]:
 
 
 def find_nearest(index: MatchIndex, live: RecordedRequest, key: RequestKey) -> Nearest | None:
-    """The closest recorded interaction to ``live``, or ``None`` if the cassette is empty."""
+    """The closest recorded interaction to ``live``, or ``None`` when none shares its URL or
+    its method and path (an empty cassette included).
+    """
     config = index.config
     pairs = list(zip(index.keys, index.interactions, index.played, strict=True))
     if config.sequential:

@@ -4,9 +4,10 @@ values, bodies, reason phrases and transport error messages, are replaced by ``R
 and reported, or the write is refused (``secrets="refuse"``). The warning comes after the
 write, so that a warning made an error (``-W error``) does not stop the write it reports.
 
-Redaction works on the exact bytes, before the stored forms (JSON text, JSON patches, SSE)
-are chosen, so the file replays what it says; a live request is redacted the same way
-before matching, so that a request that carries a credential still finds its recording.
+Redaction works on the exact bytes, before the stored forms (JSON documents, JSON patches,
+text, base64) are chosen, so the file replays what it says; a live request is redacted the
+same way before matching, so that a request that carries a credential still finds its
+recording.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Credentials in text: provider API keys, bearer tokens, private keys, and the values of
 the key variables set in this process.
 
-Used before a cassette is written (:mod:`.secrets_guard`) and by
+Used before a cassette is written (:mod:`.guard`, :mod:`.streamed`) and by
 ``python -m pytest_agentcassette scan`` (:mod:`.scan`). The patterns are tight on purpose:
 a key prefix, then a long run of token characters that mixes letters and digits as
 generated keys do and words do not; ``sk-`` inside ``task-`` or ``risk-`` is not a key.
@@ -16,9 +16,19 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["KEY_VARIABLES", "Match", "find_credentials", "key_values", "redact_credentials"]
+from pytest_agentcassette._secrets.scrub import PLACEHOLDER as REDACTED
 
-PLACEHOLDER = b"REDACTED"
+__all__ = [
+    "KEY_VARIABLES",
+    "PLACEHOLDER",
+    "Match",
+    "find_credentials",
+    "key_values",
+    "redact_credentials",
+]
+
+PLACEHOLDER = REDACTED.encode("ascii")
+"""What :func:`redact_credentials` writes in place of a credential."""
 
 KEY_VARIABLES = (
     "OPENAI_API_KEY",

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import yaml
 
+from pytest_agentcassette._located import where_text
 from pytest_agentcassette._secrets.patterns import Match, find_credentials, key_values
 
 __all__ = ["FileFinding", "ScanError", "ScanResult", "scan_paths", "yaml_files"]
@@ -97,10 +98,7 @@ def _place(where: _Where) -> str:
         else:
             detail = " ".join(str(step) for step in (part, *rest))
         return f"interaction {where[1]}, {detail}"
-    text = ""
-    for step in where:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
-    return f"at {text or 'the top'}"
+    return f"at {where_text(where) or 'the top'}"
 
 
 def _line(node: yaml.ScalarNode, data: bytes, match: Match, decoded: bool) -> int:

@@ -17,6 +17,7 @@ __all__ = [
     "DEFAULT_REDACTED_HEADERS",
     "DEFAULT_REDACTED_QUERY_PARAMETERS",
     "PLACEHOLDER",
+    "lowercase_set",
     "redact_headers",
     "redact_url",
 ]

@@ -26,7 +26,9 @@ _Path = tuple[str | int, ...]
 
 @dataclass(frozen=True)
 class Edit:
-    """Replace ``content[start:end]`` (one event's data) with ``data``."""
+    """Replace ``content[start:end]`` with ``data``: here one event's data, re-encoded; the
+    guard also uses it for a credential found by the byte search.
+    """
 
     start: int
     end: int

@@ -54,8 +54,9 @@ def core_exception(core: str, fault: TransportError, *, mid_stream: bool) -> Exc
 
 
 class ReplayedTransportError(Exception):
-    """Raised by a cassette to the interception: the recorded request met ``fault``, and
-    the client must meet it again, as its HTTP core's own exception.
+    """Raised by a cassette's answer to the mocker
+    (:mod:`pytest_agentcassette._transport.httpcore_mocker`): the recorded request met
+    ``fault``, and the client must meet it again, as its HTTP core's own exception.
     """
 
     def __init__(self, fault: TransportError):

@@ -226,7 +226,8 @@ class HttpcoreCassetteMocker(_CassetteMocker):
     core: ClassVar[str] = "httpcore"
 
     # No name: kept out of respx's global registry (a reloaded module, or another plugin
-    # with an "httpcore2" mocker, would collide there); routers are wired to it directly.
+    # with an "httpcore2" mocker, would collide there). No router is ever registered either:
+    # the cassette answers directly (_answer); the empty list is this class's own.
     name = ""
     routers: ClassVar[list[Any]] = []
     _swaps: ClassVar[list[tuple[Any, str, Any]]] = []

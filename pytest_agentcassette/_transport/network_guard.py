@@ -10,8 +10,9 @@ clients the plugin can neither record nor replay.
 - **aiohttp.** Its requests go through no httpx pool, so inside a cassette (in any mode)
   they are stopped, with the fix for the SDK that sent them.
 
-The guards are installed with the interception (when the first cassette opens) and take
-whatever ``connect`` and ``getaddrinfo`` are at that moment as the real ones.
+The guards are installed with the mockers when the first cassette opens
+(:mod:`pytest_agentcassette._transport.interception`) and take whatever ``connect`` and
+``getaddrinfo`` are at that moment as the real ones.
 """
 
 from __future__ import annotations

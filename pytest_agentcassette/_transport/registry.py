@@ -3,7 +3,8 @@
 A request belongs to the cassette its task or thread entered (a context
 variable), else, for a worker thread that an SDK started, to the one cassette open in the
 process; when cassettes are open in several threads, such a request is refused, not
-guessed.
+guessed. The network guard asks another question, whose cassette a connection is
+(:func:`cassette_in_charge`): there, a thread nobody entered answers to the strictest one.
 """
 
 from __future__ import annotations
@@ -33,19 +34,24 @@ class ActiveCassette(Protocol):
     """What the interception and the network guard need of a cassette in use."""
 
     @property
-    def path(self) -> Path: ...
+    def path(self) -> Path:
+        """The cassette file, for messages."""
 
     @property
-    def record_mode(self) -> RecordMode: ...
+    def record_mode(self) -> RecordMode:
+        """The record mode, for messages."""
 
     @property
-    def record_command(self) -> str | None: ...
+    def record_command(self) -> str | None:
+        """The command that records the cassette again, if known."""
 
     @property
-    def allowed_hosts(self) -> tuple[str, ...]: ...
+    def allowed_hosts(self) -> tuple[str, ...]:
+        """Hosts (``fnmatch`` patterns) a replay may still reach."""
 
     @property
-    def is_recording(self) -> bool: ...
+    def is_recording(self) -> bool:
+        """Whether requests may go to the network (the guard then lets connections pass)."""
 
     def _answer_http(self, request: httpx.Request) -> httpx.Response:
         """Replay ``request``, or raise to record it or to refuse it."""

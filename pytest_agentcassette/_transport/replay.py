@@ -17,7 +17,7 @@ __all__ = ["ReplayStream", "replayed_response"]
 class ReplayStream(httpx.SyncByteStream, httpx.AsyncByteStream):
     """Yields the recorded chunks one by one, from memory; then raises the transport error
     that broke the recorded body off, if one did, as an exception of ``core`` (the HTTP
-    core of the client reading it, which the interception sets).
+    core of the client reading it, which the mocker sets).
     """
 
     def __init__(self, chunks: list[bytes], fault: TransportError | None = None):

@@ -53,7 +53,7 @@ class Tape:
 
 
 class SyncTee:
-    """Wraps a sync httpcore response stream."""
+    """Wraps a sync response stream of httpcore or httpcore2."""
 
     def __init__(self, inner: Any, tape: Tape):
         self._inner = inner
@@ -78,7 +78,7 @@ class SyncTee:
 
 
 class AsyncTee:
-    """Wraps an async httpcore response stream."""
+    """Wraps an async response stream of httpcore or httpcore2."""
 
     def __init__(self, inner: Any, tape: Tape):
         self._inner = inner

@@ -47,7 +47,8 @@ def test_importing_the_package_imports_neither_pytest_nor_the_http_stack() -> No
 
 def test_loading_the_plugin_leaves_the_engine_unimported_until_a_cassette_is_used() -> None:
     loaded = _modules_after("import pytest_agentcassette.plugin")
-    assert not loaded & {"httpx", "respx", "yaml", "pytest_agentcassette.cassette"}
+    engine = {"_cassette", "_format", "_matching", "_transport", "_secrets", "_conversation"}
+    assert not loaded & {"httpx", "respx", "yaml", *(f"pytest_agentcassette.{m}" for m in engine)}
 
 
 def test_errors_form_one_hierarchy() -> None:

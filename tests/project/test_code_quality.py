@@ -96,6 +96,36 @@ def test_no_module_imports_itself_back_through_others() -> None:
     assert _cycle(graph) == []
 
 
+# What each room of the plugin must not import (ARCHITECTURE.md, "What may import what").
+_PLUGIN = "pytest_agentcassette"
+_NOT_IMPORTED_BY = {
+    "_model": {""},  # nothing of the package
+    "_format": {"_transport", "_cassette", "plugin", "_conversation"},
+    "_matching": {"_transport", "_cassette", "plugin", "_format"},
+    "_secrets": {"_transport", "_cassette", "plugin", "_matching"},
+    "_conversation": {"_transport", "_cassette", "plugin", "_format", "_matching", "_secrets"},
+    "_transport": {"_cassette", "plugin"},
+    "_cassette": {"plugin"},
+}
+
+
+def _room(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if parts[0] == _PLUGIN and len(parts) > 1 else ""
+
+
+def test_each_room_of_the_plugin_imports_only_what_lies_below_it() -> None:
+    modules = _modules()
+    crossings = []
+    for name, path in modules.items():
+        forbidden = _NOT_IMPORTED_BY.get(_room(name), set())
+        for imported in sorted(_imports(name, path, modules)):
+            target = _room(imported) if imported.startswith(_PLUGIN) else None
+            if target is not None and ("" in forbidden or target in forbidden):
+                crossings.append(f"{name} imports {imported}")
+    assert crossings == []
+
+
 def test_a_cycle_is_found_when_there_is_one() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}
     assert _cycle(graph) == ["a", "b", "c", "a"]

@@ -1,3 +1,6 @@
+"""Bodies in their stored forms: each body is stored in its most readable exact form and
+decodes to the same bytes and chunks; a malformed stored body is refused with the reason."""
+
 from __future__ import annotations
 
 import base64
@@ -8,7 +11,7 @@ import pytest
 
 from pytest_agentcassette import Body
 from pytest_agentcassette._format.yaml_io import dump_yaml, load_yaml
-from pytest_agentcassette._located import LocatedError as BodyFormatError
+from pytest_agentcassette._located import LocatedError
 from pytest_agentcassette._model import NOT_JSON, json_value
 from tests.support.cassettes import stored_body, stored_form
 
@@ -114,24 +117,24 @@ def test_json_is_read_from_the_stored_text_or_data_or_parsed_from_bytes() -> Non
     ],
 )
 def test_malformed_stored_bodies_are_refused_with_the_reason(stored: Any, message: str) -> None:
-    with pytest.raises(BodyFormatError) as caught:
+    with pytest.raises(LocatedError) as caught:
         stored_body(stored)
     assert message in str(caught.value)
 
 
 def test_chunk_sizes_that_do_not_add_up_are_refused_on_use() -> None:
     body = stored_body({"text": "abc", "chunks": [1, 1]})
-    with pytest.raises(BodyFormatError, match="chunks add up to 2 bytes but the body has 3"):
+    with pytest.raises(LocatedError, match="chunks add up to 2 bytes but the body has 3"):
         body.content  # noqa: B018
 
 
 def test_json_text_that_is_not_json_is_refused_on_use() -> None:
-    with pytest.raises(BodyFormatError, match="json is not valid JSON: Expecting"):
+    with pytest.raises(LocatedError, match="json is not valid JSON: Expecting"):
         stored_body({"json": "{nope"}).content  # noqa: B018
 
 
 def test_invalid_base64_is_refused_on_use() -> None:
-    with pytest.raises(BodyFormatError, match="base64 is not valid base64"):
+    with pytest.raises(LocatedError, match="base64 is not valid base64"):
         stored_body({"base64": "abc"}).content  # noqa: B018
 
 

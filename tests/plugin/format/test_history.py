@@ -450,22 +450,3 @@ def test_an_unplayed_interaction_that_cannot_be_rebuilt_is_still_summarized() ->
     body = stored_body({"base": 0, "json_patch": "[]"})  # never linked to its base
     summary = request_summary(RecordedRequest("POST", "https://api.example.com/", [], body))
     assert summary == "(unreadable body: json_patch has no base body to apply to)"
-
-
-def test_a_failure_to_start_the_interception_leaves_nothing_patched(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    import httpcore
-
-    from pytest_agentcassette._transport import httpcore_mocker, interception
-
-    original = httpcore.ConnectionPool.handle_request
-
-    def broken(cls: Any) -> None:
-        raise ImportError("httpcore2 is broken")
-
-    monkeypatch.setattr(httpcore_mocker.Httpcore2CassetteMocker, "start", classmethod(broken))
-    monkeypatch.setattr(interception, "httpx2_available", lambda: True)
-    with pytest.raises(ImportError), use_cassette(tmp_path / "c.yaml"):
-        pass
-    assert httpcore.ConnectionPool.handle_request is original

@@ -30,7 +30,7 @@ from pytest_agentcassette import (
 )
 from pytest_agentcassette._format import save_cassette
 from pytest_agentcassette._format.yaml_io import dump_yaml, load_yaml
-from pytest_agentcassette._located import LocatedError as BodyFormatError
+from pytest_agentcassette._located import LocatedError
 from pytest_agentcassette._transport.faults import ReplayedTransportError
 from tests.support.cassettes import load_cassette
 from tests.support.corpus import CAGENT_CORPUS
@@ -228,7 +228,7 @@ def _replay_all(path: Path) -> None:
         request = interaction.request
         try:
             content = request.body.content
-        except BodyFormatError:
+        except LocatedError:
             content = b"{}"  # the live request is the user's own
         try:
             live = httpx.Request(request.method, request.url, content=content)

@@ -29,8 +29,7 @@ from pytest_agentcassette import (
     use_cassette,
 )
 from pytest_agentcassette._format import save_cassette
-from pytest_agentcassette._secrets import SecretFinding as Finding
-from pytest_agentcassette._secrets import guard_secrets
+from pytest_agentcassette._secrets import SecretFinding, guard_secrets
 from pytest_agentcassette._secrets.patterns import find_credentials, key_values
 from tests.support.cassettes import load_cassette
 from tests.support.provider_server import ProviderServer
@@ -306,8 +305,8 @@ def test_refuse_leaves_the_previous_cassette_as_it_was(
         "as REDACTED."
     )
     assert refused.value.findings == [
-        Finding(1, "request body", "xAI API key", "xai-…"),
-        Finding(1, "response body", "xAI API key", "xai-…"),
+        SecretFinding(1, "request body", "xAI API key", "xai-…"),
+        SecretFinding(1, "response body", "xAI API key", "xai-…"),
     ]
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["chat.yaml"]  # no temporary file left
@@ -707,8 +706,8 @@ def test_an_error_before_any_response_and_a_header_name_are_redacted_or_refused(
     with pytest.raises(CassetteSecretError) as refused:
         guard_secrets(path, [failed, named], "refuse")
     assert refused.value.findings == [
-        Finding(0, "response error message", "OpenAI user key", "sk-None-…"),
-        Finding(1, "response header name", "OpenAI user key", "sk-None-…"),
+        SecretFinding(0, "response error message", "OpenAI user key", "sk-None-…"),
+        SecretFinding(1, "response header name", "OpenAI user key", "sk-None-…"),
     ]
     assert failed.response.error is not None
     assert key in failed.response.error.message

@@ -1,3 +1,6 @@
+"""The SSE reader's event sizes: a replay hands a stream over one event per chunk, and only a
+whole stream of events has them."""
+
 from __future__ import annotations
 
 import pytest
