@@ -131,31 +131,34 @@ def json_value(body: Body) -> Any:
         return NOT_JSON
 
 
-def _get_header(headers: Headers, name: str) -> str | None:
-    wanted = name.lower()
-    for key, value in headers:
-        if key.lower() == wanted:
-            return value
-    return None
+class _Message:
+    """What a request and a response share: headers and a body."""
+
+    headers: Headers
+    body: Body
+
+    def header(self, name: str) -> str | None:
+        """The first value of header ``name`` (case-insensitive), or ``None``."""
+        wanted = name.lower()
+        for key, value in self.headers:
+            if key.lower() == wanted:
+                return value
+        return None
+
+    @property
+    def text(self) -> str:
+        """The body decoded as UTF-8 (undecodable bytes replaced)."""
+        return self.body.content.decode("utf-8", errors="replace")
 
 
 @dataclass
-class RecordedRequest:
+class RecordedRequest(_Message):
     """A request as stored in a cassette (credentials already redacted)."""
 
     method: str
     url: str
     headers: Headers = field(default_factory=list)
     body: Body = field(default_factory=lambda: Body.from_bytes(b""))
-
-    def header(self, name: str) -> str | None:
-        """The first value of header ``name`` (case-insensitive), or ``None``."""
-        return _get_header(self.headers, name)
-
-    @property
-    def text(self) -> str:
-        """The body decoded as UTF-8 (undecodable bytes replaced)."""
-        return self.body.content.decode("utf-8", errors="replace")
 
     def json(self) -> Any:
         """The body parsed as JSON; raises ``ValueError`` if it is not JSON."""
@@ -177,7 +180,7 @@ class TransportError:
 
 
 @dataclass
-class RecordedResponse:
+class RecordedResponse(_Message):
     """A response as stored in a cassette.
 
     ``error`` is the transport error the client met: with ``status_code`` 0, instead of
@@ -193,15 +196,6 @@ class RecordedResponse:
     duration: float | None = None
     """Seconds from sending the request to the end of the body, when recorded."""
     error: TransportError | None = None
-
-    def header(self, name: str) -> str | None:
-        """The first value of header ``name`` (case-insensitive), or ``None``."""
-        return _get_header(self.headers, name)
-
-    @property
-    def text(self) -> str:
-        """The body decoded as UTF-8 (undecodable bytes replaced)."""
-        return self.body.content.decode("utf-8", errors="replace")
 
     def json(self) -> Any:
         """The body parsed as JSON; raises ``ValueError`` if it is not JSON (an SSE stream)."""

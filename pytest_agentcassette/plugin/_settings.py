@@ -85,9 +85,7 @@ def add_options(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager
             "--record-mode",
             choices=RECORD_MODE_CHOICES,
             default=None,
-            help="none (default): replay only, a request with no recorded match fails the "
-            "test; once: record cassettes that do not exist yet; new_episodes: record what "
-            "is not in the cassette yet; all/rewrite: re-record every cassette from scratch.",
+            help=OPTIONS["record_mode"].help,
         )
     group.addoption(
         "--cassette-dir",
