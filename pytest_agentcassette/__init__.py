@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pytest_agentcassette._cassette import Cassette, use_cassette
-    from pytest_agentcassette._conversation import Conversation, Exchange, ToolCall, Usage
+    from pytest_agentcassette._conversation import (
+        Conversation,
+        Exchange,
+        McpCall,
+        ToolCall,
+        Usage,
+    )
     from pytest_agentcassette._errors import (
         CassetteError,
         CassetteMismatchError,
@@ -51,6 +57,7 @@ __all__ = [
     "Exchange",
     "Interaction",
     "Matcher",
+    "McpCall",
     "NetworkBlockedError",
     "RecordMode",
     "RecordedRequest",
@@ -77,6 +84,7 @@ _LAZY = {
     "Exchange": "_conversation",
     "Interaction": "_model",
     "Matcher": "_model",
+    "McpCall": "_conversation",
     "NetworkBlockedError": "_errors",
     "RecordMode": "_record_mode",
     "RecordedRequest": "_model",

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 __all__ = [
     "NOT_JSON",
+    "STDIO_SCHEME",
     "Body",
     "BodySource",
     "Headers",
@@ -21,6 +22,7 @@ __all__ = [
     "RecordedResponse",
     "TransportError",
     "json_value",
+    "stdio_request",
 ]
 
 Headers = list[tuple[str, str]]
@@ -196,6 +198,9 @@ class RecordedResponse(_Message):
     duration: float | None = None
     """Seconds from sending the request to the end of the body, when recorded."""
     error: TransportError | None = None
+    complete: bool = True
+    """``False`` when the client closed the body before the server ended it (a stream it
+    stopped reading, such as the event stream an MCP client holds open)."""
 
     def json(self) -> Any:
         """The body parsed as JSON; raises ``ValueError`` if it is not JSON (an SSE stream)."""
@@ -216,3 +221,24 @@ class Interaction:
     request: RecordedRequest
     response: RecordedResponse
     id: int = 0
+
+
+STDIO_SCHEME = "stdio:"
+"""The URL of an MCP server over stdio is ``stdio:`` and its command line."""
+
+
+def stdio_request(server: str, body: Body) -> RecordedRequest:
+    """A message the code sent to the MCP server ``server`` over stdio, as an interaction's
+    request: its method is the JSON-RPC method (``(response)`` for the code's answer to a
+    server's request), its URL names the server.
+    """
+    try:
+        message = json.loads(body.content)
+    except ValueError:
+        message = None
+    method = "(response)"
+    if isinstance(message, dict) and isinstance(message.get("method"), str):
+        method = str(message["method"])
+    elif not isinstance(message, (dict, list)):
+        method = "(not JSON)"
+    return RecordedRequest(method, STDIO_SCHEME + server, [], body)

@@ -15,10 +15,11 @@ import threading
 import warnings
 from collections.abc import Callable
 from contextvars import Token
+from dataclasses import replace
 from os import PathLike
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import httpx
 
@@ -58,9 +59,11 @@ from pytest_agentcassette._secrets import (
     redacted_for_matching,
     warn_found,
 )
+from pytest_agentcassette._sse import event_sizes
 from pytest_agentcassette._transport.httpcore_mocker import RecordThrough
 from pytest_agentcassette._transport.interception import activate, deactivate
-from pytest_agentcassette._transport.replay import replayed_response
+from pytest_agentcassette._transport.jsonrpc import reanswered, request_id
+from pytest_agentcassette._transport.replay import held_open, replayed_response
 from pytest_agentcassette._transport.tee import Recording
 
 if TYPE_CHECKING:
@@ -76,6 +79,16 @@ __all__ = ["Cassette", "use_cassette"]
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+
+
+class _Pending(Protocol):
+    """A request being recorded; an interaction once its answer is in."""
+
+    @property
+    def interaction(self) -> Interaction | None: ...
+
+    def close(self) -> None:
+        """Keep what arrived, if the code never finished reading it."""
 
 
 class Cassette:
@@ -120,8 +133,8 @@ class Cassette:
         self._loaded: list[Interaction] = []
         self._index = MatchIndex([], self._match_config)
         self._may_record = False
-        self._used: list[Interaction | Recording] = []
-        self._recordings: list[Recording] = []
+        self._used: list[Interaction | _Pending] = []
+        self._recordings: list[_Pending] = []
         self._mismatches: list[CassetteMismatchError] = []
         self._blocked: list[NetworkBlockedError] = []
         self._refused = False  # the cassette raised an error to the code
@@ -324,18 +337,33 @@ class Cassette:
         )
         found = self._take(live) if self.record_mode is not RecordMode.ALL else None
         if found is not None:
-            return self._replay(found)
+            return self._replay(found, live)
         if self._may_record:
             recording = Recording(live, self.redacted_headers)
-            with self._lock:
-                self._recordings.append(recording)
-                self._used.append(recording)
+            self._record_pending(recording)
             raise RecordThrough(recording)
+        raise self._refuse(live)
+
+    def _answer_stdio(self, live: RecordedRequest) -> Interaction:
+        """The recorded interaction that answers a message to an MCP server over stdio."""
+        found = self._take(live)
+        if found is None:
+            raise self._refuse(live)
+        return found
+
+    def _record_pending(self, pending: _Pending) -> None:
+        """Keep ``pending`` among what this use records, in the order requests were sent."""
+        with self._lock:
+            self._recordings.append(pending)
+            self._used.append(pending)
+
+    def _refuse(self, live: RecordedRequest) -> CassetteMismatchError:
+        """The error for a request with nothing to replay, kept for the test to fail with."""
         error = self._mismatch(redacted_for_matching(live))  # no credential in the error
         with self._lock:
             self._mismatches.append(error)
             self._refused = True
-        raise error
+        return error
 
     def _take(self, live: RecordedRequest) -> Interaction | None:
         """The recorded interaction that answers ``live`` (now played), or ``None``."""
@@ -350,9 +378,17 @@ class Cassette:
                 self._used.append(found)
         return found
 
-    def _replay(self, found: Interaction) -> httpx.Response:
+    def _replay(self, found: Interaction, live: RecordedRequest) -> httpx.Response:
         try:
-            return replayed_response(found.response, retry_after=self.replay_retry_after)
+            response = found.response
+            live_id, recorded_id = request_id(live.body), request_id(found.request.body)
+            if live_id is not None and recorded_id is not None and live_id != recorded_id:
+                content = reanswered(response.body.content, recorded_id[0], live_id[0])
+                response = replace(response, body=Body.from_bytes(content, event_sizes(content)))
+            hold_open = held_open(found.request, response)
+            return replayed_response(
+                response, retry_after=self.replay_retry_after, hold_open=hold_open
+            )
         except (TypeError, ValueError) as malformed:
             where = ("interactions", found.id, "response", "body")
             if not isinstance(malformed, LocatedError):

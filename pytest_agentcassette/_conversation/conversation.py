@@ -13,10 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pytest_agentcassette._conversation.mcp import McpCall, is_jsonrpc, mcp_call
 from pytest_agentcassette._conversation.wire import parse_response, request_prompt
 from pytest_agentcassette._model import Interaction, RecordedRequest, RecordedResponse
 
-__all__ = ["Conversation", "Exchange", "ToolCall", "Usage"]
+__all__ = ["Conversation", "Exchange", "McpCall", "ToolCall", "Usage"]
 
 
 @dataclass(frozen=True)
@@ -55,11 +56,13 @@ class Exchange:
     """One request to the model and its response, read as a conversation turn."""
 
     api: str
-    """``openai-chat``, ``openai-responses``, ``anthropic``, ``gemini`` or ``unknown``."""
+    """``openai-chat``, ``openai-responses``, ``anthropic``, ``gemini``, ``mcp`` (a message
+    to an MCP server) or ``unknown``."""
     request: RecordedRequest
     response: RecordedResponse
     text: str
-    """The text the model answered (streamed deltas joined)."""
+    """The text the model answered (streamed deltas joined); for an MCP tool call, the text
+    the server answered."""
     tool_calls: list[ToolCall]
     usage: Usage | None
 
@@ -78,17 +81,27 @@ def _json_or_none(request: RecordedRequest) -> Any:
 
 @dataclass(frozen=True)
 class Conversation:
-    """Exchanges in the order they happened."""
+    """Exchanges in the order they happened, and the tool calls sent to MCP servers."""
 
     exchanges: list[Exchange]
+    mcp_calls: list[McpCall] = field(default_factory=list)
+    """The ``tools/call`` requests the code sent to MCP servers, with their answers."""
 
     @classmethod
     def of(cls, interactions: Iterable[Interaction]) -> Conversation:
         """Read ``interactions`` (typically a cassette's ``exchanges``) as a conversation."""
         numbering: dict[str, str] = {}
         count = 0
-        exchanges = []
+        exchanges, mcp_calls = [], []
         for interaction in interactions:
+            if is_jsonrpc(interaction):  # a message to an MCP server, not to the model
+                call = mcp_call(interaction)
+                mcp_calls += [call] if call is not None else []
+                text = call.result if call is not None else ""
+                exchanges.append(
+                    Exchange("mcp", interaction.request, interaction.response, text, [], None)
+                )
+                continue
             parsed = parse_response(interaction.request, interaction.response)
             calls = []
             for raw_id, name, arguments in parsed.tool_calls:
@@ -106,7 +119,7 @@ class Conversation:
                     parsed.api, interaction.request, interaction.response, parsed.text, calls, usage
                 )
             )
-        return cls(exchanges)
+        return cls(exchanges, mcp_calls)
 
     @property
     def tool_calls(self) -> list[ToolCall]:

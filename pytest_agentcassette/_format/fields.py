@@ -20,6 +20,7 @@ from pytest_agentcassette._model import (
     RecordedRequest,
     RecordedResponse,
     TransportError,
+    stdio_request,
 )
 
 __all__ = ["FORMAT_VERSION", "parse_duration", "read_interactions"]
@@ -36,8 +37,11 @@ _GO_VCR_RESPONSE_FIELDS = (
     "uncompressed", "duration",
 )  # fmt: skip
 _REQUEST_FIELDS = ("method", "url", "headers", "body", *_GO_VCR_REQUEST_FIELDS)
-_RESPONSE_FIELDS = ("status", "code", "headers", "body", "error", *_GO_VCR_RESPONSE_FIELDS)
-_INTERACTION_FIELDS = ("id", "request", "response")
+_RESPONSE_FIELDS = (
+    "status", "code", "headers", "body", "error", "complete", *_GO_VCR_RESPONSE_FIELDS,
+)  # fmt: skip
+_INTERACTION_FIELDS = ("id", "request", "response", "stdio")
+_STDIO_FIELDS = ("server", "send", "receive", "duration")
 
 
 def _invalid(message: str, where: Where) -> LocatedError:
@@ -103,15 +107,51 @@ def read_interactions(document: Any) -> list[Interaction]:
         _check_keys(data, _INTERACTION_FIELDS, where)
         if "id" in data and (not isinstance(data["id"], int) or isinstance(data["id"], bool)):
             raise _invalid(f"'id' must be an int, got {_type(data['id'])}", (*where, "id"))
-        request, request_body = _request(
-            _required(data, "request", Mapping, where), (*where, "request")
-        )
+        interaction, request_body = _interaction(data, where)
+        interaction.id = index
         request_bodies.append(request_body)
-        response = _response(_required(data, "response", Mapping, where), (*where, "response"))
-        result.append(Interaction(request, response, id=index))
+        result.append(interaction)
         ids.append(data.get("id", index))
     link_patches(request_bodies, ids)
     return result
+
+
+def _interaction(data: Mapping[str, Any], where: Where) -> tuple[Interaction, StoredBody]:
+    """An HTTP exchange (``request`` and ``response``) or an MCP server's over stdio
+    (``stdio``), with the request's body as stored.
+    """
+    if "stdio" in data:
+        for key in ("request", "response"):
+            if key in data:
+                raise _invalid(f"'stdio' and {key!r} do not go together", (*where, key))
+        return _stdio(_required(data, "stdio", Mapping, where), (*where, "stdio"))
+    request, request_body = _request(
+        _required(data, "request", Mapping, where), (*where, "request")
+    )
+    response = _response(_required(data, "response", Mapping, where), (*where, "response"))
+    return Interaction(request, response), request_body
+
+
+def _stdio(data: Mapping[str, Any], where: Where) -> tuple[Interaction, StoredBody]:
+    """A message the code sent to an MCP server over stdio and the server's answer, each a
+    line of JSON (``receive`` holds one line per message).
+    """
+    _check_keys(data, _STDIO_FIELDS, where)
+    server = _required(data, "server", str, where)
+    if "send" not in data:
+        raise _invalid("missing required field 'send' (the message the code sent)", where)
+    sent, said = (_lines(data, key, where) for key in ("send", "receive"))
+    request = stdio_request(server, Body.decoded_from(sent))
+    response = RecordedResponse(200, body=Body.decoded_from(said), duration=_duration(data, where))
+    return Interaction(request, response), StoredBody(None)
+
+
+def _lines(data: Mapping[str, Any], key: str, where: Where) -> StoredBody:
+    """Lines of JSON as they crossed the pipe (a string; an exact form is read too)."""
+    try:
+        return StoredBody(data.get(key))
+    except LocatedError as error:
+        raise error.rooted_at(*where, key) from None
 
 
 def _request(data: Mapping[str, Any], where: Where) -> tuple[RecordedRequest, StoredBody]:
@@ -160,6 +200,9 @@ def _response(data: Mapping[str, Any], where: Where) -> RecordedResponse:
     proto = data.get("proto") or "HTTP/1.1"
     if not isinstance(proto, str):
         raise _invalid(f"'proto' must be a string, got {_type(proto)}", (*where, "proto"))
+    complete = data.get("complete", True)
+    if not isinstance(complete, bool):
+        raise _invalid(f"'complete' must be true or false, got {complete!r}", (*where, "complete"))
     return RecordedResponse(
         code,
         reason,
@@ -168,6 +211,7 @@ def _response(data: Mapping[str, Any], where: Where) -> RecordedResponse:
         http_version=proto.removesuffix(".0") if proto.startswith("HTTP/2") else proto,
         duration=_duration(data, where),
         error=error,
+        complete=complete,
     )
 
 

@@ -23,7 +23,7 @@ from pytest_agentcassette._format.patches import PatchError
 from pytest_agentcassette._format.stored_body import StoredBody, stored_source
 from pytest_agentcassette._located import LocatedError
 from pytest_agentcassette._matching.urls import normalize_url
-from pytest_agentcassette._model import Interaction, json_value
+from pytest_agentcassette._model import STDIO_SCHEME, Interaction, json_value
 
 __all__ = ["link_patches", "stored_request_bodies"]
 
@@ -74,6 +74,9 @@ def stored_request_bodies(interactions: list[Interaction]) -> list[Any]:
     earlier: dict[tuple[str, str], list[tuple[int, Any]]] = {}
     for position, interaction in enumerate(interactions):
         request = interaction.request
+        if request.url.startswith(STDIO_SCHEME):  # a line of JSON, written as it is
+            forms.append(None)
+            continue
         source = stored_source(request.body)
         if not source.is_document():
             forms.append(source.written())

@@ -6,6 +6,7 @@ atomically (a temporary file in the same folder, then a rename).
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from pytest_agentcassette._format.history import stored_request_bodies
 from pytest_agentcassette._format.stored_body import StoredBody, stored_form
 from pytest_agentcassette._format.yaml_io import FlowSequence, YAMLError, dump_yaml, load_yaml
 from pytest_agentcassette._located import LocatedError
-from pytest_agentcassette._model import Body, Headers, Interaction
+from pytest_agentcassette._model import STDIO_SCHEME, Body, Headers, Interaction
 
 __all__ = ["save_cassette"]
 
@@ -34,10 +35,36 @@ def _headers_to_stored(headers: Headers) -> dict[str, str | FlowSequence]:
     }
 
 
+def _line_form(body: Body) -> Any:
+    """Lines of JSON as they crossed the pipe; an exact form only if a save had to repair
+    them (see :func:`_verified`).
+    """
+    source = body._source
+    if isinstance(source, StoredBody) and isinstance(source.stored, Mapping):
+        return stored_form(body)
+    return body.content.decode("utf-8")
+
+
+def _stdio_to_stored(index: int, interaction: Interaction) -> dict[str, Any]:
+    """A message to an MCP server over stdio, and what the server said after it."""
+    request, response = interaction.request, interaction.response
+    stored: dict[str, Any] = {
+        "server": request.url.removeprefix(STDIO_SCHEME),
+        "send": _line_form(request.body),
+    }
+    if response.body.content:
+        stored["receive"] = _line_form(response.body)
+    if response.duration is not None:
+        stored["duration"] = f"{response.duration:.3f}s"
+    return {"id": index, "stdio": stored}
+
+
 def _interaction_to_stored(
     index: int, interaction: Interaction, request_body: Any
 ) -> dict[str, Any]:
     request, response = interaction.request, interaction.response
+    if request.url.startswith(STDIO_SCHEME):
+        return _stdio_to_stored(index, interaction)
     stored_request: dict[str, Any] = {"method": request.method, "url": request.url}
     if request.headers:
         stored_request["headers"] = _headers_to_stored(request.headers)
@@ -67,6 +94,8 @@ def _interaction_to_stored(
     stored_response["body"] = stored_form(response.body)
     if stored_error is not None:
         stored_response["error"] = stored_error
+    if not response.complete:
+        stored_response["complete"] = False
     if response.duration is not None:
         stored_response["duration"] = f"{response.duration:.3f}s"
     return {"id": index, "request": stored_request, "response": stored_response}

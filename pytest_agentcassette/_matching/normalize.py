@@ -17,7 +17,12 @@ Applied identically to the recorded and the live request, never to what is store
    - a known ID (``call_…``, ``toolu_…``, ``fc_…``) quoted inside other text;
 
 4. opaque per-run tokens (Anthropic thinking ``signature``, Gemini ``thoughtSignature``,
-   OpenAI ``encrypted_content``) become ``<opaque>``.
+   OpenAI ``encrypted_content``) become ``<opaque>``;
+5. in a JSON-RPC message (MCP, over HTTP or stdio), the ``id`` the client chose becomes
+   ``<jsonrpc-id>``, a progress token ``<progress-token>``, and the version fields of
+   ``initialize`` (``protocolVersion``, ``clientInfo.version``) ``<version>``, so that an
+   SDK upgrade or another request order does not break a replay; a tool's ``arguments``
+   are the user's data and stay as they are.
 
 Names, arguments, message text, roles and order are untouched: a conversation whose tool
 calls or messages changed does not match.
@@ -148,6 +153,7 @@ def _is_call(node: dict[str, Any], parent: str) -> bool:
 def _is_data(node: dict[str, Any], key: str, parent: str, call: bool) -> bool:
     return (
         key in _DATA_ANYWHERE
+        or (parent == "params" and key == "arguments")  # an MCP tools/call
         or ((call or parent in ("function", "custom")) and key in _DATA_IN_CALLS)
         or (parent in _GEMINI_CALLS and key in _DATA_IN_GEMINI)
     )
@@ -187,6 +193,31 @@ def _ids(value: Any, number: _Numbering, parent: str = "") -> Any:
     return value
 
 
+def _jsonrpc(value: Any) -> Any:
+    """A JSON-RPC message (or batch) with what the client mints per run replaced."""
+    if isinstance(value, list):
+        return [_jsonrpc(item) for item in value]
+    if not (isinstance(value, dict) and "jsonrpc" in value):
+        return value
+    message = dict(value)
+    if "id" in message and "method" in message:
+        message["id"] = "<jsonrpc-id>"
+    params = message.get("params")
+    if isinstance(params, dict):
+        params = dict(params)
+        meta = params.get("_meta")
+        if isinstance(meta, dict) and "progressToken" in meta:
+            params["_meta"] = {**meta, "progressToken": "<progress-token>"}
+        if message.get("method") == "initialize":
+            if "protocolVersion" in params:
+                params["protocolVersion"] = "<version>"
+            client = params.get("clientInfo")
+            if isinstance(client, dict) and "version" in client:
+                params["clientInfo"] = {**client, "version": "<version>"}
+        message["params"] = params
+    return message
+
+
 def _texts(value: Any, rewrite: Callable[[str], str]) -> Any:
     if isinstance(value, str):
         return rewrite(value)
@@ -215,7 +246,7 @@ class BodyNormalizer:
             value = _remove(value, tokens)
         if self.normalize_text:
             value = _texts(value, self._rewrite)
-        return _ids(value, _Numbering())
+        return _ids(_jsonrpc(value), _Numbering())
 
     def text(self, text: str) -> str:
         """The comparable form of a body that is not JSON."""

@@ -33,12 +33,13 @@ class Tape:
     ``error`` is what reading the real body raised, if it did (a dropped connection, a
     timeout): a transport error is stored after the chunks, to be met again in replay;
     anything else leaves the response unstored. A body the client merely stopped reading
-    is stored as far as it was read.
+    is stored as far as it was read; ``complete`` says whether the server ended it.
     """
 
     def __init__(self, on_close: Callable[[list[bytes], BaseException | None], None]):
         self.chunks: list[bytes] = []
         self.error: BaseException | None = None
+        self.complete = False
         self._on_close = on_close
         self._lock = threading.Lock()
         self._closed = False
@@ -64,6 +65,7 @@ class SyncTee:
             for chunk in self._inner:
                 self._tape.chunks.append(chunk)
                 yield chunk
+            self._tape.complete = True
         except Exception as error:
             self._tape.error = error
             raise
@@ -89,6 +91,7 @@ class AsyncTee:
             async for chunk in self._inner:
                 self._tape.chunks.append(chunk)
                 yield chunk
+            self._tape.complete = True
         except Exception as error:
             self._tape.error = error
             raise
@@ -152,7 +155,13 @@ class Recording:
             self.failed = True
             return
         headers, chunks = decode_content(self._head.headers, chunks)
-        self.interaction = Interaction(self.request, self._response(headers, chunks, fault))
+        response = self._response(headers, chunks, fault)
+        if self._tape is not None and not self._tape.complete and fault is None:
+            # An event stream the client closed while it was open (MCP's GET stream):
+            # a replay holds it open too, rather than end it and have the client reconnect.
+            events = "text/event-stream" in (response.header("content-type") or "")
+            response.complete = not (events and self.request.method == "GET")
+        self.interaction = Interaction(self.request, response)
 
     def _response(
         self, headers: Headers, chunks: list[bytes], fault: TransportError | None

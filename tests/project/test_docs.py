@@ -368,7 +368,7 @@ def test_the_mismatch_message_is_what_users_see(
 
     result = pytester.runpytest("tests")
     result.assert_outcomes(failed=1)
-    shown = _example("text", "No recorded interaction matches")
+    shown = _example("text", "No recorded interaction matches POST")
     expected = shown.replace(OPENAI, provider_server.url + "/v1")
     result.stdout.fnmatch_lines(expected.splitlines(), consecutive=True)
 
@@ -1013,3 +1013,37 @@ def test_the_record_mode_names_are_the_plugin_s() -> None:
         for mode in RecordMode:
             assert f"| `{mode.value}`" in text, (page, mode)
         assert "(alias `rewrite`)" in text
+
+
+# -- MCP servers -------------------------------------------------------------------------------
+
+
+def test_the_mcp_example_records_then_replays_with_the_server_gone(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.support.mcp_calc import write_server
+
+    example = _example("python", "import asyncio\nimport sys\n\nimport pytest\nfrom mcp import")
+    server = write_server(pytester.path)
+    monkeypatch.chdir(pytester.path)
+    pytester.makepyfile(test_calc=example)
+    pytester.runpytest("--record-mode=once", "-p", "no:recording").assert_outcomes(passed=1)
+    cassette = pytester.path / "cassettes" / "test_calc" / "test_adds_with_the_calc_server.yaml"
+    entry = _example("yaml", "- id: 2\n  stdio:\n")
+    recorded = cassette.read_text()
+    assert [line for line in entry.splitlines() if "duration" not in line] == [
+        line
+        for line in recorded[recorded.index("- id: 2\n") :].splitlines()[: len(entry.splitlines())]
+        if "duration" not in line
+    ]
+    server.unlink()
+    pytester.runpytest("-p", "no:recording").assert_outcomes(passed=1)
+
+    changed = example.replace("add(2, 3)", "add(7, 3)")
+    pytester.makepyfile(test_calc=changed)
+    result = pytester.runpytest("-p", "no:recording")
+    result.assert_outcomes(failed=1)
+    message = _example("text", "No recorded interaction matches tools/call stdio:python")
+    result.stdout.fnmatch_lines(
+        [line.strip() and f"*{line.strip()}*" for line in message.splitlines()]
+    )

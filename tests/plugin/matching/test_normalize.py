@@ -279,3 +279,35 @@ def test_other_per_run_values_are_normalized(volatile: dict[str, Any]) -> None:
         for key, value in volatile.items()
     }
     assert NORMALIZE(body(volatile)) == NORMALIZE(body(changed))
+
+
+def _rpc(id_: Any, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": id_, "method": method, "params": params}
+
+
+def test_jsonrpc_ids_progress_tokens_and_initialize_versions_do_not_matter() -> None:
+    normalize = BodyNormalizer().json
+    call = {"name": "add", "arguments": {"a": 2}, "_meta": {"progressToken": 7}}
+    assert normalize(_rpc(3, "tools/call", call)) == normalize(
+        _rpc(30, "tools/call", {**call, "_meta": {"progressToken": 99}})
+    )
+    hello = {"protocolVersion": "2025-06-18", "clientInfo": {"name": "mcp", "version": "1.9"}}
+    newer = {"protocolVersion": "2025-11-25", "clientInfo": {"name": "mcp", "version": "2.3"}}
+    assert normalize(_rpc(0, "initialize", hello)) == normalize(_rpc(1, "initialize", newer))
+    other = {**newer, "clientInfo": {"name": "another", "version": "2.3"}}
+    assert normalize(_rpc(0, "initialize", hello)) != normalize(_rpc(0, "initialize", other))
+
+
+def test_what_a_jsonrpc_message_asks_still_differs() -> None:
+    normalize = BodyNormalizer().json
+    add = _rpc(3, "tools/call", {"name": "add", "arguments": {"a": 2}})
+    assert normalize(add) != normalize(
+        _rpc(3, "tools/call", {"name": "add", "arguments": {"a": 5}})
+    )
+    assert normalize(add) != normalize(
+        _rpc(3, "tools/call", {"name": "sub", "arguments": {"a": 2}})
+    )
+    # a tool's arguments are the user's data, even when they look like an id
+    call_id = "call_" + "Ab1" * 8
+    with_id = _rpc(3, "tools/call", {"name": "echo", "arguments": {"text": call_id}})
+    assert normalize(with_id)["params"]["arguments"] == {"text": call_id}

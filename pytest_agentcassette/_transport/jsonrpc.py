@@ -1,0 +1,86 @@
+"""JSON-RPC (MCP) messages in replay: the id a live request carries may differ from the
+recorded one (another SDK version, another order), and a client only takes an answer that
+carries its own request's id. So a replayed answer is given the live id wherever it
+answers the recorded request, whether it is a JSON body, a stream of server-sent events
+(MCP over streamable HTTP) or lines of JSON (MCP over stdio).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pytest_agentcassette._model import NOT_JSON, Body, json_value
+from pytest_agentcassette._sse import events
+
+__all__ = ["reanswered", "request_id"]
+
+
+def request_id(body: Body) -> tuple[Any] | None:
+    """``(id,)`` when ``body`` is one JSON-RPC request (a method and an id), else ``None``."""
+    if b'"jsonrpc"' not in body.content:  # an LLM request is not parsed again for nothing
+        return None
+    value = json_value(body)
+    if value is NOT_JSON or not isinstance(value, dict) or "jsonrpc" not in value:
+        return None
+    if "method" not in value or "id" not in value:
+        return None
+    return (value["id"],)
+
+
+def _answering(message: Any, recorded: Any) -> bool:
+    return (
+        isinstance(message, dict)
+        and "method" not in message
+        and ("result" in message or "error" in message)
+        and message.get("id") == recorded
+        and type(message.get("id")) is type(recorded)
+    )
+
+
+def _with_id(text: str, recorded: Any, live: Any) -> str | None:
+    """``text`` (one JSON message) answering ``live`` instead, or ``None`` if unchanged."""
+    try:
+        message = json.loads(text)
+    except ValueError:
+        return None
+    if not _answering(message, recorded):
+        return None
+    return json.dumps({**message, "id": live}, separators=(",", ":"), ensure_ascii=False)
+
+
+def _lines(content: bytes, recorded: Any, live: Any) -> bytes:
+    out = []
+    for line in content.decode("utf-8").split("\n"):
+        changed = _with_id(line, recorded, live) if line.strip() else None
+        out.append(line if changed is None else changed)
+    return "\n".join(out).encode("utf-8")
+
+
+def _stream(content: bytes, recorded: Any, live: Any) -> bytes:
+    """Each event's data rewritten where it answers the recorded request."""
+    pieces, position = [], 0
+    for event in events(content):
+        if len(event.data_spans) != 1:
+            continue
+        start, end = event.data_spans[0]
+        changed = _with_id(event.data, recorded, live)
+        if changed is not None:
+            pieces += [content[position:start], changed.encode("utf-8")]
+            position = end
+    pieces.append(content[position:])
+    return b"".join(pieces)
+
+
+def reanswered(content: bytes, recorded: Any, live: Any, *, lines: bool = False) -> bytes:
+    """``content`` (a JSON body, an SSE stream, or with ``lines`` JSON lines) with the
+    answers to request ``recorded`` given id ``live``.
+    """
+    if recorded == live and type(recorded) is type(live):
+        return content
+    if lines:
+        return _lines(content, recorded, live)
+    if content.lstrip().startswith((b"data:", b"event:", b"id:", b":")):
+        return _stream(content, recorded, live)
+    changed = _with_id(content.decode("utf-8", errors="replace"), recorded, live)
+    return content if changed is None else changed.encode("utf-8")
