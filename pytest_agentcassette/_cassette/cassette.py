@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 import sys
 import threading
 import warnings
@@ -44,6 +45,7 @@ from pytest_agentcassette._matching import (
     MatchConfig,
     MatchIndex,
     find_nearest,
+    normalize_url,
 )
 from pytest_agentcassette._model import Body, Interaction, RecordedRequest
 from pytest_agentcassette._options import resolve_options
@@ -60,10 +62,11 @@ from pytest_agentcassette._secrets import (
     warn_found,
 )
 from pytest_agentcassette._sse import event_sizes
+from pytest_agentcassette._transport.held_stream import HeldStream, held_open
 from pytest_agentcassette._transport.httpcore_mocker import RecordThrough
 from pytest_agentcassette._transport.interception import activate, deactivate
 from pytest_agentcassette._transport.jsonrpc import reanswered, request_id
-from pytest_agentcassette._transport.replay import held_open, replayed_response
+from pytest_agentcassette._transport.replay import replayed_response
 from pytest_agentcassette._transport.tee import Recording
 
 if TYPE_CHECKING:
@@ -138,6 +141,7 @@ class Cassette:
         self._mismatches: list[CassetteMismatchError] = []
         self._blocked: list[NetworkBlockedError] = []
         self._refused = False  # the cassette raised an error to the code
+        self._jsonrpc_answers: dict[tuple[str, str], tuple[Any]] = {}
         self._lock = threading.Lock()
         self._token: Token[Any] | None = None
 
@@ -385,15 +389,34 @@ class Cassette:
             if live_id is not None and recorded_id is not None and live_id != recorded_id:
                 content = reanswered(response.body.content, recorded_id[0], live_id[0])
                 response = replace(response, body=Body.from_bytes(content, event_sizes(content)))
-            hold_open = held_open(found.request, response)
-            return replayed_response(
-                response, retry_after=self.replay_retry_after, hold_open=hold_open
-            )
+            self._note_answered(found, live_id, recorded_id)
+            stream = None
+            if held_open(found.request, response):
+                stream = HeldStream(response.body.content, found.request.url, self._answered)
+            return replayed_response(response, retry_after=self.replay_retry_after, stream=stream)
         except (TypeError, ValueError) as malformed:
             where = ("interactions", found.id, "response", "body")
             if not isinstance(malformed, LocatedError):
                 malformed = LocatedError(str(malformed))
             raise self._public(malformed.rooted_at(*where)) from None
+
+    def _note_answered(
+        self, found: Interaction, live_id: tuple[Any] | None, recorded_id: tuple[Any] | None
+    ) -> None:
+        """Remember that the JSON-RPC request ``found`` recorded was replayed, and with which
+        live id, for an event stream that carries its answer (MCP's SSE transport).
+        """
+        if recorded_id is not None:
+            key = (normalize_url(found.request.url), json.dumps(recorded_id[0]))
+            with self._lock:
+                self._jsonrpc_answers[key] = live_id if live_id is not None else recorded_id
+
+    def _answered(self, url: str, recorded: Any) -> tuple[Any] | None:
+        """``(live id,)`` once the JSON-RPC request with id ``recorded`` to ``url`` was
+        replayed, else ``None``.
+        """
+        with self._lock:
+            return self._jsonrpc_answers.get((normalize_url(url), json.dumps(recorded)))
 
     def _mismatch(self, live: RecordedRequest) -> CassetteMismatchError:
         try:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_agentcassette._conversation.mcp import McpCall, is_jsonrpc, mcp_call
+from pytest_agentcassette._conversation.mcp import McpCall, is_jsonrpc, mcp_call, stream_answers
 from pytest_agentcassette._conversation.wire import parse_response, request_prompt
 from pytest_agentcassette._model import Interaction, RecordedRequest, RecordedResponse
 
@@ -93,9 +93,11 @@ class Conversation:
         numbering: dict[str, str] = {}
         count = 0
         exchanges, mcp_calls = [], []
+        interactions = list(interactions)
+        elsewhere = stream_answers(interactions)
         for interaction in interactions:
             if is_jsonrpc(interaction):  # a message to an MCP server, not to the model
-                call = mcp_call(interaction)
+                call = mcp_call(interaction, elsewhere)
                 mcp_calls += [call] if call is not None else []
                 text = call.result if call is not None else ""
                 exchanges.append(

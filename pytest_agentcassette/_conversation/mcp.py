@@ -5,13 +5,14 @@ an MCP server (over stdio or HTTP) and what the server answered, whatever the tr
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pytest_agentcassette._model import NOT_JSON, STDIO_SCHEME, Interaction, json_value
 from pytest_agentcassette._sse import events
 
-__all__ = ["McpCall", "is_jsonrpc", "mcp_call"]
+__all__ = ["McpCall", "is_jsonrpc", "mcp_call", "stream_answers"]
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,23 @@ def _outcome(answer: dict[str, Any]) -> tuple[str, bool]:
     return "\n".join(texts), bool(result.get("isError"))
 
 
-def mcp_call(interaction: Interaction) -> McpCall | None:
-    """The MCP tool call ``interaction`` holds, or ``None`` if it holds none."""
+def stream_answers(interactions: list[Interaction]) -> list[Any]:
+    """The answers that came on event streams the client held open (MCP's SSE transport
+    sends every answer on its ``GET`` stream), for calls whose own response is empty.
+    """
+    return [
+        answer
+        for interaction in interactions
+        if interaction.request.method == "GET"
+        for answer in _answers(interaction)
+        if isinstance(answer, dict) and "method" not in answer
+    ]
+
+
+def mcp_call(interaction: Interaction, elsewhere: Sequence[Any] = ()) -> McpCall | None:
+    """The MCP tool call ``interaction`` holds, or ``None`` if it holds none; its answer is
+    in its response, else among ``elsewhere`` (see :func:`stream_answers`).
+    """
     if not is_jsonrpc(interaction):
         return None
     request = json_value(interaction.request.body)
@@ -81,7 +97,7 @@ def mcp_call(interaction: Interaction) -> McpCall | None:
     answer = next(
         (
             a
-            for a in _answers(interaction)
+            for a in [*_answers(interaction), *elsewhere]
             if isinstance(a, dict) and a.get("id") == request.get("id") and "method" not in a
         ),
         None,

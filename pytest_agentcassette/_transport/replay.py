@@ -8,26 +8,21 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 
-from pytest_agentcassette._model import Headers, RecordedRequest, RecordedResponse, TransportError
+from pytest_agentcassette._model import Headers, RecordedResponse, TransportError
 from pytest_agentcassette._transport.faults import ReplayedTransportError, core_exception
 
-__all__ = ["ReplayStream", "held_open", "replayed_response"]
+__all__ = ["ReplayStream", "replayed_response"]
 
 
 class ReplayStream(httpx.SyncByteStream, httpx.AsyncByteStream):
     """Yields the recorded chunks one by one, from memory; then raises the transport error
     that broke the recorded body off, if one did, as an exception of ``core`` (the HTTP
-    core of the client reading it, which the mocker sets). An async stream the client
-    closed while it was open when recorded (``held_open``) stays open after its chunks,
-    until the client closes it, as the server held it.
+    core of the client reading it, which the mocker sets).
     """
 
-    def __init__(
-        self, chunks: list[bytes], fault: TransportError | None = None, *, held_open: bool = False
-    ):
+    def __init__(self, chunks: list[bytes], fault: TransportError | None = None):
         self._chunks = chunks
         self._fault = fault
-        self._held_open = held_open
         self.core = "httpcore"
 
     def __iter__(self) -> Iterator[bytes]:
@@ -40,10 +35,6 @@ class ReplayStream(httpx.SyncByteStream, httpx.AsyncByteStream):
             yield chunk
         if self._fault is not None:
             raise core_exception(self.core, self._fault, mid_stream=True)
-        if self._held_open:
-            import anyio  # httpx's own dependency; the client's task is cancelled to close
-
-            await anyio.sleep_forever()
 
 
 def _wire(text: str) -> bytes:
@@ -63,25 +54,15 @@ def _retry_headers(headers: Headers, seconds: float) -> Headers:
     return [*kept, ("retry-after", whole), ("retry-after-ms", f"{seconds * 1000:g}")]
 
 
-def held_open(request: RecordedRequest, response: RecordedResponse) -> bool:
-    """Whether a replay holds the response's stream open after its chunks, until the client
-    closes it: an event stream the client closed while the server held it open, and the
-    ``GET`` event stream of an MCP session, which its server only ends with the session (a
-    replay that ended it would have the client reconnect).
-    """
-    if request.method != "GET" or response.status_code != 200:
-        return False
-    if "text/event-stream" not in (response.header("content-type") or ""):
-        return False
-    return not response.complete or request.header("mcp-session-id") is not None
-
-
 def replayed_response(
-    response: RecordedResponse, *, retry_after: float | None = None, hold_open: bool = False
+    response: RecordedResponse,
+    *,
+    retry_after: float | None = None,
+    stream: ReplayStream | None = None,
 ) -> httpx.Response:
     """An ``httpx.Response`` that streams ``response`` as it was recorded (with
-    ``retry_after`` seconds in the retry headers of a 429 or 5xx, when given; held open
-    after its chunks with ``hold_open``, for an async client).
+    ``retry_after`` seconds in the retry headers of a 429 or 5xx, when given), through
+    ``stream`` when given (see :mod:`pytest_agentcassette._transport.held_stream`).
     Raises :class:`ReplayedTransportError` for a request that got no response.
     """
     if response.status_code == 0 and response.error is not None:
@@ -92,7 +73,7 @@ def replayed_response(
     return httpx.Response(
         response.status_code,
         headers=[(_wire(name), _wire(value)) for name, value in headers],
-        stream=ReplayStream(response.body.chunks, response.error, held_open=not response.complete),
+        stream=stream or ReplayStream(response.body.chunks, response.error),
         extensions={
             "reason_phrase": _wire(response.reason),
             "http_version": response.http_version.encode("ascii", "replace"),

@@ -33,8 +33,8 @@ def echo(text: str) -> str:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1:
-        server.run("streamable-http", host="127.0.0.1", port=int(sys.argv[1]))
+    if len(sys.argv) > 2:
+        server.run(sys.argv[2], host="127.0.0.1", port=int(sys.argv[1]))
     else:
         server.run()
 '''
@@ -55,11 +55,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def http_server(folder: Path) -> Iterator[str]:
-    """The server over streamable HTTP on a free loopback port; yields its URL."""
+def http_server(folder: Path, transport: str = "streamable-http") -> Iterator[str]:
+    """The server over streamable HTTP (or ``sse``, MCP's older HTTP transport) on a free
+    loopback port; yields its URL."""
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, str(write_server(folder)), str(port)],
+        [sys.executable, str(write_server(folder)), str(port), transport],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -73,7 +74,7 @@ def http_server(folder: Path) -> Iterator[str]:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError("the MCP test server did not start") from None
                 time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}/mcp"
+        yield f"http://127.0.0.1:{port}/{'sse' if transport == 'sse' else 'mcp'}"
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -325,3 +325,29 @@ def test_an_answer_is_given_the_live_id_in_json_in_events_and_in_lines() -> None
     assert reanswered(stream, 3, 7) == stream.replace(b'"id":3', b'"id":7')
     lines = b'{"jsonrpc":"2.0","method":"notifications/message"}\n' + answer + b"\n"
     assert reanswered(lines, 3, 7, lines=True) == lines.replace(b'"id":3', b'"id":7')
+
+
+def test_an_mcp_server_over_the_older_sse_transport_replays_its_answers_in_step(
+    tmp_path: Path, network_cut: NetworkCut
+) -> None:
+    # Over SSE, every answer comes on the GET stream the client holds open: a replay must
+    # release each one after the request it answers, not all at once.
+    from mcp.client.sse import sse_client
+
+    async def over_sse(url: str) -> list[str]:
+        async with sse_client(url) as (read, write):
+            return await _use_calc(read, write)
+
+    path = tmp_path / "sse.yaml"
+    with http_server(tmp_path, "sse") as url, use_cassette(path, record_mode="once"):
+        recorded = asyncio.run(over_sse(url))
+    assert recorded == ["add", "echo", "5", "hello"]
+    began = time.perf_counter()
+    with network_cut, use_cassette(path) as replay:
+        assert asyncio.run(over_sse(url)) == recorded
+    assert time.perf_counter() - began < 5
+    assert network_cut.attempts == []
+    assert [(c.name, c.result) for c in replay.conversation.mcp_calls] == [
+        ("add", "5"),
+        ("echo", "hello"),
+    ]
