@@ -11,7 +11,13 @@
 
 import agentcore.events as events
 from agentcore.config import Config, load_config
-from agentcore.errors import AgentcoreError, ConfigError, MissingAPIKeyError, ProviderError
+from agentcore.errors import (
+    AgentcoreError,
+    ConfigError,
+    MissingAPIKeyError,
+    ProviderError,
+    ToolsetError,
+)
 from agentcore.messages import Message, ToolCall, ToolDefinition, Usage
 from agentcore.runtime import Approve, Session
 from agentcore.team import Result, Team, load
@@ -29,6 +35,7 @@ __all__ = [
     "Team",
     "ToolCall",
     "ToolDefinition",
+    "ToolsetError",
     "Usage",
     "events",
     "load",

@@ -6,12 +6,14 @@ Hierarchy::
      └── AgentcoreError            base of everything below
           ├── ConfigError           the agent YAML is wrong: file, YAML path, line, choices
           ├── MissingAPIKeyError    a provider refused a request sent without its key
-          └── ProviderError         a provider answered with an error (status, its message)
+          ├── ProviderError         a provider answered with an error (status, its message)
+          └── ToolsetError          a toolset could not start (an MCP server): where it is
+                                    written, what went wrong, what the server said on stderr
 """
 
 from __future__ import annotations
 
-__all__ = ["AgentcoreError", "ConfigError", "MissingAPIKeyError", "ProviderError"]
+__all__ = ["AgentcoreError", "ConfigError", "MissingAPIKeyError", "ProviderError", "ToolsetError"]
 
 
 class AgentcoreError(Exception):
@@ -57,3 +59,18 @@ class MissingAPIKeyError(AgentcoreError):
         self.provider = provider
         self.variable = variable
         self.status = status
+
+
+class ToolsetError(AgentcoreError):
+    """A toolset could not be started: an MCP server that does not start, exits, does not
+    answer in time or answers with an error. The message begins with where the toolset is
+    written (``agent.yaml, line 12 (at agents.root.toolsets[0])``), names the server and
+    ends with the last lines it wrote to stderr; ``path``, ``where`` and ``line`` say the
+    same as data.
+    """
+
+    def __init__(self, message: str, *, path: str = "", where: str = "", line: int | None = None):
+        super().__init__(message)
+        self.path = path
+        self.where = where
+        self.line = line

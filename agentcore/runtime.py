@@ -21,7 +21,7 @@ from agentcore.errors import ConfigError
 from agentcore.messages import Message, ToolCall, ToolDefinition
 from agentcore.providers.base import ModelTurn, Provider
 from agentcore.providers.base import TextDelta as ProviderText
-from agentcore.tools import Tool, ToolContext, ToolError, Toolset, build_toolset
+from agentcore.tools import Tool, ToolContext, ToolError, ToolFailed, Toolset, build_toolset
 from agentcore.tools.delegation import HANDOFF, TRANSFER_TASK
 
 __all__ = ["Approve", "Extend", "Session", "TeamServices"]
@@ -108,6 +108,8 @@ def _run_tool(tool: Tool, arguments: dict[str, Any]) -> tuple[str, bool]:
     """
     try:
         return tool.handler(arguments), False
+    except ToolFailed as failed:  # the tool's own error answer, as written
+        return str(failed), True
     except ToolError as problem:
         return prompts.TOOL_ERROR.format(error=problem), True
     except OSError as problem:
@@ -323,7 +325,9 @@ class Session:
                 output, error = _run_tool(tool, arguments)
         if not output.strip():
             output = prompts.NO_OUTPUT
-        if tool is not None or error:  # a sub-agent's answer is a message: cagent keeps it whole
+        # a sub-agent's answer is a message, an MCP tool's what its server said: cagent keeps
+        # both whole
+        if tool.limits_output if tool is not None else error:
             output = prompts.truncate(output)
         yield events.ToolCallFinished(agent.name, call, output, error=error, depth=depth)
         return output, target

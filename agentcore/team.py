@@ -16,6 +16,7 @@ import httpx
 
 import agentcore.events as events
 from agentcore.config import Config, load_config
+from agentcore.mcp.servers import McpServers, Timeouts
 from agentcore.messages import Message, Usage
 from agentcore.providers import HttpExchange, Provider, Sleep, create_provider
 from agentcore.runtime import Approve, Extend, Session
@@ -55,6 +56,10 @@ class Team:
     ``working_dir`` confines the tools (default: the current directory); ``env`` supplies API
     keys and shell variables (default: ``os.environ``); ``sleep`` waits between retries and
     ``clock`` tells the date, so that tests neither sleep nor depend on the day.
+
+    MCP servers start when their tools are first needed and stop when the team closes: use
+    it in a ``with`` block, or call :meth:`close`. ``mcp_start_timeout`` bounds a server's
+    start (``initialize`` and the tool list), ``mcp_call_timeout`` each tool call, in seconds.
     """
 
     def __init__(
@@ -67,6 +72,8 @@ class Team:
         sleep: Sleep = time.sleep,
         clock: Callable[[], datetime] = datetime.now,
         max_retries: int = 2,
+        mcp_start_timeout: float = Timeouts.start,
+        mcp_call_timeout: float = Timeouts.call,
     ):
         self.config = config
         self.working_dir = Path(working_dir or os.getcwd()).resolve()
@@ -77,6 +84,7 @@ class Team:
         self.clock = clock
         self._providers: dict[str, Provider] = {}
         self._lock = threading.Lock()
+        self.servers = McpServers(Timeouts(start=mcp_start_timeout, call=mcp_call_timeout))
 
     def __enter__(self) -> Team:
         return self
@@ -87,9 +95,12 @@ class Team:
         self.close()
 
     def close(self) -> None:
-        """Close the HTTP client (if the team made it)."""
-        if self._own_client:
-            self.client.close()
+        """Stop the MCP servers that run, and close the HTTP client (if the team made it)."""
+        try:
+            self.servers.close()
+        finally:
+            if self._own_client:
+                self.client.close()
 
     def provider_for(self, agent: str) -> Provider:
         """The provider of ``agent``'s model (one per model, shared by the agents using it)."""
@@ -103,7 +114,9 @@ class Team:
 
     def tool_context(self) -> ToolContext:
         """What this team's tools may touch."""
-        return ToolContext(self.working_dir, self.env, self.client, self.clock, self.config.path)
+        return ToolContext(
+            self.working_dir, self.env, self.client, self.clock, self.config.path, self.servers
+        )
 
     def session(
         self,

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import yaml
 
+from agentcore.config.mcp import McpDefinition, mcp_definitions
 from agentcore.config.model import AgentConfig, Config, ModelConfig, ProviderConfig, ToolsetConfig
 from agentcore.config.nodes import (
     Document,
@@ -38,8 +39,8 @@ __all__ = ["load_config"]
 T = TypeVar("T")
 
 VERSIONS = ("1", "2", "3", "4", "5", "6", "7")
-TOP_KEYS = ("version", "agents", "models", "providers", "metadata")
-TOP_NOT_SUPPORTED = ("mcps", "rag", "permissions")
+TOP_KEYS = ("version", "agents", "models", "providers", "mcps", "metadata")
+TOP_NOT_SUPPORTED = ("rag", "permissions")
 AGENT_KEYS = (
     "model",
     "description",
@@ -212,8 +213,13 @@ def _names(doc: Document, node: yaml.Node, where: str) -> tuple[str, ...]:
     return tuple(name for name, _ in name_list(doc, node, where))
 
 
-def _toolsets(doc: Document, keys: dict[str, yaml.Node], where: str) -> tuple[ToolsetConfig, ...]:
-    """An agent's ``toolsets``, each checked."""
+def _toolsets(
+    doc: Document,
+    keys: dict[str, yaml.Node],
+    where: str,
+    definitions: dict[str, McpDefinition],
+) -> tuple[ToolsetConfig, ...]:
+    """An agent's ``toolsets``, each checked (``definitions``: the file's ``mcps:``)."""
     if "toolsets" not in keys:
         return ()
     items = keys["toolsets"]
@@ -221,16 +227,23 @@ def _toolsets(doc: Document, keys: dict[str, yaml.Node], where: str) -> tuple[To
         raise doc.error(
             items, f"{where}.toolsets", f"expected a list of toolsets, got {kind_of(items)}"
         )
-    return tuple(toolset(doc, item, f"{where}.toolsets[{i}]") for i, item in enumerate(items.value))
+    return tuple(
+        toolset(doc, item, f"{where}.toolsets[{i}]", definitions)
+        for i, item in enumerate(items.value)
+    )
 
 
 def _agent(
-    doc: Document, name: str, node: yaml.Node, where: str
+    doc: Document,
+    name: str,
+    node: yaml.Node,
+    where: str,
+    definitions: dict[str, McpDefinition],
 ) -> tuple[AgentConfig, dict[str, yaml.Node]]:
     keys = check_keys(doc, mapping(doc, node, where), where, AGENT_KEYS, AGENT_NOT_SUPPORTED)
     if "model" not in keys:
         raise doc.error(node, where, "missing 'model' (a name under models:, or provider/model)")
-    toolsets = _toolsets(doc, keys, where)
+    toolsets = _toolsets(doc, keys, where, definitions)
     agent = AgentConfig(
         name=name,
         model=text(doc, keys["model"], f"{where}.model"),
@@ -264,7 +277,8 @@ def load_config(path: str | Path, *, model_overrides: dict[str, str] | None = No
     version = _version(doc, top)
     providers = _providers(doc, top)
     models = _models(doc, top, providers)
-    agents, agent_keys = _agents(doc, root, top)
+    definitions = mcp_definitions(doc, top["mcps"]) if "mcps" in top else {}
+    agents, agent_keys = _agents(doc, root, top, definitions)
     overrides = model_overrides or {}
     for name, agent in list(agents.items()):
         override = overrides.get(name) or overrides.get("*")
@@ -309,15 +323,20 @@ def _models(
 
 
 def _agents(
-    doc: Document, root: yaml.Node, top: dict[str, yaml.Node]
+    doc: Document,
+    root: yaml.Node,
+    top: dict[str, yaml.Node],
+    definitions: dict[str, McpDefinition],
 ) -> tuple[dict[str, AgentConfig], dict[str, dict[str, yaml.Node]]]:
-    """The agents under ``agents:`` (at least one), each with its keys' nodes."""
+    """The agents under ``agents:`` (at least one), each with its keys' nodes
+    (``definitions``: the MCP servers of ``mcps:``, which toolsets may refer to).
+    """
     if "agents" not in top:
         raise doc.error(root, "", "missing 'agents:' (at least one agent, named root)")
     agents: dict[str, AgentConfig] = {}
     agent_keys: dict[str, dict[str, yaml.Node]] = {}
     for name, _, node in mapping(doc, top["agents"], "agents"):
-        agents[name], agent_keys[name] = _agent(doc, name, node, f"agents.{name}")
+        agents[name], agent_keys[name] = _agent(doc, name, node, f"agents.{name}", definitions)
     if not agents:
         raise doc.error(top["agents"], "agents", "no agents defined")
     return agents, agent_keys

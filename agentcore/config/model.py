@@ -6,7 +6,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["AgentConfig", "Config", "ModelConfig", "ProviderConfig", "ToolsetConfig"]
+__all__ = [
+    "AgentConfig",
+    "Config",
+    "McpServerConfig",
+    "ModelConfig",
+    "Place",
+    "ProviderConfig",
+    "RemoteServer",
+    "ToolsetConfig",
+]
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where something is written: the agent file, the YAML path and the line, read as
+    ``agent.yaml, line 12 (at agents.root.toolsets[0])`` (the head of every message about it).
+    """
+
+    path: Path
+    where: str = ""
+    line: int | None = None
+
+    def __str__(self) -> str:
+        line = f", line {self.line}" if self.line else ""
+        at = f" (at {self.where})" if self.where else ""
+        return f"{self.path}{line}{at}"
 
 
 @dataclass(frozen=True)
@@ -39,13 +64,51 @@ class ProviderConfig:
 
 
 @dataclass(frozen=True)
+class RemoteServer:
+    """An MCP server reached over HTTP (``remote:``): ``transport_type`` is ``streamable``
+    (streamable HTTP) or ``sse``; header values and the URL may hold ``${env.NAME}``.
+    """
+
+    url: str
+    transport_type: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class McpServerConfig:
+    """The server of a ``type: mcp`` toolset, a reference to ``mcps:`` already resolved:
+    exactly one of ``command`` (a program speaking MCP on stdio), ``remote`` and ``docker``
+    (``ref: docker:NAME``, run through the Docker MCP gateway).
+    """
+
+    command: str = ""
+    args: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+    """Variables for the server; values may hold ``$NAME`` / ``${NAME}``, expanded at start."""
+    remote: RemoteServer | None = None
+    docker: str = ""
+    config: Any = None
+    """For ``docker:`` servers: the server's configuration, handed to the gateway."""
+    version: str = ""
+    """Where cagent would install ``command`` from when it is missing (agentcore does not)."""
+    name: str = ""
+    """A prefix for the tools' names (``NAME_tool``), as cagent's ``name:``."""
+    definition: str = ""
+    """The entry of ``mcps:`` the toolset refers to, if any."""
+
+
+@dataclass(frozen=True)
 class ToolsetConfig:
-    """A toolset of an agent: its ``type``, the ``tools`` it keeps, and its own options."""
+    """A toolset of an agent: its ``type``, the ``tools`` it keeps, and its own options
+    (``mcp``: the MCP server of a ``type: mcp`` toolset); ``place``: where it is written.
+    """
 
     type: str
     tools: tuple[str, ...] | None = None
     instruction: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    mcp: McpServerConfig | None = None
+    place: Place | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import yaml
 
+from agentcore.config.model import Place
 from agentcore.errors import ConfigError
 
 __all__ = [
@@ -35,14 +36,14 @@ class Document:
     def __init__(self, path: Path):
         self.path = path
 
+    def place(self, node: yaml.Node | None, where: str) -> Place:
+        """Where ``node`` (its line) at YAML path ``where`` is in this file."""
+        return Place(self.path, where, node.start_mark.line + 1 if node is not None else None)
+
     def error(self, node: yaml.Node | None, where: str, message: str) -> ConfigError:
         """A :class:`ConfigError` for ``node`` (its line) at YAML path ``where``."""
-        line = node.start_mark.line + 1 if node is not None else None
-        place = f", line {line}" if line else ""
-        at = f" (at {where})" if where else ""
-        return ConfigError(
-            f"{self.path}{place}{at}: {message}", path=str(self.path), where=where, line=line
-        )
+        place = self.place(node, where)
+        return ConfigError(f"{place}: {message}", path=str(self.path), where=where, line=place.line)
 
 
 def suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:

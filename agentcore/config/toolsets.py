@@ -1,5 +1,5 @@
 """Checking an agent's ``toolsets``: the type, the ``tools:`` filter against the type's
-tool names, and each type's own options with their types.
+tool names, and each type's own options with their types (``mcp`` toolsets: config/mcp.py).
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from agentcore.config.mcp import MCP_KEYS, McpDefinition, mcp_toolset
 from agentcore.config.model import ToolsetConfig
 from agentcore.config.nodes import (
     Document,
@@ -32,12 +33,12 @@ TOOLSET_TYPES: dict[str, tuple[str, ...]] = {
     "todo": ("shared",),
     "memory": ("path",),
     "fetch": ("timeout",),
+    "mcp": tuple(key for key in MCP_KEYS if key not in TOOLSET_COMMON),
 }
 """The toolset types agentcore implements, with the options each takes besides the common ones."""
 TOOLSET_NOT_SUPPORTED = (
     "tasks",
     "script",
-    "mcp",
     "api",
     "a2a",
     "lsp",
@@ -48,8 +49,13 @@ TOOLSET_NOT_SUPPORTED = (
 )
 
 
-def toolset(doc: Document, node: yaml.Node, where: str) -> ToolsetConfig:
-    """One entry of an agent's ``toolsets``, checked."""
+def toolset(
+    doc: Document,
+    node: yaml.Node,
+    where: str,
+    definitions: dict[str, McpDefinition] | None = None,
+) -> ToolsetConfig:
+    """One entry of an agent's ``toolsets``, checked (``definitions``: the file's ``mcps:``)."""
     entries = mapping(doc, node, where)
     given = [name for name, _, _ in entries]
     if "type" not in given:
@@ -67,6 +73,8 @@ def toolset(doc: Document, node: yaml.Node, where: str) -> ToolsetConfig:
             f"unknown toolset type '{kind}'; valid types: {', '.join(TOOLSET_TYPES)}."
             f"{suggest(kind, tuple(TOOLSET_TYPES))}",
         )
+    if kind == "mcp":
+        return mcp_toolset(doc, node, entries, where, definitions or {})
     keys = check_keys(
         doc, entries, where, (*TOOLSET_COMMON, *TOOLSET_TYPES[kind]), TOOLSET_NOT_SUPPORTED_KEYS
     )

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
-import httpx
-
 from agentcore.config.model import ToolsetConfig
-from agentcore.tools.base import Tool, ToolError, Toolset
+from agentcore.mcp.toolset import mcp_toolset
+from agentcore.tools.base import Tool, ToolError, ToolFailed, Toolset
+from agentcore.tools.context import ToolContext
 from agentcore.tools.fetch import fetch_toolset
 from agentcore.tools.filesystem import filesystem_toolset
 from agentcore.tools.memory import memory_toolset
@@ -18,22 +15,9 @@ from agentcore.tools.shell import shell_toolset
 from agentcore.tools.think import think_toolset
 from agentcore.tools.todo import todo_toolset
 
-__all__ = ["Tool", "ToolContext", "ToolError", "Toolset", "build_toolset"]
+__all__ = ["Tool", "ToolContext", "ToolError", "ToolFailed", "Toolset", "build_toolset"]
 
 ORIGINAL = "{ORIGINAL_INSTRUCTIONS}"
-
-
-@dataclass(frozen=True)
-class ToolContext:
-    """What tools may touch: the working directory, the environment, the HTTP client, the
-    clock, and where the agent file lives (for the default memory database).
-    """
-
-    working_dir: Path
-    env: Mapping[str, str]
-    client: httpx.Client
-    clock: Callable[[], datetime]
-    config_path: Path
 
 
 def _memory_path(config: ToolsetConfig, context: ToolContext) -> Path:
@@ -45,7 +29,9 @@ def _memory_path(config: ToolsetConfig, context: ToolContext) -> Path:
 
 
 def build_toolset(config: ToolsetConfig, context: ToolContext) -> Toolset:
-    """The toolset ``config`` describes, filtered by ``tools:``, with its instruction."""
+    """The toolset ``config`` describes, filtered by ``tools:``, with its instruction (an
+    MCP toolset's server starts now, if it is not running yet).
+    """
     kind = config.type
     if kind == "filesystem":
         toolset = filesystem_toolset(context.working_dir, config.options)
@@ -59,6 +45,8 @@ def build_toolset(config: ToolsetConfig, context: ToolContext) -> Toolset:
         toolset = memory_toolset(_memory_path(config, context), context.clock)
     elif kind == "fetch":
         toolset = fetch_toolset(context.client, config.options)
+    elif kind == "mcp":
+        toolset = mcp_toolset(config, context)
     else:  # the config loader refuses other types
         raise ValueError(f"unknown toolset type {kind!r}")
     if config.tools is not None:

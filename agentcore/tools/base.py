@@ -20,6 +20,7 @@ __all__ = [
     "Arguments",
     "Tool",
     "ToolError",
+    "ToolFailed",
     "ToolSpec",
     "Toolset",
     "bind_tools",
@@ -38,12 +39,23 @@ class ToolError(Exception):
     """
 
 
+class ToolFailed(Exception):
+    """A tool answered with an error of its own (an MCP tool's ``isError``): the message is
+    the tool result as written, flagged as an error, and the agent carries on.
+    """
+
+
 @dataclass(frozen=True)
 class Tool:
-    """A callable tool: its definition, and a handler from parsed arguments to text."""
+    """A callable tool: its definition, and a handler from parsed arguments to text.
+
+    ``limits_output``: whether its output is cut at 30,000 characters, as cagent cuts its
+    built-in tools' (not an MCP server's).
+    """
 
     definition: ToolDefinition
     handler: Callable[[Arguments], str]
+    limits_output: bool = True
 
     @property
     def name(self) -> str:

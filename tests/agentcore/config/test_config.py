@@ -83,12 +83,12 @@ CASES = {
     "unknown toolset type": (
         GOOD.replace("      - type: think", "      - type: thinking"),
         "line 16 (at agents.root.toolsets[1].type): unknown toolset type 'thinking'; valid "
-        "types: filesystem, shell, think, todo, memory, fetch.",
+        "types: filesystem, shell, think, todo, memory, fetch, mcp.",
         "Did you mean 'think'?",
     ),
     "toolset not supported yet": (
-        GOOD.replace("      - type: think", "      - type: mcp"),
-        "line 16 (at agents.root.toolsets[1].type): toolset type 'mcp' is not supported yet by "
+        GOOD.replace("      - type: think", "      - type: script"),
+        "line 16 (at agents.root.toolsets[1].type): toolset type 'script' is not supported yet by "
         "agentcore",
         "",
     ),
