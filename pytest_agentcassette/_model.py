@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 __all__ = [
     "NOT_JSON",
+    "SERVER_EXITED",
     "STDIO_SCHEME",
     "Body",
     "BodySource",
@@ -225,6 +226,10 @@ class Interaction:
 
 STDIO_SCHEME = "stdio:"
 """The URL of an MCP server over stdio is ``stdio:`` and its command line."""
+
+SERVER_EXITED = TransportError("ServerExited", "the server ended the session")
+"""What an MCP server over stdio did after an exchange when it exited on its own (a crash)
+before the code ended the session; a replay ends the session there too."""
 
 
 def stdio_request(server: str, body: Body) -> RecordedRequest:

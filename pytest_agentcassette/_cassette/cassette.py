@@ -47,7 +47,13 @@ from pytest_agentcassette._matching import (
     find_nearest,
     normalize_url,
 )
-from pytest_agentcassette._model import Body, Interaction, RecordedRequest
+from pytest_agentcassette._model import (
+    STDIO_SCHEME,
+    Body,
+    Interaction,
+    RecordedRequest,
+    RecordedResponse,
+)
 from pytest_agentcassette._options import resolve_options
 from pytest_agentcassette._record_mode import RecordMode
 from pytest_agentcassette._secrets import (
@@ -62,10 +68,10 @@ from pytest_agentcassette._secrets import (
     warn_found,
 )
 from pytest_agentcassette._sse import event_sizes
-from pytest_agentcassette._transport.held_stream import HeldStream, held_open
+from pytest_agentcassette._transport.held_stream import GatedStream, gated, held_open
 from pytest_agentcassette._transport.httpcore_mocker import RecordThrough
 from pytest_agentcassette._transport.interception import activate, deactivate
-from pytest_agentcassette._transport.jsonrpc import reanswered, request_id
+from pytest_agentcassette._transport.jsonrpc import code_answer_id, reanswered, request_id
 from pytest_agentcassette._transport.replay import replayed_response
 from pytest_agentcassette._transport.tee import Recording
 
@@ -86,6 +92,9 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 class _Pending(Protocol):
     """A request being recorded; an interaction once its answer is in."""
+
+    @property
+    def request(self) -> RecordedRequest: ...
 
     @property
     def interaction(self) -> Interaction | None: ...
@@ -142,6 +151,7 @@ class Cassette:
         self._blocked: list[NetworkBlockedError] = []
         self._refused = False  # the cassette raised an error to the code
         self._jsonrpc_answers: dict[tuple[str, str], tuple[Any]] = {}
+        self._code_answers: dict[tuple[str, str], tuple[Any]] = {}
         self._lock = threading.Lock()
         self._token: Token[Any] | None = None
 
@@ -156,8 +166,13 @@ class Cassette:
     @property
     def interactions(self) -> list[Interaction]:
         """Every interaction the file will hold: those kept from it, then the new ones."""
+        recorded = self.recorded
         kept = [] if self.record_mode is RecordMode.ALL else list(self._loaded)
-        result = kept + self.recorded
+        # A server over stdio recorded again replaces its old sessions: a replay starts it
+        # once, and would leave the older session unplayed.
+        again = {i.request.url for i in recorded if i.request.url.startswith(STDIO_SCHEME)}
+        kept = [i for i in kept if i.request.url not in again]
+        result = kept + recorded
         for position, interaction in enumerate(result):
             interaction.id = position
         return result
@@ -350,6 +365,8 @@ class Cassette:
 
     def _answer_stdio(self, live: RecordedRequest) -> Interaction:
         """The recorded interaction that answers a message to an MCP server over stdio."""
+        if self._token is None:
+            raise CassetteError(self._outlived(live))
         found = self._take(live)
         if found is None:
             raise self._refuse(live)
@@ -357,9 +374,20 @@ class Cassette:
 
     def _record_pending(self, pending: _Pending) -> None:
         """Keep ``pending`` among what this use records, in the order requests were sent."""
+        if self._token is None:  # a server that outlived the cassette it was started in
+            warnings.warn(self._outlived(pending.request), UserWarning, stacklevel=2)
         with self._lock:
             self._recordings.append(pending)
             self._used.append(pending)
+
+    def _outlived(self, request: RecordedRequest) -> str:
+        server = request.url.removeprefix(STDIO_SCHEME)
+        return (
+            f"the MCP server '{server}' was started inside cassette "
+            f"{display_path(self.path)}, which has closed, and is still in use ({request.method} "
+            f"is not recorded or replayed). Start the server inside each test (a fixture of "
+            f"function scope), or keep the cassette open as long as the server runs."
+        )
 
     def _refuse(self, live: RecordedRequest) -> CassetteMismatchError:
         """The error for a request with nothing to replay, kept for the test to fail with."""
@@ -390,26 +418,48 @@ class Cassette:
                 content = reanswered(response.body.content, recorded_id[0], live_id[0])
                 response = replace(response, body=Body.from_bytes(content, event_sizes(content)))
             self._note_answered(found, live_id, recorded_id)
-            stream = None
-            if held_open(found.request, response):
-                stream = HeldStream(response.body.content, found.request.url, self._answered)
-            return replayed_response(response, retry_after=self.replay_retry_after, stream=stream)
+            return replayed_response(
+                response, retry_after=self.replay_retry_after, stream=self._gated(found, response)
+            )
         except (TypeError, ValueError) as malformed:
             where = ("interactions", found.id, "response", "body")
             if not isinstance(malformed, LocatedError):
                 malformed = LocatedError(str(malformed))
             raise self._public(malformed.rooted_at(*where)) from None
 
+    def _gated(self, found: Interaction, response: RecordedResponse) -> GatedStream | None:
+        """An event stream released in step with the code, where the replay needs one."""
+        hold = held_open(found.request, response)
+        if not hold and not gated(response):
+            return None
+        return GatedStream(
+            response.body.content,
+            found.request.url,
+            self._answered,
+            self._code_answered,
+            hold_open=hold,
+        )
+
     def _note_answered(
         self, found: Interaction, live_id: tuple[Any] | None, recorded_id: tuple[Any] | None
     ) -> None:
         """Remember that the JSON-RPC request ``found`` recorded was replayed, and with which
-        live id, for an event stream that carries its answer (MCP's SSE transport).
+        live id, for an event stream that carries its answer (MCP's SSE transport); and
+        that the code answered a request of the server's, for a stream that waits on it.
         """
-        if recorded_id is not None:
-            key = (normalize_url(found.request.url), json.dumps(recorded_id[0]))
-            with self._lock:
+        url = normalize_url(found.request.url)
+        with self._lock:
+            if recorded_id is not None:
+                key = (url, json.dumps(recorded_id[0]))
                 self._jsonrpc_answers[key] = live_id if live_id is not None else recorded_id
+            answer = code_answer_id(found.request.body)
+            if answer is not None:
+                self._code_answers[(url, json.dumps(answer[0]))] = answer
+
+    def _code_answered(self, url: str, asked: Any) -> tuple[Any] | None:
+        """``(id,)`` once the code answered the server's request ``asked`` sent to ``url``."""
+        with self._lock:
+            return self._code_answers.get((normalize_url(url), json.dumps(asked)))
 
     def _answered(self, url: str, recorded: Any) -> tuple[Any] | None:
         """``(live id,)`` once the JSON-RPC request with id ``recorded`` to ``url`` was
@@ -436,6 +486,13 @@ class Cassette:
             played=played,
             record_command=self.record_command,
             match_config=self._match_config,
+            servers=tuple(
+                dict.fromkeys(
+                    i.request.url.removeprefix(STDIO_SCHEME)
+                    for i in self._loaded
+                    if i.request.url.startswith(STDIO_SCHEME)
+                )
+            ),
         )
 
 

@@ -10,7 +10,7 @@ from pytest_agentcassette._conversation.wire import request_prompt
 from pytest_agentcassette._errors import CassetteMismatchError
 from pytest_agentcassette._located import display_path
 from pytest_agentcassette._matching import MatchConfig, Nearest, recorded_comparable, render_patch
-from pytest_agentcassette._model import Interaction, RecordedRequest
+from pytest_agentcassette._model import STDIO_SCHEME, Interaction, RecordedRequest
 from pytest_agentcassette._record_mode import RecordMode
 
 __all__ = [
@@ -27,14 +27,21 @@ def _command(record_command: str | None, mode: str) -> str | None:
     return record_command.replace("{mode}", mode) if record_command else None
 
 
-def record_advice(record_command: str | None, *, exists: bool) -> str:
-    """The closing lines: how to record a missing cassette or re-record a stale one."""
+def record_advice(record_command: str | None, *, exists: bool, appendable: bool = True) -> str:
+    """The closing lines: how to record a missing cassette or re-record a stale one (adding
+    to it is no fix where the request is a server's over stdio: the whole session is
+    recorded again, ``appendable`` false).
+    """
     if not exists:
         command = _command(record_command, "once")
         if command:
             return f"To record it, run:\n  {command}"
         return "To record it, use record_mode='once' (records once, then replays)."
     command = _command(record_command, "rewrite")
+    if command and not appendable:
+        return f"If the change is intended, re-record the cassette:\n  {command}"
+    if not appendable:
+        return "If the change is intended, re-record it with record_mode='all'."
     if command and record_command and "{mode}" in record_command:
         return (
             "If the change is intended, re-record the cassette:\n"
@@ -79,8 +86,11 @@ def mismatch_message(
     nearest: Nearest | None,
     changes: list[str],
     record_command: str | None,
+    servers: tuple[str, ...] = (),
 ) -> tuple[str, str]:
-    """``(details, advice)`` of a :class:`~pytest_agentcassette.CassetteMismatchError`."""
+    """``(details, advice)`` of a :class:`~pytest_agentcassette.CassetteMismatchError`
+    (``servers``: the MCP servers over stdio the cassette holds).
+    """
     if not exists:
         lines = [
             f"No cassette to replay {method} {url}",
@@ -103,9 +113,13 @@ def mismatch_message(
         if changes:
             lines.append("  changes from the recording to this request:")
             lines.extend(f"    {change}" for change in changes)
+    elif url.startswith(STDIO_SCHEME):
+        held = ", ".join(servers) if servers else "none"
+        lines.append(f"  nearest:     this MCP server was not recorded; the cassette holds: {held}")
     elif total:
         lines.append("  nearest:     none of the recorded requests has this method, host or path")
-    return "\n".join(lines), record_advice(record_command, exists=True)
+    appendable = not url.startswith(STDIO_SCHEME)
+    return "\n".join(lines), record_advice(record_command, exists=True, appendable=appendable)
 
 
 def mismatch_error(
@@ -119,6 +133,7 @@ def mismatch_error(
     played: int,
     record_command: str | None,
     match_config: MatchConfig,
+    servers: tuple[str, ...] = (),
 ) -> CassetteMismatchError:
     """The error for ``live``, a request with nothing to replay in the cassette at ``path``
     (``total`` interactions, ``played`` of them so far; ``nearest`` the closest one).
@@ -138,6 +153,7 @@ def mismatch_error(
         nearest=nearest,
         changes=changes,
         record_command=record_command,
+        servers=servers,
     )
     command = _command(record_command, "once" if not exists else "rewrite")
     return CassetteMismatchError(

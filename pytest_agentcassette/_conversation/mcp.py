@@ -42,7 +42,7 @@ def is_jsonrpc(interaction: Interaction) -> bool:
 def _answers(interaction: Interaction) -> list[Any]:
     content = interaction.response.body.content
     if interaction.request.url.startswith(STDIO_SCHEME):
-        texts = content.decode("utf-8", errors="replace").splitlines()
+        texts = content.decode("utf-8", errors="replace").split("\n")
     elif content.lstrip().startswith((b"data:", b"event:", b"id:", b":")):
         texts = [event.data for event in events(content)]
     else:

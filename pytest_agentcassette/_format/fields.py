@@ -14,6 +14,7 @@ from pytest_agentcassette._format.history import link_patches
 from pytest_agentcassette._format.stored_body import StoredBody
 from pytest_agentcassette._located import LocatedError, Where
 from pytest_agentcassette._model import (
+    SERVER_EXITED,
     Body,
     Headers,
     Interaction,
@@ -41,7 +42,7 @@ _RESPONSE_FIELDS = (
     "status", "code", "headers", "body", "error", "complete", *_GO_VCR_RESPONSE_FIELDS,
 )  # fmt: skip
 _INTERACTION_FIELDS = ("id", "request", "response", "stdio")
-_STDIO_FIELDS = ("server", "send", "receive", "duration")
+_STDIO_FIELDS = ("server", "send", "receive", "server_exited", "duration")
 
 
 def _invalid(message: str, where: Where) -> LocatedError:
@@ -141,8 +142,18 @@ def _stdio(data: Mapping[str, Any], where: Where) -> tuple[Interaction, StoredBo
     if "send" not in data:
         raise _invalid("missing required field 'send' (the message the code sent)", where)
     sent, said = (_lines(data, key, where) for key in ("send", "receive"))
+    exited = data.get("server_exited", False)
+    if not isinstance(exited, bool):
+        raise _invalid(
+            f"'server_exited' must be true or false, got {exited!r}", (*where, "server_exited")
+        )
     request = stdio_request(server, Body.decoded_from(sent))
-    response = RecordedResponse(200, body=Body.decoded_from(said), duration=_duration(data, where))
+    response = RecordedResponse(
+        200,
+        body=Body.decoded_from(said),
+        duration=_duration(data, where),
+        error=SERVER_EXITED if exited else None,
+    )
     return Interaction(request, response), StoredBody(None)
 
 

@@ -16,7 +16,7 @@ from pytest_agentcassette._format.history import stored_request_bodies
 from pytest_agentcassette._format.stored_body import StoredBody, stored_form
 from pytest_agentcassette._format.yaml_io import FlowSequence, YAMLError, dump_yaml, load_yaml
 from pytest_agentcassette._located import LocatedError
-from pytest_agentcassette._model import STDIO_SCHEME, Body, Headers, Interaction
+from pytest_agentcassette._model import SERVER_EXITED, STDIO_SCHEME, Body, Headers, Interaction
 
 __all__ = ["save_cassette"]
 
@@ -54,6 +54,8 @@ def _stdio_to_stored(index: int, interaction: Interaction) -> dict[str, Any]:
     }
     if response.body.content:
         stored["receive"] = _line_form(response.body)
+    if response.error == SERVER_EXITED:
+        stored["server_exited"] = True
     if response.duration is not None:
         stored["duration"] = f"{response.duration:.3f}s"
     return {"id": index, "stdio": stored}

@@ -3,7 +3,8 @@
 Recorded interactions are indexed by key (:class:`~pytest_agentcassette._matching.config.
 RequestKey`), so a lookup costs the same for ten interactions or thousands; a live body that
 is byte for byte a recorded one skips normalization altogether. Each interaction plays once
-(unless ``allow_playback_repeats``), equal candidates in recorded order.
+(unless ``allow_playback_repeats``; an MCP listing, such as ``tools/list``, may answer
+again), equal candidates in recorded order.
 """
 
 from __future__ import annotations
@@ -14,11 +15,25 @@ from typing import TypeVar
 
 from pytest_agentcassette._located import LocatedError
 from pytest_agentcassette._matching.config import MatchConfig, RequestKey
-from pytest_agentcassette._model import Interaction, RecordedRequest
+from pytest_agentcassette._model import Interaction, RecordedRequest, json_value
 
 __all__ = ["MatchIndex"]
 
 _T = TypeVar("_T")
+
+_LISTINGS = frozenset(
+    {"tools/list", "prompts/list", "resources/list", "resources/templates/list", "ping"}
+)
+"""JSON-RPC (MCP) requests that ask without changing anything: a client sends them as its
+own timing makes it (the SDK lists the tools again when a call comes in before the list),
+so the recorded answer may answer them again."""
+
+
+def _listing(request: RecordedRequest) -> bool:
+    if b'"jsonrpc"' not in request.body.content:
+        return False
+    value = json_value(request.body)
+    return isinstance(value, dict) and value.get("method") in _LISTINGS
 
 
 class MatchIndex:
@@ -114,7 +129,7 @@ class MatchIndex:
         key = self.config.key(request)
         queue = (self._unplayed or {}).get(key)
         chosen = self._choose(request, queue) if queue else None
-        if chosen is None and self.config.allow_playback_repeats:
+        if chosen is None and (self.config.allow_playback_repeats or _listing(request)):
             chosen = self._choose(request, reversed(self._by_key.get(key, ())))
         return chosen
 

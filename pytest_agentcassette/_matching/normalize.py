@@ -20,9 +20,10 @@ Applied identically to the recorded and the live request, never to what is store
    OpenAI ``encrypted_content``) become ``<opaque>``;
 5. in a JSON-RPC message (MCP, over HTTP or stdio), the ``id`` the client chose becomes
    ``<jsonrpc-id>``, a progress token ``<progress-token>``, and the version fields of
-   ``initialize`` (``protocolVersion``, ``clientInfo.version``) ``<version>``, so that an
-   SDK upgrade or another request order does not break a replay; a tool's ``arguments``
-   are the user's data and stay as they are.
+   ``initialize`` (``protocolVersion``, ``clientInfo.version``, and the same two in the
+   ``_meta`` that newer clients send with every request) ``<version>``, so that an SDK
+   upgrade or another request order does not break a replay; a tool's ``arguments`` are
+   the user's data and stay as they are.
 
 Names, arguments, message text, roles and order are untouched: a conversation whose tool
 calls or messages changed does not match.
@@ -193,6 +194,22 @@ def _ids(value: Any, number: _Numbering, parent: str = "") -> Any:
     return value
 
 
+def _meta(meta: dict[str, Any]) -> dict[str, Any]:
+    """A request's ``_meta`` without what changes with the run or the SDK's version: the
+    progress token, and the protocol version and client version that newer clients send
+    with every request (``io.modelcontextprotocol/protocolVersion``, ``…/clientInfo``).
+    """
+    meta = dict(meta)
+    if "progressToken" in meta:
+        meta["progressToken"] = "<progress-token>"
+    for key, value in meta.items():
+        if key.endswith("/protocolVersion"):
+            meta[key] = "<version>"
+        elif key.endswith("/clientInfo") and isinstance(value, dict) and "version" in value:
+            meta[key] = {**value, "version": "<version>"}
+    return meta
+
+
 def _jsonrpc(value: Any) -> Any:
     """A JSON-RPC message (or batch) with what the client mints per run replaced."""
     if isinstance(value, list):
@@ -206,8 +223,10 @@ def _jsonrpc(value: Any) -> Any:
     if isinstance(params, dict):
         params = dict(params)
         meta = params.get("_meta")
-        if isinstance(meta, dict) and "progressToken" in meta:
-            params["_meta"] = {**meta, "progressToken": "<progress-token>"}
+        if isinstance(meta, dict):
+            params["_meta"] = _meta(meta)
+        if message.get("method") == "notifications/cancelled" and "requestId" in params:
+            params["requestId"] = "<jsonrpc-id>"
         if message.get("method") == "initialize":
             if "protocolVersion" in params:
                 params["protocolVersion"] = "<version>"

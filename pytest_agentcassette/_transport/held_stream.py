@@ -1,8 +1,10 @@
-"""Event streams that a replay holds open: the ``GET`` stream an MCP client keeps open for
-its server. A server only ends it with the session, so a replay that ended it after the
-recorded events would have the client reconnect; and over MCP's older SSE transport the
-answers to the client's requests come on that stream, so each must wait until the
-request it answers has been replayed, and carry the id the client chose.
+"""Event streams a replay releases in step with the code: the ``GET`` stream an MCP client
+keeps open for its server, which a server only ends with the session (a replay that ended
+it after the recorded events would have the client reconnect), and over which MCP's older
+SSE transport sends the answers to the client's requests (each must wait until the request
+it answers has been replayed, and carry the id the client chose); and any MCP stream in
+which the server asks the code something (elicitation, sampling): what follows waits for
+the code's answer, as the recorded server waited for it.
 """
 
 from __future__ import annotations
@@ -19,13 +21,23 @@ from pytest_agentcassette._sse import event_sizes, events
 from pytest_agentcassette._transport.jsonrpc import reanswered
 from pytest_agentcassette._transport.replay import ReplayStream
 
-__all__ = ["Answered", "HeldStream", "held_open"]
+__all__ = ["Answered", "GatedStream", "gated", "held_open"]
 
 Answered = Callable[[str, Any], tuple[Any] | None]
 """``answered(url, id)``: ``(live id,)`` once the request with recorded ``id`` to ``url``
 has been replayed, else ``None``."""
 
 _POLL_SECONDS = 0.002
+
+
+def gated(response: RecordedResponse) -> bool:
+    """Whether an event stream holds a request of the server's own (what follows it must
+    wait for the code's answer in replay).
+    """
+    content = response.body.content
+    if b'"method"' not in content or not content.lstrip().startswith((b"event:", b"data:")):
+        return False
+    return any(_question_id(_message(event.data)) is not None for event in events(content))
 
 
 def held_open(request: RecordedRequest, response: RecordedResponse) -> bool:
@@ -51,40 +63,112 @@ def _blocks(content: bytes) -> list[bytes]:
     return blocks
 
 
-def _answer_id(data: str) -> tuple[Any] | None:
+def _message(data: str) -> Any:
     try:
-        message = json.loads(data)
+        return json.loads(data)
     except ValueError:
         return None
+
+
+def _answer_id(message: Any) -> tuple[Any] | None:
+    """``(id,)`` when ``message`` answers a request of the code."""
     if not isinstance(message, dict) or "method" in message or "id" not in message:
         return None
     return (message["id"],) if "result" in message or "error" in message else None
 
 
-class HeldStream(ReplayStream):
-    """The recorded events of ``url``'s stream, each answer released once the request it
-    answers was replayed (``answered``), then held open until the client closes it. A
-    sync client reads the events and the end, as recorded.
+def _question_id(message: Any) -> tuple[Any] | None:
+    """``(id,)`` when ``message`` is a request the server makes of the code (elicitation,
+    sampling, roots).
+    """
+    if isinstance(message, dict) and "method" in message and "id" in message:
+        return (message["id"],)
+    return None
+
+
+class _Event:
+    """One recorded event, and what it waits for before it may be released."""
+
+    def __init__(self, block: bytes, url: str):
+        found = list(events(block))
+        event = found[0] if len(found) == 1 else None
+        message = _message(event.data) if event is not None else None
+        self.block = block
+        self.endpoint = (
+            urljoin(url, event.data.strip()) if event and event.name == "endpoint" else None
+        )
+        self.answers = _answer_id(message)
+        self.asks = _question_id(message)
+        self.released = False
+
+
+class GatedStream(ReplayStream):
+    """The recorded events of ``url``'s stream, each released when what it waited for when
+    recorded has happened in replay: an answer once the request it answers was replayed
+    (``answered``), and whatever followed a request of the server's own once the code has
+    answered it (``code_answered``); an event that must wait does not hold back the others.
+    With ``hold_open``, the stream then stays open until the client closes it. A sync
+    client reads the events and the end, as recorded.
     """
 
-    def __init__(self, content: bytes, url: str, answered: Answered):
+    def __init__(
+        self,
+        content: bytes,
+        url: str,
+        answered: Answered,
+        code_answered: Answered,
+        *,
+        hold_open: bool,
+    ):
         super().__init__(_blocks(content))
         self._url = url
         self._answered = answered
+        self._code_answered = code_answered
+        self._hold_open = hold_open
 
     def __iter__(self) -> Iterator[bytes]:
         yield from self._chunks
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
+        pending = [_Event(block, self._url) for block in self._chunks]
         endpoint = self._url  # where requests go: this URL, or what an endpoint event says
-        for block in self._chunks:
-            found = list(events(block))
-            event = found[0] if len(found) == 1 else None
-            if event is not None and event.name == "endpoint":
-                endpoint = urljoin(self._url, event.data.strip())
-            elif event is not None and (recorded := _answer_id(event.data)) is not None:
-                while (live := self._answered(endpoint, recorded[0])) is None:
-                    await anyio.sleep(_POLL_SECONDS)
-                block = reanswered(block, recorded[0], live[0])
-            yield block
-        await anyio.sleep_forever()  # the client's task is cancelled when it closes
+        asked: list[_Event] = []  # the server's questions released so far
+        while pending:
+            ready = self._ready(asked + pending, endpoint)
+            if ready is None:
+                await anyio.sleep(_POLL_SECONDS)
+                continue
+            event = pending.pop(ready - len(asked))
+            endpoint = event.endpoint or endpoint
+            if event.asks is not None:
+                event.released = True
+                asked.append(event)
+            yield self._released(event, endpoint)
+        if self._hold_open:
+            await anyio.sleep_forever()  # the client's task is cancelled when it closes
+
+    def _ready(self, events: list[_Event], endpoint: str) -> int | None:
+        """The position in ``events`` (the questions released already, then the events
+        still to release, in recorded order) of the first event that may go now, if any.
+        """
+        for position, event in enumerate(events):
+            if event.released:
+                if self._code_answered(endpoint, event.asks[0] if event.asks else None) is None:
+                    return None  # what follows a question waits for its answer
+                continue
+            waiting = [
+                e
+                for e in events[:position]
+                if e.asks is not None and self._code_answered(endpoint, e.asks[0]) is None
+            ]
+            if waiting:
+                return None
+            if event.answers is None or self._answered(endpoint, event.answers[0]) is not None:
+                return position
+        return None
+
+    def _released(self, event: _Event, endpoint: str) -> bytes:
+        if event.answers is None:
+            return event.block
+        live = self._answered(endpoint, event.answers[0])
+        return event.block if live is None else reanswered(event.block, event.answers[0], live[0])

@@ -13,7 +13,7 @@ from typing import Any
 from pytest_agentcassette._model import NOT_JSON, Body, json_value
 from pytest_agentcassette._sse import events
 
-__all__ = ["reanswered", "request_id"]
+__all__ = ["code_answer_id", "reanswered", "request_id"]
 
 
 def request_id(body: Body) -> tuple[Any] | None:
@@ -28,6 +28,20 @@ def request_id(body: Body) -> tuple[Any] | None:
     return (value["id"],)
 
 
+def code_answer_id(body: Body) -> tuple[Any] | None:
+    """``(id,)`` when ``body`` is the code's answer to a request of the server's (a JSON-RPC
+    response the client sends, to an elicitation or a sampling request), else ``None``.
+    """
+    if b'"jsonrpc"' not in body.content:
+        return None
+    value = json_value(body)
+    if value is NOT_JSON or not isinstance(value, dict) or "jsonrpc" not in value:
+        return None
+    if "method" in value or "id" not in value or not ("result" in value or "error" in value):
+        return None
+    return (value["id"],)
+
+
 def _answering(message: Any, recorded: Any) -> bool:
     return (
         isinstance(message, dict)
@@ -38,15 +52,32 @@ def _answering(message: Any, recorded: Any) -> bool:
     )
 
 
+def _progress_of(message: Any, recorded: Any) -> bool:
+    """Whether ``message`` reports the progress of the recorded request (the SDK makes the
+    request's id its progress token).
+    """
+    if not isinstance(message, dict) or message.get("method") != "notifications/progress":
+        return False
+    params = message.get("params")
+    token = params.get("progressToken") if isinstance(params, dict) else None
+    return token == recorded and type(token) is type(recorded)
+
+
 def _with_id(text: str, recorded: Any, live: Any) -> str | None:
-    """``text`` (one JSON message) answering ``live`` instead, or ``None`` if unchanged."""
+    """``text`` (one JSON message) answering ``live`` instead (or reporting its progress),
+    or ``None`` if unchanged.
+    """
     try:
         message = json.loads(text)
     except ValueError:
         return None
-    if not _answering(message, recorded):
+    if _answering(message, recorded):
+        message = {**message, "id": live}
+    elif _progress_of(message, recorded):
+        message = {**message, "params": {**message["params"], "progressToken": live}}
+    else:
         return None
-    return json.dumps({**message, "id": live}, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
 
 
 def _lines(content: bytes, recorded: Any, live: Any) -> bytes:
@@ -74,7 +105,7 @@ def _stream(content: bytes, recorded: Any, live: Any) -> bytes:
 
 def reanswered(content: bytes, recorded: Any, live: Any, *, lines: bool = False) -> bytes:
     """``content`` (a JSON body, an SSE stream, or with ``lines`` JSON lines) with the
-    answers to request ``recorded`` given id ``live``.
+    answers to request ``recorded`` given id ``live``, and its progress reported for ``live``.
     """
     if recorded == live and type(recorded) is type(live):
         return content

@@ -31,6 +31,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream
 
 from pytest_agentcassette._errors import CassetteError, CassetteMismatchError
 from pytest_agentcassette._model import (
+    SERVER_EXITED,
     Body,
     Interaction,
     RecordedRequest,
@@ -40,7 +41,13 @@ from pytest_agentcassette._model import (
 from pytest_agentcassette._transport.import_hook import when_imported
 from pytest_agentcassette._transport.jsonrpc import reanswered, request_id
 
-__all__ = ["StdioCassette", "StdioExchange", "install", "server_identity", "uninstall"]
+__all__ = [
+    "StdioCassette",
+    "StdioExchange",
+    "install",
+    "server_identity",
+    "uninstall",
+]
 
 _MODULE = "mcp.client.stdio"
 _SPAWN = "_create_platform_compatible_process"
@@ -67,6 +74,9 @@ def _command_name(command: str) -> str:
 
 
 def _argument(argument: str, cwd: Path) -> str:
+    option, equals, value = argument.partition("=")
+    if equals and option.startswith("-") and os.path.isabs(value):
+        return f"{option}={_argument(value, cwd)}"  # --db=/home/me/notes.sqlite
     if not os.path.isabs(argument):
         return argument
     try:
@@ -102,6 +112,7 @@ class StdioExchange:
         self._started = time.perf_counter()
         self._duration: float | None = None
         self._closed: Interaction | None = None
+        self.server_exited = False  # the server ended the session after these replies
 
     @property
     def interaction(self) -> Interaction:
@@ -109,7 +120,10 @@ class StdioExchange:
         if self._closed is not None:
             return self._closed
         content = "".join(reply + "\n" for reply in self.replies).encode("utf-8")
-        response = RecordedResponse(200, body=Body.from_bytes(content), duration=self._duration)
+        ended = SERVER_EXITED if self.server_exited else None
+        response = RecordedResponse(
+            200, body=Body.from_bytes(content), duration=self._duration, error=ended
+        )
         return Interaction(self.request, response)
 
     def answered(self) -> None:
@@ -145,6 +159,7 @@ class _Recorder:
         self._waiting: dict[str, StdioExchange] = {}  # by the JSON of the request's id
         self._exchanges: list[StdioExchange] = []
         self._early: list[str] = []  # what the server said before the code said anything
+        self.code_closed = False  # the code closed the server's stdin: the session is over
 
     def sent(self, data: bytes) -> None:
         for line in self._sent.feed(data):
@@ -175,6 +190,13 @@ class _Recorder:
             else:
                 exchange.replies.append(line)
 
+    def server_ended(self) -> None:
+        """The server's stdout ended: if the code had not ended the session, the server
+        did (it crashed, or exited), and a replay ends it at the same point.
+        """
+        if not self.code_closed and self._exchanges:
+            self._exchanges[-1].server_exited = True
+
     def close(self) -> None:
         for exchange in self._exchanges:
             exchange.close()
@@ -190,6 +212,7 @@ class _TeeIn(anyio.abc.ByteSendStream):
         await self._inner.send(item)
 
     async def aclose(self) -> None:
+        self._recorder.code_closed = True
         await self._inner.aclose()
 
 
@@ -199,7 +222,11 @@ class _TeeOut(anyio.abc.ByteReceiveStream):
         self._recorder = recorder
 
     async def receive(self, max_bytes: int = 65536) -> bytes:
-        data = await self._inner.receive(max_bytes)
+        try:
+            data = await self._inner.receive(max_bytes)
+        except anyio.EndOfStream:
+            self._recorder.server_ended()
+            raise
         self._recorder.said(data)
         return data
 
@@ -283,8 +310,14 @@ class _ReplayedProcess(anyio.abc.Process):
         self._to_code, self._code_reads = anyio.create_memory_object_stream[bytes](math.inf)
         self._stdin = _ReplayedStdin(self)
         self._returncode: int | None = None
+        # What the server said after asking the code something (elicitation, sampling):
+        # held until the code answers, by the JSON of the server's request id.
+        self._held: dict[str, tuple[list[str], bool]] = {}
 
     async def answer(self, line: str) -> None:
+        """Answer one message of the code with what the recorded server said after it."""
+        if self._returncode is not None:
+            return  # the server has exited: nobody reads what the code writes
         live = stdio_request(self._server, Body.from_bytes(line.encode("utf-8")))
         live_id = request_id(live.body)
         try:
@@ -297,13 +330,35 @@ class _ReplayedProcess(anyio.abc.Process):
         content = found.response.body.content
         if live_id is not None and recorded_id is not None:
             content = reanswered(content, recorded_id[0], live_id[0], lines=True)
-        if content:
-            await self._to_code.send(content)
+        exits = found.response.error is not None and found.response.error == SERVER_EXITED
+        lines = [reply for reply in content.decode("utf-8").split("\n") if reply.strip()]
+        await self._say(lines, exits)
+        await self._release(_answered_id(line))
 
-    async def stop(self) -> None:
-        """The code closed the server's stdin: it exits at once."""
+    async def _say(self, lines: list[str], exits: bool) -> None:
+        """Write ``lines`` to the code, up to a request of the server's own: what follows it
+        waits for the code's answer (as the recorded server waited for it).
+        """
+        for number, reply in enumerate(lines):
+            await self._to_code.send((reply + "\n").encode("utf-8"))
+            asked = _server_request_id(reply)
+            if asked is not None and number + 1 < len(lines):
+                self._held[asked] = (lines[number + 1 :], exits)
+                return
+        if exits:
+            await self.stop(exit_code=1)
+
+    async def _release(self, answered: str | None) -> None:
+        if answered is not None and answered in self._held:
+            lines, exits = self._held.pop(answered)
+            await self._say(lines, exits)
+
+    async def stop(self, exit_code: int = 0) -> None:
+        """The code closed the server's stdin (or the recorded server exited): it exits at
+        once, and its stdout ends.
+        """
         if self._returncode is None:
-            self._returncode = 0
+            self._returncode = exit_code
             await self._to_code.aclose()
 
     async def aclose(self) -> None:
@@ -341,6 +396,22 @@ class _ReplayedProcess(anyio.abc.Process):
     @property
     def stderr(self) -> None:
         return None
+
+
+def _server_request_id(line: str) -> str | None:
+    """The JSON of the id of a request the server makes of the code, if ``line`` is one."""
+    message = _message(line)
+    if isinstance(message, dict) and "method" in message and "id" in message:
+        return json.dumps(message["id"])
+    return None
+
+
+def _answered_id(line: str) -> str | None:
+    """The JSON of the id of the server's request that ``line`` (from the code) answers."""
+    message = _message(line)
+    if isinstance(message, dict) and "method" not in message and "id" in message:
+        return json.dumps(message["id"])
+    return None
 
 
 def _error_answer(request: Any, error: CassetteError) -> bytes:

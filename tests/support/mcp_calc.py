@@ -1,6 +1,7 @@
 """A real MCP server for the plugin's tests, written with the SDK's server API: ``calc``,
-with an ``add`` tool and an ``echo`` tool, run over stdio (a script started as
-``python calc_server.py``) or over streamable HTTP on 127.0.0.1 (a subprocess)."""
+with ``add`` and ``echo``, ``greet`` (which asks the client a question: an elicitation),
+``count`` (which reports progress) and ``crash`` (which exits), run over stdio (a script
+started as ``python calc_server.py``) or over HTTP on 127.0.0.1 (a subprocess)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 SERVER = '''
+import os
 import sys
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
+from pydantic import BaseModel
 
 server = MCPServer("calc")
+
+
+class Name(BaseModel):
+    name: str
 
 
 @server.tool()
@@ -30,6 +37,27 @@ def add(a: int, b: int) -> int:
 def echo(text: str) -> str:
     """Say the text back."""
     return text
+
+
+@server.tool()
+async def greet(ctx: Context) -> str:
+    """Ask the user's name (an elicitation), then greet them."""
+    answer = await ctx.elicit("Your name?", Name)
+    return f"Hello, {answer.data.name}!" if answer.action == "accept" else "Hello!"
+
+
+@server.tool()
+async def count(n: int, ctx: Context) -> str:
+    """Count to n, reporting progress."""
+    for step in range(1, n + 1):
+        await ctx.report_progress(step, n)
+    return f"counted to {n}"
+
+
+@server.tool()
+def crash() -> str:
+    """Exit at once, as a crashing server does."""
+    os._exit(3)
 
 
 if __name__ == "__main__":

@@ -311,3 +311,19 @@ def test_what_a_jsonrpc_message_asks_still_differs() -> None:
     call_id = "call_" + "Ab1" * 8
     with_id = _rpc(3, "tools/call", {"name": "echo", "arguments": {"text": call_id}})
     assert normalize(with_id)["params"]["arguments"] == {"text": call_id}
+
+
+def test_the_versions_newer_clients_send_with_every_request_do_not_matter() -> None:
+    normalize = BodyNormalizer().json
+
+    def discover(client: str) -> dict[str, Any]:
+        meta = {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28" if client > "4.2" else "x",
+            "io.modelcontextprotocol/clientInfo": {"name": "fastmcp", "version": client},
+        }
+        return _rpc(1, "server/discover", {"_meta": meta})
+
+    assert normalize(discover("4.2.3")) == normalize(discover("4.2.2"))
+    cancelled = {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 4}}
+    moved = {**cancelled, "params": {"requestId": 40}}
+    assert normalize(cancelled) == normalize(moved)
