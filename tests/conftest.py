@@ -26,6 +26,23 @@ def provider_server() -> Iterator[ProviderServer]:
 
 
 @pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Every process the test starts through anyio (as the MCP SDK starts a stdio server),
+    by command line: a replay that starts none proves that the cassette answered."""
+    import anyio
+
+    commands: list[list[str]] = []
+    real = anyio.open_process
+
+    async def spy(command: Any, **kwargs: Any) -> Any:
+        commands.append([str(part) for part in command])
+        return await real(command, **kwargs)
+
+    monkeypatch.setattr(anyio, "open_process", spy)
+    return commands
+
+
+@pytest.fixture
 def cagent_corpus() -> Path:
     """The sessions cagent recorded against the real provider APIs, read in place."""
     if not (CAGENT_CORPUS / "scenarios.yaml").is_file():

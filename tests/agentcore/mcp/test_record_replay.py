@@ -11,9 +11,7 @@ import os
 import shutil
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
 
-import anyio
 import pytest
 
 from tests.support.cli_runs import agent_file, agentcore
@@ -28,20 +26,6 @@ SCRIPT = [
     Reply("Noting.", tool=("write_note", {"note": "milk"})),
     Reply("Done: hello, and noted."),
 ]
-
-
-@pytest.fixture
-def started(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """Every process started through anyio (as the MCP SDK starts a stdio server)."""
-    commands: list[list[str]] = []
-    real = anyio.open_process
-
-    async def spy(command: Any, **kwargs: Any) -> Any:
-        commands.append([str(part) for part in command])
-        return await real(command, **kwargs)
-
-    monkeypatch.setattr(anyio, "open_process", spy)
-    return commands
 
 
 def _stdio(folder: Path, stack: ExitStack) -> tuple[str, dict[str, str], Path]:

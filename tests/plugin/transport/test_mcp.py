@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 
 from pytest_agentcassette import CassetteError, CassetteMismatchError, McpCall, use_cassette
@@ -21,20 +20,6 @@ from tests.support.provider_server import ProviderServer
 from tests.support.wire_formats import Reply
 
 pytest.importorskip("mcp", reason="the MCP SDK is not installed (pip install -e '.[test]')")
-
-
-@pytest.fixture
-def started(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """Every process the test starts through anyio (as the MCP SDK does), by command line."""
-    commands: list[list[str]] = []
-    real = anyio.open_process
-
-    async def spy(command: Any, **kwargs: Any) -> Any:
-        commands.append([str(part) for part in command])
-        return await real(command, **kwargs)
-
-    monkeypatch.setattr(anyio, "open_process", spy)
-    return commands
 
 
 async def _use_calc(read: Any, write: Any, a: int = 2) -> list[str]:
