@@ -9,7 +9,6 @@ the code's answer, as the recorded server waited for it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 from urllib.parse import urljoin
@@ -18,7 +17,7 @@ import anyio
 
 from pytest_agentcassette._model import RecordedRequest, RecordedResponse
 from pytest_agentcassette._sse import event_sizes, events
-from pytest_agentcassette._transport.jsonrpc import reanswered
+from pytest_agentcassette._transport.jsonrpc import answer_id, parsed, question_id, reanswered
 from pytest_agentcassette._transport.replay import ReplayStream
 
 __all__ = ["Answered", "GatedStream", "gated", "held_open"]
@@ -37,7 +36,7 @@ def gated(response: RecordedResponse) -> bool:
     content = response.body.content
     if b'"method"' not in content or not content.lstrip().startswith((b"event:", b"data:")):
         return False
-    return any(_question_id(_message(event.data)) is not None for event in events(content))
+    return any(question_id(parsed(event.data)) is not None for event in events(content))
 
 
 def held_open(request: RecordedRequest, response: RecordedResponse) -> bool:
@@ -63,42 +62,19 @@ def _blocks(content: bytes) -> list[bytes]:
     return blocks
 
 
-def _message(data: str) -> Any:
-    try:
-        return json.loads(data)
-    except ValueError:
-        return None
-
-
-def _answer_id(message: Any) -> tuple[Any] | None:
-    """``(id,)`` when ``message`` answers a request of the code."""
-    if not isinstance(message, dict) or "method" in message or "id" not in message:
-        return None
-    return (message["id"],) if "result" in message or "error" in message else None
-
-
-def _question_id(message: Any) -> tuple[Any] | None:
-    """``(id,)`` when ``message`` is a request the server makes of the code (elicitation,
-    sampling, roots).
-    """
-    if isinstance(message, dict) and "method" in message and "id" in message:
-        return (message["id"],)
-    return None
-
-
 class _Event:
     """One recorded event, and what it waits for before it may be released."""
 
     def __init__(self, block: bytes, url: str):
         found = list(events(block))
         event = found[0] if len(found) == 1 else None
-        message = _message(event.data) if event is not None else None
+        message = parsed(event.data) if event is not None else None
         self.block = block
         self.endpoint = (
             urljoin(url, event.data.strip()) if event and event.name == "endpoint" else None
         )
-        self.answers = _answer_id(message)
-        self.asks = _question_id(message)
+        self.answers = answer_id(message)
+        self.asks = question_id(message)
         self.released = False
 
 

@@ -13,7 +13,14 @@ from typing import Any
 from pytest_agentcassette._model import NOT_JSON, Body, json_value
 from pytest_agentcassette._sse import events
 
-__all__ = ["code_answer_id", "reanswered", "request_id"]
+__all__ = [
+    "answer_id",
+    "code_answer_id",
+    "parsed",
+    "question_id",
+    "reanswered",
+    "request_id",
+]
 
 
 def request_id(body: Body) -> tuple[Any] | None:
@@ -26,6 +33,30 @@ def request_id(body: Body) -> tuple[Any] | None:
     if "method" not in value or "id" not in value:
         return None
     return (value["id"],)
+
+
+def parsed(text: str | bytes) -> Any:
+    """One JSON-RPC message's JSON, or ``None`` for a line that is not JSON."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def answer_id(message: Any) -> tuple[Any] | None:
+    """``(id,)`` when ``message`` answers a request (a result or an error), else ``None``."""
+    if not isinstance(message, dict) or "method" in message or "id" not in message:
+        return None
+    return (message["id"],) if "result" in message or "error" in message else None
+
+
+def question_id(message: Any) -> tuple[Any] | None:
+    """``(id,)`` when ``message`` is a request (from the server: an elicitation, a sampling
+    request, a roots listing), else ``None``.
+    """
+    if isinstance(message, dict) and "method" in message and "id" in message:
+        return (message["id"],)
+    return None
 
 
 def code_answer_id(body: Body) -> tuple[Any] | None:
@@ -43,13 +74,8 @@ def code_answer_id(body: Body) -> tuple[Any] | None:
 
 
 def _answering(message: Any, recorded: Any) -> bool:
-    return (
-        isinstance(message, dict)
-        and "method" not in message
-        and ("result" in message or "error" in message)
-        and message.get("id") == recorded
-        and type(message.get("id")) is type(recorded)
-    )
+    found = answer_id(message)
+    return found is not None and found[0] == recorded and type(found[0]) is type(recorded)
 
 
 def _progress_of(message: Any, recorded: Any) -> bool:
@@ -67,10 +93,7 @@ def _with_id(text: str, recorded: Any, live: Any) -> str | None:
     """``text`` (one JSON message) answering ``live`` instead (or reporting its progress),
     or ``None`` if unchanged.
     """
-    try:
-        message = json.loads(text)
-    except ValueError:
-        return None
+    message = parsed(text)
     if _answering(message, recorded):
         message = {**message, "id": live}
     elif _progress_of(message, recorded):

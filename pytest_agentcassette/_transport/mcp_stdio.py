@@ -39,7 +39,13 @@ from pytest_agentcassette._model import (
     stdio_request,
 )
 from pytest_agentcassette._transport.import_hook import when_imported
-from pytest_agentcassette._transport.jsonrpc import reanswered, request_id
+from pytest_agentcassette._transport.jsonrpc import (
+    answer_id,
+    parsed,
+    question_id,
+    reanswered,
+    request_id,
+)
 
 __all__ = [
     "StdioCassette",
@@ -92,13 +98,6 @@ def server_identity(command: str, args: Sequence[str], cwd: str | os.PathLike[st
     """
     base = Path(cwd if cwd is not None else os.getcwd()).resolve()
     return shlex.join([_command_name(command), *(_argument(a, base) for a in args)])
-
-
-def _message(line: str) -> Any:
-    try:
-        return json.loads(line)
-    except ValueError:
-        return None
 
 
 class StdioExchange:
@@ -168,19 +167,14 @@ class _Recorder:
             self._early = []
             self._cassette._record_pending(exchange)
             self._exchanges.append(exchange)
-            found = request_id(exchange.request.body)
-            if found is not None:
-                self._waiting[json.dumps(found[0])] = exchange
+            waits_for = _key(request_id(exchange.request.body))
+            if waits_for is not None:
+                self._waiting[waits_for] = exchange
 
     def said(self, data: bytes) -> None:
         for line in self._said.feed(data):
-            message = _message(line)
-            answer = (
-                isinstance(message, dict)
-                and "method" not in message
-                and ("result" in message or "error" in message)
-            )
-            exchange = self._waiting.pop(json.dumps(message.get("id")), None) if answer else None
+            answered = _key(answer_id(parsed(line)))
+            exchange = self._waiting.pop(answered, None) if answered is not None else None
             if exchange is not None:
                 exchange.answered()
             elif self._exchanges:
@@ -333,7 +327,7 @@ class _ReplayedProcess(anyio.abc.Process):
         exits = found.response.error is not None and found.response.error == SERVER_EXITED
         lines = [reply for reply in content.decode("utf-8").split("\n") if reply.strip()]
         await self._say(lines, exits)
-        await self._release(_answered_id(line))
+        await self._release(_key(answer_id(parsed(line))))
 
     async def _say(self, lines: list[str], exits: bool) -> None:
         """Write ``lines`` to the code, up to a request of the server's own: what follows it
@@ -341,7 +335,7 @@ class _ReplayedProcess(anyio.abc.Process):
         """
         for number, reply in enumerate(lines):
             await self._to_code.send((reply + "\n").encode("utf-8"))
-            asked = _server_request_id(reply)
+            asked = _key(question_id(parsed(reply)))
             if asked is not None and number + 1 < len(lines):
                 self._held[asked] = (lines[number + 1 :], exits)
                 return
@@ -398,20 +392,9 @@ class _ReplayedProcess(anyio.abc.Process):
         return None
 
 
-def _server_request_id(line: str) -> str | None:
-    """The JSON of the id of a request the server makes of the code, if ``line`` is one."""
-    message = _message(line)
-    if isinstance(message, dict) and "method" in message and "id" in message:
-        return json.dumps(message["id"])
-    return None
-
-
-def _answered_id(line: str) -> str | None:
-    """The JSON of the id of the server's request that ``line`` (from the code) answers."""
-    message = _message(line)
-    if isinstance(message, dict) and "method" not in message and "id" in message:
-        return json.dumps(message["id"])
-    return None
+def _key(found: tuple[Any] | None) -> str | None:
+    """A JSON-RPC id as a dictionary key (``1`` and ``"1"`` are two ids)."""
+    return json.dumps(found[0]) if found is not None else None
 
 
 def _error_answer(request: Any, error: CassetteError) -> bytes:
