@@ -1,22 +1,34 @@
 """Transport errors kept in a cassette: which exceptions are recorded, and the exception a
-replay raises for each, in the HTTP core (httpcore or httpcore2) of the client that asked.
+replay raises for each, in the client library that asked (httpcore or httpcore2 for httpx
+and httpx2; aiohttp; urllib3).
 
-Only what a connection did is recorded: the HTTP core's network, timeout and remote
-protocol errors. The client's own mistakes (an illegal header, a pool too small for its
-requests, an unsupported scheme) and anything else (a bug, a cancellation, a refusal by
-this plugin) are not facts about the provider, and are not kept.
+Only what a connection did is recorded: a connection refused or cut, a timeout, a server
+that broke the protocol. The client's own mistakes (an illegal header, a pool too small
+for its requests, an unsupported scheme) and anything else (a bug, a cancellation, a
+refusal by this plugin) are not facts about the provider, and are not kept.
+
+A fault is stored under httpcore's name for it (``ConnectError``, ``ReadTimeout``...), so
+that a cassette recorded through one client replays through another. Each client library
+says once (:func:`register_client`) which of its exceptions are which kind, and builds its
+own exception for a kind in replay.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pytest_agentcassette._model import TransportError
 
-__all__ = ["RECORDED_KINDS", "ReplayedTransportError", "as_transport_error", "core_exception"]
+__all__ = [
+    "RECORDED_KINDS",
+    "ReplayedTransportError",
+    "as_transport_error",
+    "core_exception",
+    "register_client",
+]
 
-_CORE_MODULES = ("httpcore", "httpcore2")
 RECORDED_KINDS = frozenset(
     {
         "ConnectError",
@@ -31,20 +43,41 @@ RECORDED_KINDS = frozenset(
 )
 """What a connection or the server did; the other httpcore errors are the client's own."""
 
+MakeFault = Callable[[TransportError, bool], Exception]
+"""``make(fault, mid_stream)``: the client library's exception for a recorded fault."""
+
+_KINDS: dict[str, Mapping[str, str]] = {
+    core: {kind: kind for kind in RECORDED_KINDS} for core in ("httpcore", "httpcore2")
+}
+_MAKERS: dict[str, MakeFault] = {}
+
+
+def register_client(module: str, kinds: Mapping[str, str], make: MakeFault) -> None:
+    """Say which exceptions of ``module`` (a top-level package) are recorded, as which
+    kind (``{"ServerDisconnectedError": "RemoteProtocolError"}``), and how a replay builds
+    one for a kind.
+    """
+    _KINDS[module] = kinds
+    _MAKERS[module] = make
+
 
 def as_transport_error(error: BaseException) -> TransportError | None:
     """``error`` as a recorded transport error, or ``None`` if it is not one."""
     module = type(error).__module__.partition(".")[0]
-    kind = type(error).__name__
-    if module not in _CORE_MODULES or kind not in RECORDED_KINDS:
-        return None
-    return TransportError(kind, str(error))
+    for kind_class in type(error).__mro__:
+        kind = _KINDS.get(module, {}).get(kind_class.__name__)
+        if kind is not None:
+            return TransportError(kind, str(error))
+    return None
 
 
 def core_exception(core: str, fault: TransportError, *, mid_stream: bool) -> Exception:
-    """The exception to raise for ``fault`` from the ``core`` module (``httpcore`` or
-    ``httpcore2``); an unknown kind becomes the nearest general one.
+    """The exception to raise for ``fault`` in the client library ``core`` (``httpcore``,
+    ``httpcore2``, or one registered); an unknown kind becomes the nearest general one.
     """
+    make = _MAKERS.get(core)
+    if make is not None:
+        return make(fault, mid_stream)
     module: Any = importlib.import_module(core)
     kind = getattr(module, fault.kind, None)
     if not (isinstance(kind, type) and issubclass(kind, Exception)):
@@ -54,9 +87,8 @@ def core_exception(core: str, fault: TransportError, *, mid_stream: bool) -> Exc
 
 
 class ReplayedTransportError(Exception):
-    """Raised by a cassette's answer to the mocker
-    (:mod:`pytest_agentcassette._transport.httpcore_mocker`): the recorded request met
-    ``fault``, and the client must meet it again, as its HTTP core's own exception.
+    """Raised by a cassette's answer to the client's patch: the recorded request met
+    ``fault``, and the client must meet it again, as its own library's exception.
     """
 
     def __init__(self, fault: TransportError):

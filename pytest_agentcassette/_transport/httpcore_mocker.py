@@ -18,8 +18,10 @@ import functools
 import importlib
 import inspect
 from abc import ABC
+from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any, ClassVar, Protocol
+from types import ModuleType
+from typing import Any, ClassVar
 
 import httpcore
 import httpx
@@ -27,30 +29,13 @@ from respx.mocks import HTTPCoreMocker
 from respx.models import PassThrough
 
 from pytest_agentcassette._errors import CassetteError
+from pytest_agentcassette._transport.asking import RecordThrough
 from pytest_agentcassette._transport.faults import ReplayedTransportError, core_exception
 from pytest_agentcassette._transport.registry import cassette_for_this_request
 from pytest_agentcassette._transport.replay import ReplayStream
-from pytest_agentcassette._transport.tee import AsyncTee, ResponseHead, SyncTee, Tape
+from pytest_agentcassette._transport.tee import AsyncTee, ResponseHead, SyncTee
 
-__all__ = ["PendingRecording", "RecordThrough", "start", "stop"]
-
-
-class PendingRecording(Protocol):
-    """A request the cassette records: told about the response head, or about a failure."""
-
-    def start(self, head: ResponseHead) -> Tape:
-        """The response head arrived; returns the tape that receives the body."""
-
-    def fail(self, error: BaseException) -> None:
-        """Sending failed with ``error`` before any response came."""
-
-
-class RecordThrough(Exception):
-    """Raised by the cassette to have the mocker send a request for real and tee it."""
-
-    def __init__(self, recording: PendingRecording):
-        super().__init__("record this request")
-        self.recording = recording
+__all__ = ["patch"]
 
 
 _bypass: ContextVar[bool] = ContextVar("agentcassette_bypass", default=False)
@@ -264,20 +249,10 @@ def _answer(request: httpx.Request) -> httpx.Response:
     return cassette._answer_http(request)
 
 
-_started: list[type[_CassetteMocker]] = []
-
-
-def start(*, httpx2: bool) -> None:
-    """Patch httpcore's connection pools (and httpcore2's, with ``httpx2``)."""
-    mockers: list[type[_CassetteMocker]] = [HttpcoreCassetteMocker]
-    if httpx2:
-        mockers.append(Httpcore2CassetteMocker)
-    for mocker in mockers:
-        _started.append(mocker)
-        mocker.start()
-
-
-def stop() -> None:
-    """Put the connection pools back as they were."""
-    while _started:
-        _started.pop().stop()
+def patch(module: ModuleType) -> Callable[[], None]:
+    """Patch the connection pools of ``module`` (httpcore or httpcore2); returns the undo."""
+    mocker: type[_CassetteMocker] = (
+        Httpcore2CassetteMocker if module.__name__ == "httpcore2" else HttpcoreCassetteMocker
+    )
+    mocker.start()
+    return mocker.stop

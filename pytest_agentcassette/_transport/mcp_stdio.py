@@ -23,6 +23,7 @@ import signal
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Protocol, TextIO
 
 import anyio
@@ -38,7 +39,6 @@ from pytest_agentcassette._model import (
     RecordedResponse,
     stdio_request,
 )
-from pytest_agentcassette._transport.import_hook import when_imported
 from pytest_agentcassette._transport.jsonrpc import (
     answer_id,
     parsed,
@@ -46,13 +46,13 @@ from pytest_agentcassette._transport.jsonrpc import (
     reanswered,
     request_id,
 )
+from pytest_agentcassette._transport.registry import cassette_for_this_request
 
 __all__ = [
     "StdioCassette",
     "StdioExchange",
-    "install",
+    "patch",
     "server_identity",
-    "uninstall",
 ]
 
 _MODULE = "mcp.client.stdio"
@@ -406,8 +406,6 @@ def _error_answer(request: Any, error: CassetteError) -> bytes:
 
 Spawn = Callable[..., Any]
 InCharge = Callable[[], Any]
-_restore: list[tuple[Any, Spawn]] = []
-_stop_waiting: list[Callable[[], None]] = []
 
 
 def _patched(original: Spawn, in_charge: InCharge) -> Spawn:
@@ -433,23 +431,12 @@ def _patched(original: Spawn, in_charge: InCharge) -> Spawn:
     return spawn
 
 
-def install(in_charge: InCharge) -> None:
-    """Patch the MCP SDK's server start, now or when ``mcp.client.stdio`` is imported."""
+def patch(module: ModuleType) -> Callable[[], None]:
+    """Patch the MCP SDK's start of stdio servers in ``mcp.client.stdio``; returns the undo."""
+    original = getattr(module, _SPAWN)
+    setattr(module, _SPAWN, _patched(original, cassette_for_this_request))
 
-    def patch(module: Any) -> None:
-        original = getattr(module, _SPAWN, None)
-        if original is None or _restore:
-            return
-        _restore.append((module, original))
-        setattr(module, _SPAWN, _patched(original, in_charge))
-
-    _stop_waiting.append(when_imported(_MODULE, patch))
-
-
-def uninstall() -> None:
-    """Stop patching, and put the original back."""
-    while _stop_waiting:
-        _stop_waiting.pop()()
-    while _restore:
-        module, original = _restore.pop()
+    def undo() -> None:
         setattr(module, _SPAWN, original)
+
+    return undo

@@ -1,16 +1,13 @@
-"""What must not get past a cassette: connections off the machine during a replay, and
-clients the plugin can neither record nor replay.
+"""What must not get past a cassette: connections off the machine during a replay.
 
-- **Sockets.** While a cassette replays (record mode ``none``, or ``once`` with the file
-  there), any library that resolves a name or opens a connection to a host other than
-  this machine is stopped with :class:`NetworkBlockedError` before a packet leaves:
-  ``socket.getaddrinfo`` and ``socket.socket.connect``/``connect_ex`` are guarded. httpx
-  and httpx2 never get there (the cassette answers them); this catches everything else.
-  Loopback stays open, for local servers; ``allowed_hosts`` opens named hosts.
-- **aiohttp.** Its requests go through no httpx pool, so inside a cassette (in any mode)
-  they are stopped, with the fix for the SDK that sent them.
+While a cassette replays (record mode ``none``, or ``once`` with the file there), any
+library that resolves a name or opens a connection to a host other than this machine is
+stopped with :class:`NetworkBlockedError` before a packet leaves: ``socket.getaddrinfo`` and
+``socket.socket.connect``/``connect_ex`` are guarded. The patched clients never get there
+(the cassette answers them); this catches everything else. Loopback stays open, for local
+servers; ``allowed_hosts`` opens named hosts.
 
-The guards are installed with the mockers when the first cassette opens
+The guards are installed with the client patches when the first cassette opens
 (:mod:`pytest_agentcassette._transport.interception`) and take whatever ``connect`` and
 ``getaddrinfo`` are at that moment as the real ones.
 """
@@ -18,11 +15,8 @@ The guards are installed with the mockers when the first cassette opens
 from __future__ import annotations
 
 import fnmatch
-import importlib.util
 import ipaddress
 import socket
-import sys
-import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -126,71 +120,16 @@ def _guard_sockets(in_charge: InCharge) -> None:
     _swap(socket, "getaddrinfo", guarded_getaddrinfo)
 
 
-_AIOHTTP_FIXES = (
-    (
-        "google.genai",
-        "google-genai sends async calls through aiohttp whenever aiohttp is installed. Give "
-        "it an httpx2 client: genai.Client(..., http_options=types.HttpOptions("
-        "httpx_async_client=httpx2.AsyncClient())), or uninstall aiohttp from the test "
-        "environment. (GOOGLE_GENAI_HTTP_CLIENT chooses between httpx and httpx2 only.)",
-    ),
-    (
-        "openai",
-        "The client was built with http_client=DefaultAioHttpClient(); in tests, leave it "
-        "out: the default client (httpx2) is recorded and replayed.",
-    ),
-    (
-        "anthropic",
-        "The client was built with http_client=DefaultAioHttpClient(); in tests, leave it "
-        "out: the default client (httpx2) is recorded and replayed.",
-    ),
-)
-
-
-def _aiohttp_error(cassette: ActiveCassette, method: str, url: str) -> NetworkBlockedError:
-    modules = {frame.f_globals.get("__name__", "") for frame, _ in traceback.walk_stack(None)}
-    fix = next(
-        (advice for prefix, advice in _AIOHTTP_FIXES if any(m.startswith(prefix) for m in modules)),
-        "Send this traffic through an httpx or httpx2 client, which the cassette records "
-        "and replays.",
-    )
-    details = (
-        f"agentcassette stopped an aiohttp request ({method} {url}): the plugin records and "
-        f"replays httpx and httpx2 clients only, so this request would neither be recorded "
-        f"nor replayed."
-    )
-    return NetworkBlockedError(details, fix, path=cassette.path, client="aiohttp")
-
-
-def _guard_aiohttp(in_charge: InCharge) -> None:
-    if "aiohttp" not in sys.modules and importlib.util.find_spec("aiohttp") is None:
-        return
-    import aiohttp
-
-    request = aiohttp.ClientSession._request
-
-    async def guarded_request(self: Any, method: str, url: Any, *args: Any, **kwargs: Any) -> Any:
-        cassette = in_charge()
-        if cassette is not None:
-            error = _aiohttp_error(cassette, str(method).upper(), str(url))
-            cassette._note_blocked(error)
-            raise error
-        return await request(self, method, url, *args, **kwargs)
-
-    _swap(aiohttp.ClientSession, "_request", guarded_request)
-
-
 def _swap(owner: Any, name: str, replacement: Any) -> None:
     _restore.append((owner, name, getattr(owner, name)))
     setattr(owner, name, replacement)
 
 
 def install(in_charge: InCharge) -> None:
-    """Guard sockets and aiohttp; ``in_charge()`` names the cassette a request belongs to."""
+    """Guard sockets; ``in_charge()`` names the cassette a request belongs to."""
     if _restore:
         return
     _guard_sockets(in_charge)
-    _guard_aiohttp(in_charge)
 
 
 def uninstall() -> None:

@@ -15,8 +15,9 @@ def test_a_failure_to_start_the_interception_leaves_nothing_patched(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     import httpcore
+    import httpcore2  # noqa: F401  (imported: its patch runs when the cassette opens)
 
-    from pytest_agentcassette._transport import httpcore_mocker, interception
+    from pytest_agentcassette._transport import httpcore_mocker
 
     original = httpcore.ConnectionPool.handle_request
 
@@ -24,7 +25,6 @@ def test_a_failure_to_start_the_interception_leaves_nothing_patched(
         raise ImportError("httpcore2 is broken")
 
     monkeypatch.setattr(httpcore_mocker.Httpcore2CassetteMocker, "start", classmethod(broken))
-    monkeypatch.setattr(interception, "httpx2_available", lambda: True)
     with pytest.raises(ImportError), use_cassette(tmp_path / "c.yaml"):
         pass
     assert httpcore.ConnectionPool.handle_request is original

@@ -1,0 +1,74 @@
+"""The one list of what the plugin patches, and when.
+
+Each client library is patched by a module of this package (its *adapter*), and only once
+the library is imported: a test that uses httpx alone never imports aiohttp, urllib3,
+websockets or the MCP SDK, nor the adapters for them. While a cassette is open, an import
+hook (:mod:`.import_hook`) waits for each library; when it arrives (or at once, if it is
+there already) the adapter's ``patch(module)`` runs and returns what undoes it. Which
+cassette answers a patched client is one rule for all of them
+(:func:`~.registry.cassette_for_this_request`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+
+from pytest_agentcassette._transport.import_hook import when_imported
+
+__all__ = ["CLIENTS", "ClientPatch", "patch_all", "unpatch_all"]
+
+
+@dataclass(frozen=True)
+class ClientPatch:
+    """A client library and the adapter that patches it."""
+
+    library: str
+    """What users call it (docs and messages)."""
+    module: str
+    """The module whose import makes the library patchable."""
+    adapter: str
+    """The module of this package whose ``patch(module) -> undo`` patches it."""
+
+
+_HERE = "pytest_agentcassette._transport."
+
+CLIENTS: tuple[ClientPatch, ...] = (
+    ClientPatch("httpx", "httpcore", _HERE + "httpcore_mocker"),
+    ClientPatch("httpx2", "httpcore2", _HERE + "httpcore_mocker"),
+    ClientPatch("MCP servers over stdio", "mcp.client.stdio", _HERE + "mcp_stdio"),
+)
+
+_lock = threading.Lock()
+_undo: list[Callable[[], None]] = []
+
+
+def _patcher(client: ClientPatch) -> Callable[[ModuleType], None]:
+    def patch(module: ModuleType) -> None:
+        adapter = importlib.import_module(client.adapter)
+        undo = adapter.patch(module)
+        with _lock:
+            _undo.append(undo)
+
+    return patch
+
+
+def patch_all() -> None:
+    """Patch every client library that is imported, and each of the others when it is."""
+    for client in CLIENTS:
+        stop_waiting = when_imported(client.module, _patcher(client))
+        with _lock:
+            _undo.append(stop_waiting)
+
+
+def unpatch_all() -> None:
+    """Stop waiting for libraries, and undo every patch, newest first."""
+    while True:
+        with _lock:
+            if not _undo:
+                return
+            undo = _undo.pop()
+        undo()
