@@ -22,8 +22,13 @@ __all__ = [
     "RecordedRequest",
     "RecordedResponse",
     "TransportError",
+    "WebSocketClose",
+    "WebSocketFrame",
+    "WebSocketTurn",
+    "is_websocket",
     "json_value",
     "stdio_request",
+    "websocket_message_kind",
 ]
 
 Headers = list[tuple[str, str]]
@@ -182,6 +187,41 @@ class TransportError:
     message: str = ""
 
 
+@dataclass(frozen=True)
+class WebSocketFrame:
+    """A WebSocket message the server sent: its text, or its bytes for a binary message;
+    ``at`` is when it arrived, in seconds since the connection opened.
+    """
+
+    data: str | bytes
+    at: float | None = None
+
+
+@dataclass(frozen=True)
+class WebSocketClose:
+    """How a WebSocket connection ended: the close ``code`` and ``reason``, and ``by``
+    whom (``client`` or ``server``); ``code`` is ``None`` when the connection dropped
+    without a closing handshake.
+    """
+
+    code: int | None
+    reason: str = ""
+    by: str = "client"
+
+
+@dataclass
+class WebSocketTurn:
+    """A WebSocket interaction: the opening handshake (``opening``) or a message the code
+    sent (at ``sent_at``), with the messages the server sent after it and before the
+    code's next one, and the end of the connection if it came then.
+    """
+
+    opening: bool
+    received: list[WebSocketFrame] = field(default_factory=list)
+    sent_at: float | None = None
+    close: WebSocketClose | None = None
+
+
 @dataclass
 class RecordedResponse(_Message):
     """A response as stored in a cassette.
@@ -202,6 +242,8 @@ class RecordedResponse(_Message):
     complete: bool = True
     """``False`` when the client closed the body before the server ended it (a stream it
     stopped reading, such as the event stream an MCP client holds open)."""
+    websocket: WebSocketTurn | None = None
+    """For a WebSocket interaction: what the server sent after the request's message."""
 
     def json(self) -> Any:
         """The body parsed as JSON; raises ``ValueError`` if it is not JSON (an SSE stream)."""
@@ -247,3 +289,27 @@ def stdio_request(server: str, body: Body) -> RecordedRequest:
     elif not isinstance(message, (dict, list)):
         method = "(not JSON)"
     return RecordedRequest(method, STDIO_SCHEME + server, [], body)
+
+
+def is_websocket(url: str) -> bool:
+    """Whether ``url`` is a WebSocket connection's (``ws://`` or ``wss://``)."""
+    return url.startswith(("ws://", "wss://", "WS://", "WSS://"))
+
+
+def websocket_message_kind(data: str | bytes) -> str:
+    """The method of a WebSocket message as an interaction's request: its JSON ``type``
+    (a realtime API's client event, ``session.update``), or its one top-level key (a live
+    API's ``setup`` or ``realtimeInput``), else ``(text)`` or ``(binary)``.
+    """
+    if isinstance(data, bytes):
+        return "(binary)"
+    try:
+        message = json.loads(data)
+    except ValueError:
+        return "(text)"
+    if isinstance(message, dict):
+        if isinstance(message.get("type"), str):
+            return str(message["type"])
+        if len(message) == 1:
+            return str(next(iter(message)))
+    return "(text)"

@@ -181,6 +181,19 @@ def _check_rule(pattern: str, replacement: str, source: str) -> None:
         ) from None
 
 
+def _factor(value: Any, name: str, source: str) -> float:
+    try:
+        factor = float(value) if isinstance(value, (int, float, str)) else -1.0
+    except ValueError:
+        factor = -1.0
+    if isinstance(value, bool) or not factor >= 0:
+        raise CassetteError(
+            f"{source}: {name} is a factor of the recorded times, for example {name}=1.0 "
+            f"(as recorded) or {name}=0 (no waiting); got {value!r}"
+        )
+    return factor
+
+
 def _seconds(value: Any, name: str, source: str) -> float | None:
     if value is None:
         return None
@@ -304,7 +317,7 @@ class CassetteOptions(TypedDict, total=False):
         Sequence[str],
         Option(
             (),
-            "hosts (* globs) that code outside httpx may reach while the cassette replays; "
+            "hosts (* globs) that code outside the recorded clients may reach while the cassette replays; "
             "this machine always may.",
             _names,
             ini="linelist",
@@ -320,6 +333,16 @@ class CassetteOptions(TypedDict, total=False):
             "retries do not wait (default: as recorded).",
             _seconds,
             see="sdks.md#retries",
+        ),
+    ]
+    websocket_pacing: Annotated[
+        float,
+        Option(
+            0.0,
+            "replay WebSocket messages at their recorded times, this factor of them (1.0: "
+            "as recorded; default 0: each as soon as the message it follows was sent).",
+            _factor,
+            see="sdks.md#websockets",
         ),
     ]
     secrets: Annotated[

@@ -53,6 +53,7 @@ from pytest_agentcassette._model import (
     Interaction,
     RecordedRequest,
     RecordedResponse,
+    is_websocket,
 )
 from pytest_agentcassette._options import resolve_options
 from pytest_agentcassette._record_mode import RecordMode
@@ -125,6 +126,7 @@ class Cassette:
         self.record_mode: RecordMode = values["record_mode"]
         self.allowed_hosts: tuple[str, ...] = values["allowed_hosts"]
         self.replay_retry_after: float | None = values["replay_retry_after"]
+        self.websocket_pacing: float = values["websocket_pacing"]
         self.unused_interactions: str = values["unused_interactions"]
         self.secrets: str = values["secrets"]
         self.redacted_headers = lowercase_set(DEFAULT_REDACTED_HEADERS, values["redact_headers"])
@@ -345,6 +347,14 @@ class Cassette:
         with self._lock:
             self._blocked.append(error)
 
+    def _scrubbed(self, live: RecordedRequest) -> RecordedRequest:
+        """``live`` with credentials redacted from its URL and headers, as stored."""
+        return replace(
+            live,
+            url=redact_url(live.url, self.redacted_query_parameters),
+            headers=redact_headers(live.headers, self.redacted_headers),
+        )
+
     def _answer_http(self, request: httpx.Request) -> httpx.Response:
         """Answer one intercepted request: replay it, or raise to record or to refuse it."""
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
@@ -363,10 +373,24 @@ class Cassette:
             raise RecordThrough(recording)
         raise self._refuse(live)
 
-    def _answer_stdio(self, live: RecordedRequest) -> Interaction:
-        """The recorded interaction that answers a message to an MCP server over stdio."""
+    def _answer_connection(self, live: RecordedRequest) -> Interaction | None:
+        """The recorded opening of a WebSocket connection that answers ``live`` (its
+        messages then replay too); ``None`` when the connection is to be recorded.
+        """
+        live = self._scrubbed(live)
+        found = self._take(live) if self.record_mode is not RecordMode.ALL else None
+        if found is not None or self._may_record:
+            return found
+        raise self._refuse(live)
+
+    def _answer_message(self, live: RecordedRequest) -> Interaction:
+        """The recorded interaction that answers a message sent to an MCP server over
+        stdio, or over a replayed WebSocket connection.
+        """
         if self._token is None:
             raise CassetteError(self._outlived(live))
+        if is_websocket(live.url):
+            live = self._scrubbed(live)
         found = self._take(live)
         if found is None:
             raise self._refuse(live)
@@ -381,6 +405,13 @@ class Cassette:
             self._used.append(pending)
 
     def _outlived(self, request: RecordedRequest) -> str:
+        if is_websocket(request.url):
+            return (
+                f"the WebSocket connection to {request.url} was opened inside cassette "
+                f"{display_path(self.path)}, which has closed, and is still in use "
+                f"({request.method} is not recorded or replayed). Open the connection inside "
+                f"the test, or keep the cassette open as long as the connection is."
+            )
         server = request.url.removeprefix(STDIO_SCHEME)
         return (
             f"the MCP server '{server}' was started inside cassette "

@@ -10,7 +10,7 @@ from pytest_agentcassette._conversation.wire import request_prompt
 from pytest_agentcassette._errors import CassetteMismatchError
 from pytest_agentcassette._located import display_path
 from pytest_agentcassette._matching import MatchConfig, Nearest, recorded_comparable, render_patch
-from pytest_agentcassette._model import STDIO_SCHEME, Interaction, RecordedRequest
+from pytest_agentcassette._model import STDIO_SCHEME, Interaction, RecordedRequest, is_websocket
 from pytest_agentcassette._record_mode import RecordMode
 
 __all__ = [
@@ -118,7 +118,7 @@ def mismatch_message(
         lines.append(f"  nearest:     this MCP server was not recorded; the cassette holds: {held}")
     elif total:
         lines.append("  nearest:     none of the recorded requests has this method, host or path")
-    appendable = not url.startswith(STDIO_SCHEME)
+    appendable = not (url.startswith(STDIO_SCHEME) or is_websocket(url))
     return "\n".join(lines), record_advice(record_command, exists=True, appendable=appendable)
 
 

@@ -74,8 +74,8 @@ def stored_request_bodies(interactions: list[Interaction]) -> list[Any]:
     earlier: dict[tuple[str, str], list[tuple[int, Any]]] = {}
     for position, interaction in enumerate(interactions):
         request = interaction.request
-        if request.url.startswith(STDIO_SCHEME):  # a line of JSON, written as it is
-            forms.append(None)
+        if request.url.startswith(STDIO_SCHEME) or interaction.response.websocket is not None:
+            forms.append(None)  # a message (a line of JSON, a WebSocket's), written as it is
             continue
         source = stored_source(request.body)
         if not source.is_document():

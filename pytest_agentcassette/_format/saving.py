@@ -11,28 +11,23 @@ from pathlib import Path
 from typing import Any
 
 from pytest_agentcassette._format.atomic import write_atomically
-from pytest_agentcassette._format.fields import FORMAT_VERSION, read_interactions
+from pytest_agentcassette._format.entry_parts import stored_headers
+from pytest_agentcassette._format.fields import (
+    FORMAT_VERSION,
+    WEBSOCKET_FORMAT_VERSION,
+    read_interactions,
+)
 from pytest_agentcassette._format.history import stored_request_bodies
 from pytest_agentcassette._format.stored_body import StoredBody, stored_form
-from pytest_agentcassette._format.yaml_io import FlowSequence, YAMLError, dump_yaml, load_yaml
+from pytest_agentcassette._format.websocket_entries import websocket_to_stored
+from pytest_agentcassette._format.yaml_io import YAMLError, dump_yaml, load_yaml
 from pytest_agentcassette._located import LocatedError
-from pytest_agentcassette._model import SERVER_EXITED, STDIO_SCHEME, Body, Headers, Interaction
+from pytest_agentcassette._model import SERVER_EXITED, STDIO_SCHEME, Body, Interaction
 
 __all__ = ["save_cassette"]
 
 # What dumping a readable body form can raise (lone surrogates, unexpected types).
 _UNWRITABLE = (YAMLError, UnicodeError, TypeError, ValueError, RecursionError)
-
-
-def _headers_to_stored(headers: Headers) -> dict[str, str | FlowSequence]:
-    """One value as a string, several as a one-line list (go-vcr always writes lists)."""
-    grouped: dict[str, list[str]] = {}
-    for name, value in headers:
-        grouped.setdefault(name, []).append(value)
-    return {
-        name: values[0] if len(values) == 1 else FlowSequence(values)
-        for name, values in grouped.items()
-    }
 
 
 def _line_form(body: Body) -> Any:
@@ -67,9 +62,11 @@ def _interaction_to_stored(
     request, response = interaction.request, interaction.response
     if request.url.startswith(STDIO_SCHEME):
         return _stdio_to_stored(index, interaction)
+    if interaction.response.websocket is not None:
+        return websocket_to_stored(index, interaction)
     stored_request: dict[str, Any] = {"method": request.method, "url": request.url}
     if request.headers:
-        stored_request["headers"] = _headers_to_stored(request.headers)
+        stored_request["headers"] = stored_headers(request.headers)
     if request.body.content:
         stored_request["body"] = request_body
     error = response.error
@@ -92,7 +89,7 @@ def _interaction_to_stored(
         # go-vcr's field and spelling: "HTTP/2.0".
         version = response.http_version
         stored_response["proto"] = f"{version}.0" if version == "HTTP/2" else version
-    stored_response["headers"] = _headers_to_stored(response.headers)
+    stored_response["headers"] = stored_headers(response.headers)
     stored_response["body"] = stored_form(response.body)
     if stored_error is not None:
         stored_response["error"] = stored_error
@@ -121,7 +118,11 @@ def _exact_copy(body: Body) -> Body:
 def _render(interactions: list[Interaction]) -> str:
     request_bodies = stored_request_bodies(interactions)
     document = {
-        "version": FORMAT_VERSION,
+        "version": (
+            WEBSOCKET_FORMAT_VERSION
+            if any(i.response.websocket is not None for i in interactions)
+            else FORMAT_VERSION
+        ),
         "interactions": [
             _interaction_to_stored(i, x, request_bodies[i]) for i, x in enumerate(interactions)
         ],

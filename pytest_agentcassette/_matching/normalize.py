@@ -23,7 +23,9 @@ Applied identically to the recorded and the live request, never to what is store
    ``initialize`` (``protocolVersion``, ``clientInfo.version``, and the same two in the
    ``_meta`` that newer clients send with every request) ``<version>``, so that an SDK
    upgrade or another request order does not break a replay; a tool's ``arguments`` are
-   the user's data and stay as they are.
+   the user's data and stay as they are;
+6. a realtime API's client event over a WebSocket (a message with a ``type``) loses the
+   ``event_id`` the client minted for it.
 
 Names, arguments, message text, roles and order are untouched: a conversation whose tool
 calls or messages changed does not match.
@@ -237,6 +239,15 @@ def _jsonrpc(value: Any) -> Any:
     return message
 
 
+def _client_event(value: Any) -> Any:
+    """A realtime API's client event (a WebSocket message with a ``type``) without the
+    ``event_id`` the client minted for it.
+    """
+    if isinstance(value, dict) and isinstance(value.get("type"), str) and "event_id" in value:
+        return {key: item for key, item in value.items() if key != "event_id"}
+    return value
+
+
 def _texts(value: Any, rewrite: Callable[[str], str]) -> Any:
     if isinstance(value, str):
         return rewrite(value)
@@ -265,7 +276,7 @@ class BodyNormalizer:
             value = _remove(value, tokens)
         if self.normalize_text:
             value = _texts(value, self._rewrite)
-        return _ids(_jsonrpc(value), _Numbering())
+        return _ids(_jsonrpc(_client_event(value)), _Numbering())
 
     def text(self, text: str) -> str:
         """The comparable form of a body that is not JSON."""

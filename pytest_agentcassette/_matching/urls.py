@@ -7,7 +7,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 __all__ = ["normalize_url"]
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
 
 @functools.lru_cache(maxsize=1024)  # a session sends the same few URLs again and again

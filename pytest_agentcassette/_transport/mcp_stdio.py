@@ -66,7 +66,7 @@ class StdioCassette(Protocol):
     @property
     def is_recording(self) -> bool: ...
 
-    def _answer_stdio(self, live: RecordedRequest) -> Interaction:
+    def _answer_message(self, live: RecordedRequest) -> Interaction:
         """The recorded interaction that answers ``live``; raises when there is none."""
 
     def _record_pending(self, pending: StdioExchange) -> None:
@@ -315,7 +315,7 @@ class _ReplayedProcess(anyio.abc.Process):
         live = stdio_request(self._server, Body.from_bytes(line.encode("utf-8")))
         live_id = request_id(live.body)
         try:
-            found = self._cassette._answer_stdio(live)
+            found = self._cassette._answer_message(live)
         except CassetteError as error:
             if live_id is not None:
                 await self._to_code.send(_error_answer(live_id[0], error))

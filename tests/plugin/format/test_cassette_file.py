@@ -55,7 +55,7 @@ BAD_CASSETTES = {
     ),
     "vcrpy version 1": (
         "interactions: []\nversion: 1\n",
-        ", line 2 (at version): unsupported cassette version 1; this plugin reads version 2",
+        ", line 2 (at version): unsupported cassette version 1; this plugin reads versions 2 and 3",
     ),
     "interactions not a list": (
         "version: 2\ninteractions: {a: 1}\n",
