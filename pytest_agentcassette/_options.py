@@ -317,8 +317,8 @@ class CassetteOptions(TypedDict, total=False):
         Sequence[str],
         Option(
             (),
-            "hosts (* globs) that code outside the recorded clients may reach while the cassette replays; "
-            "this machine always may.",
+            "hosts (* globs) that code outside the recorded clients may reach while the "
+            "cassette replays; this machine always may.",
             _names,
             ini="linelist",
             adds_up=True,

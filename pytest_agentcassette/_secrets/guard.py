@@ -25,6 +25,7 @@ from pytest_agentcassette._model import (
     Interaction,
     RecordedRequest,
     RecordedResponse,
+    WebSocketTurn,
 )
 from pytest_agentcassette._secrets.findings import SecretFinding, finding_lines
 from pytest_agentcassette._secrets.patterns import (
@@ -119,6 +120,17 @@ def _body(body: Body, part: str, notes: _Notes, keys: _Keys) -> Body:
     return _edited(body, edits) if edits else body
 
 
+def _received(turn: WebSocketTurn, notes: _Notes, keys: _Keys) -> WebSocketTurn:
+    """The messages a WebSocket server sent, their credentials redacted."""
+    frames = []
+    for position, frame in enumerate(turn.received):
+        if isinstance(frame.data, str):
+            place = f"received WebSocket message {position}"
+            frame = replace(frame, data=_field(frame.data, place, notes, keys))
+        frames.append(frame)
+    return replace(turn, received=frames)
+
+
 def _redacted(interaction: Interaction, keys: _Keys) -> tuple[Interaction, _Notes]:
     notes: _Notes = []
     request, response = interaction.request, interaction.response
@@ -134,6 +146,8 @@ def _redacted(interaction: Interaction, keys: _Keys) -> tuple[Interaction, _Note
         headers=_headers(response.headers, "response", notes, keys),
         body=_body(response.body, "response", notes, keys),
     )
+    if response.websocket is not None and response.websocket.received:
+        response.websocket = _received(response.websocket, notes, keys)
     if response.error is not None:  # an error message may quote a header line or the URL
         message = _field(response.error.message, "response error message", notes, keys)
         response.error = replace(response.error, message=message)

@@ -26,6 +26,7 @@ from websockets.sync.server import Server, ServerConnection, serve
 from pytest_agentcassette import (
     CassetteError,
     CassetteMismatchError,
+    SecretRedactedWarning,
     UnusedInteractionsError,
     use_cassette,
 )
@@ -351,3 +352,25 @@ def test_a_websocket_entry_with_a_mistake_names_its_place(tmp_path: Path) -> Non
     assert "broken.yaml, line 7" in message
     assert "interactions[0].websocket.receive[0].txt" in message
     assert "unknown field 'txt'. Did you mean 'text'?" in message
+
+
+def test_a_credential_in_a_message_either_way_is_written_as_redacted(tmp_path: Path) -> None:
+    def leaky(connection: ServerConnection) -> None:
+        for message in connection:
+            connection.send(json.dumps({"type": "echo", "said": message}))
+
+    server = WebSocketServer(leaky)
+    path = tmp_path / "leaky.yaml"
+
+    async def leak() -> str:
+        async with connect(server.url) as ws:
+            await ws.send(json.dumps({"type": "auth", "key": KEY}))
+            return str(await ws.recv())
+
+    with pytest.warns(SecretRedactedWarning) as warned, use_cassette(path, record_mode="once"):
+        asyncio.run(leak())
+    server.stop()
+    assert KEY not in path.read_text()
+    message = str(warned[0].message)
+    assert "interaction 1, request body: OpenAI project key (sk-proj-…)" in message
+    assert "interaction 1, received WebSocket message 0: OpenAI project key (sk-proj-…)" in message
