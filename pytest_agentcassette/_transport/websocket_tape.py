@@ -85,7 +85,9 @@ class WebSocketTape:
     def _tap(self) -> None:
         connection, protocol = self._connection, self._connection.protocol
         process_event, send_frame = connection.process_event, protocol.send_frame
-        connection_lost = connection.connection_lost
+        # The asyncio client is told its connection ended; the sync one closes its socket.
+        end = "connection_lost" if hasattr(connection, "connection_lost") else "close_socket"
+        ended = getattr(connection, end)
 
         def tapped_process_event(event: Any) -> None:
             self._received(event)
@@ -95,15 +97,15 @@ class WebSocketTape:
             self._sent(frame)
             send_frame(frame)
 
-        def tapped_connection_lost(error: Exception | None) -> None:
+        def tapped_end(*args: Any) -> None:
             try:
-                connection_lost(error)
+                ended(*args)
             finally:
                 self._ended()
 
         connection.process_event = tapped_process_event
         protocol.send_frame = tapped_send_frame
-        connection.connection_lost = tapped_connection_lost
+        setattr(connection, end, tapped_end)
 
     def _now(self) -> float:
         return round(time.monotonic() - self._started, 3)

@@ -21,6 +21,7 @@ import yaml
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosedError, InvalidStatus
 from websockets.http11 import Response
+from websockets.sync.client import connect as connect_sync
 from websockets.sync.server import Server, ServerConnection, serve
 
 from pytest_agentcassette import (
@@ -97,6 +98,21 @@ async def _session(url: str, voice: str = "alloy", pause: float = 0.005) -> list
     return seen
 
 
+def _sync_session(url: str, voice: str = "alloy") -> list[Any]:
+    """:func:`_session`, through the sync client (the OpenAI SDK's sync Realtime client)."""
+    seen: list[Any] = []
+    with connect_sync(url + "?model=gpt-realtime", additional_headers={"Authorization": KEY}) as ws:
+        seen.append(json.loads(ws.recv())["type"])
+        ws.send(json.dumps({"type": "session.update", "session": {"voice": voice}}))
+        seen.append(json.loads(ws.recv())["type"])
+        ws.send(json.dumps({"type": "response.create", "pause": 0.005}))
+        while (event := json.loads(ws.recv()))["type"] != "response.done":
+            seen.append(event["delta"])
+        ws.send(b"\x01\x02\x03")
+        seen.append(ws.recv())
+    return seen
+
+
 EXPECTED = ["session.created", "session.update.ack", "Containers", " share", " a kernel.",
             b"\x03\x02\x01"]  # fmt: skip
 
@@ -116,6 +132,25 @@ def test_a_realtime_session_replays_with_the_server_stopped_and_no_network(
     assert network_cut.attempts == []
     assert replay.mismatches == []
     assert replay.unplayed == []
+
+
+def test_the_sync_client_records_and_replays_too_and_either_client_replays_the_other(
+    tmp_path: Path, realtime_server: WebSocketServer, network_cut: NetworkCut
+) -> None:
+    path = tmp_path / "sync.yaml"
+    with use_cassette(path, record_mode="once") as recording:
+        assert _sync_session(realtime_server.url) == EXPECTED
+    assert len(recording.recorded) == 4
+    realtime_server.stop()
+    with network_cut, use_cassette(path, record_mode="none") as replay:
+        assert _sync_session(realtime_server.url) == EXPECTED
+    assert replay.unplayed == []
+    with network_cut, use_cassette(path, record_mode="none") as replay:
+        assert asyncio.run(_session(realtime_server.url)) == EXPECTED
+    assert network_cut.attempts == []
+    with use_cassette(path, record_mode="none") as replay, pytest.raises(ConnectionClosedError):
+        _sync_session(realtime_server.url, voice="verse")
+    assert "replace /session/voice" in str(replay.mismatches[0])
 
 
 def test_the_cassette_holds_each_message_with_its_direction_time_and_the_close(
