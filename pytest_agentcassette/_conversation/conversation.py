@@ -2,7 +2,9 @@
 answered, the tool calls it made and the tokens it counted.
 
 Understands OpenAI Chat Completions (and the APIs that copy it: Mistral, xAI, Nebius...),
-OpenAI Responses, Anthropic Messages and Gemini, streamed or not. The API is told by the
+OpenAI Responses, Anthropic Messages and Gemini, streamed or not; and over WebSockets,
+OpenAI's Realtime API and Gemini's Live API (each message the code sent, read with the
+server's messages that followed it). The API is told by the
 URL path, else by the shape of the response.
 """
 
@@ -56,8 +58,8 @@ class Exchange:
     """One request to the model and its response, read as a conversation turn."""
 
     api: str
-    """``openai-chat``, ``openai-responses``, ``anthropic``, ``gemini``, ``mcp`` (a message
-    to an MCP server) or ``unknown``."""
+    """``openai-chat``, ``openai-responses``, ``anthropic``, ``gemini``, ``openai-realtime``,
+    ``gemini-live``, ``mcp`` (a message to an MCP server) or ``unknown``."""
     request: RecordedRequest
     response: RecordedResponse
     text: str

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_agentcassette._model import RecordedRequest, RecordedResponse
+from pytest_agentcassette._model import RecordedRequest, RecordedResponse, is_websocket
 from pytest_agentcassette._sse import events
 
 __all__ = ["ParsedResponse", "parse_response", "parse_usage", "request_prompt"]
@@ -65,6 +65,8 @@ def _documents(response: RecordedResponse, mentioning: bytes = b"") -> list[dict
     """The JSON objects a response holds: one per SSE event whose data is JSON (only the
     events whose text contains ``mentioning``, when given), else the body's own.
     """
+    if response.websocket is not None:
+        return _messages(response)
     content = response.body.content
     if content.lstrip().startswith((b"data:", b"event:", b":")):
         found = []
@@ -82,8 +84,33 @@ def _documents(response: RecordedResponse, mentioning: bytes = b"") -> list[dict
     return [document for document in found if isinstance(document, dict)]
 
 
+def _messages(response: RecordedResponse) -> list[dict[str, Any]]:
+    """The JSON objects a WebSocket server sent after a request's message."""
+    found = []
+    for frame in response.websocket.received if response.websocket else []:
+        try:
+            value = json.loads(frame.data)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            found.append(value)
+    return found
+
+
+def _realtime_api(path: str, documents: list[dict[str, Any]]) -> str:
+    if "BidiGenerateContent" in path or any(
+        "serverContent" in d or "toolCall" in d or "setupComplete" in d for d in documents
+    ):
+        return "gemini-live"
+    if path.endswith("/realtime") or any(_s(d.get("type")) for d in documents):
+        return "openai-realtime"
+    return "unknown"
+
+
 def _api(request: RecordedRequest, documents: list[dict[str, Any]]) -> str:
     path = request.url.partition("?")[0].partition("#")[0]
+    if is_websocket(request.url):
+        return _realtime_api(path, documents)
     if path.endswith("/chat/completions"):
         return "openai-chat"
     if path.endswith("/responses"):
@@ -108,7 +135,7 @@ def parse_usage(
     request: RecordedRequest, response: RecordedResponse
 ) -> tuple[int, int, int] | None:
     """The usage ``response`` reports, read from the events that mention it only."""
-    if b"sage" not in response.body.content:  # usage, usageMetadata: not reported at all
+    if response.websocket is None and b"sage" not in response.body.content:  # not reported
         return None
     documents = _documents(response, mentioning=b"sage")
     parsed = ParsedResponse(_api(request, documents))
@@ -287,7 +314,54 @@ def _gemini(documents: list[dict[str, Any]], parsed: ParsedResponse) -> None:
             parsed.usage = (prompt, output, _n(usage.get("totalTokenCount")) or prompt + output)
 
 
+_REALTIME_TEXT = (
+    "response.output_text.delta",
+    "response.output_audio_transcript.delta",
+    "response.text.delta",
+    "response.audio_transcript.delta",
+)
+
+
+def _openai_realtime(documents: list[dict[str, Any]], parsed: ParsedResponse) -> None:
+    """OpenAI's Realtime API: text and transcript deltas; calls and usage in
+    ``response.done``.
+    """
+    for document in documents:
+        kind = _s(document.get("type"))
+        if kind in _REALTIME_TEXT:
+            parsed.text += _s(document.get("delta"))
+        elif kind == "response.done":
+            response = _d(document.get("response"))
+            for item in _l(response.get("output")):
+                item = _d(item)
+                if item.get("type") == "function_call":
+                    parsed.tool_calls.append(
+                        (_id(item.get("call_id")), _s(item.get("name")), item.get("arguments"))
+                    )
+            usage = _d(response.get("usage"))
+            if usage:
+                prompt, output = _n(usage.get("input_tokens")), _n(usage.get("output_tokens"))
+                parsed.usage = (prompt, output, _n(usage.get("total_tokens")) or prompt + output)
+
+
+def _gemini_live(documents: list[dict[str, Any]], parsed: ParsedResponse) -> None:
+    """Gemini's Live API: ``serverContent`` text parts, ``toolCall`` function calls."""
+    for document in documents:
+        turn = _d(_d(document.get("serverContent")).get("modelTurn"))
+        parsed.text += "".join(_s(_d(part).get("text")) for part in _l(turn.get("parts")))
+        for call in _l(_d(document.get("toolCall")).get("functionCalls")):
+            call = _d(call)
+            parsed.tool_calls.append((_id(call.get("id")), _s(call.get("name")), call.get("args")))
+        usage = _d(document.get("usageMetadata"))
+        if usage:
+            prompt = _n(usage.get("promptTokenCount"))
+            output = _n(usage.get("responseTokenCount"))
+            parsed.usage = (prompt, output, _n(usage.get("totalTokenCount")) or prompt + output)
+
+
 _READERS: dict[str, Callable[[list[dict[str, Any]], ParsedResponse], None]] = {
+    "openai-realtime": _openai_realtime,
+    "gemini-live": _gemini_live,
     "openai-chat": _openai_chat,
     "openai-responses": _openai_responses,
     "anthropic": _anthropic,

@@ -29,6 +29,7 @@ from pytest_agentcassette import (
     CassetteMismatchError,
     SecretRedactedWarning,
     UnusedInteractionsError,
+    Usage,
     use_cassette,
 )
 from tests.support.network import NetworkCut
@@ -51,7 +52,11 @@ def _realtime(connection: ServerConnection) -> None:
                 connection.send(json.dumps({"type": "response.output_text.delta",
                                             "delta": word, "item_id": secrets.token_hex(4)}))  # fmt: skip
                 time.sleep(event.get("pause", 0.005))
-            connection.send(json.dumps({"type": "response.done"}))
+            call = {"type": "function_call", "call_id": "call_" + secrets.token_hex(6),
+                    "name": "get_weather", "arguments": '{"city": "Paris"}'}  # fmt: skip
+            usage = {"input_tokens": 12, "output_tokens": 5, "total_tokens": 17}
+            done = {"type": "response.done", "response": {"output": [call], "usage": usage}}
+            connection.send(json.dumps(done))
         elif event["type"] == "goodbye":
             connection.close(4000, "session over")
             return
@@ -153,6 +158,23 @@ def test_the_sync_client_records_and_replays_too_and_either_client_replays_the_o
     assert "replace /session/voice" in str(replay.mismatches[0])
 
 
+def test_the_conversation_of_a_realtime_session_has_its_text_tool_calls_and_usage(
+    tmp_path: Path, realtime_server: WebSocketServer
+) -> None:
+    path = tmp_path / "realtime.yaml"
+    with use_cassette(path, record_mode="once"):
+        asyncio.run(_session(realtime_server.url))
+    realtime_server.stop()
+    with use_cassette(path, record_mode="none") as replay:
+        asyncio.run(_session(realtime_server.url))
+    conversation = replay.conversation
+    assert [e.api for e in conversation.exchanges] == ["openai-realtime"] * 4
+    assert conversation.exchanges[2].text == "Containers share a kernel."
+    (call,) = conversation.tool_calls
+    assert (call.name, call.arguments, call.id) == ("get_weather", {"city": "Paris"}, "tool-call-1")
+    assert conversation.usage == Usage(12, 5, 17)
+
+
 def test_the_cassette_holds_each_message_with_its_direction_time_and_the_close(
     tmp_path: Path, realtime_server: WebSocketServer
 ) -> None:
@@ -171,6 +193,7 @@ def test_the_cassette_holds_each_message_with_its_direction_time_and_the_close(
     assert json.loads(update["send"])["session"] == {"voice": "alloy"}
     deltas = [json.loads(frame["text"]).get("delta") for frame in create["receive"]]
     assert deltas == ["Containers", " share", " a kernel.", None]
+    assert json.loads(create["receive"][-1]["text"])["type"] == "response.done"
     times = [frame["at"] for frame in create["receive"]]
     assert times == sorted(times)
     assert create["at"] <= times[0]
