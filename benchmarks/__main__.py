@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks import recording, replay, scaling
+from benchmarks import recording, replay, scaling, transports
 
 
 def table(title: str, rows: Sequence[dict[str, object]]) -> str:
@@ -52,6 +52,7 @@ def targets(
     load_rows: list[dict[str, object]],
     match_rows: list[dict[str, object]],
     recording_rows: list[dict[str, object]],
+    transport_rows: list[dict[str, object]] | None = None,
 ) -> list[str]:
     """The issue's targets, each with the figure that decides it."""
     by_turns = {row["turns"]: row for row in replay_rows}
@@ -106,7 +107,33 @@ def targets(
             f"+{recorded - direct:.2f} ms",
         )
     )
+    if transport_rows:
+        lines += _transport_targets(transport_rows)
     return lines
+
+
+def _transport_targets(rows: list[dict[str, object]]) -> list[str]:
+    """An httpx-only test pays nothing measurable for the other transports."""
+    every, alone = ({k: row[k] for k in row} for row in rows)
+    cold = float(every["cold ms"]) - float(alone["cold ms"])  # type: ignore[arg-type]
+    steady = float(every["steady µs"]) / float(alone["steady µs"])  # type: ignore[arg-type]
+    return [
+        _check(
+            "an httpx-only test imports nothing of the other transports",
+            every["imported"] == "none",
+            str(every["imported"]),
+        ),
+        _check(
+            "the other transports cost an httpx-only first test nothing (within 10 ms)",
+            cold <= 10.0,
+            f"{cold:+.1f} ms",
+        ),
+        _check(
+            "the other transports cost an httpx-only test nothing in steady state (within 10%)",
+            steady <= 1.10,
+            f"{steady:.2f}x",
+        ),
+    ]
 
 
 def machine() -> str:
@@ -141,7 +168,12 @@ def main(argv: list[str] | None = None) -> int:
         )
         largest = folder / f"size-{scaling.SIZES_KB[-1]}.yaml"
         print(table("memory: replaying the largest cassette", [recording.memory_row(largest)]))
-        lines = targets(replay_rows, load_rows, match_rows, recording_rows)
+        transport_rows = transports.transport_rows(folder, processes=3 if options.quick else 7)
+        print(
+            table("an httpx-only test, with the other transports patched or not", transport_rows),
+            flush=True,
+        )
+        lines = targets(replay_rows, load_rows, match_rows, recording_rows, transport_rows)
     print("\n".join(lines))
     return 0 if all("[ok]" in line for line in lines[1:]) else 1
 

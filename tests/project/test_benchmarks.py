@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import recording, replay, scaling
+from benchmarks import recording, replay, scaling, transports
 from benchmarks.__main__ import table, targets
 
 
@@ -38,6 +38,16 @@ def test_scaling_recording_and_memory_measure_something(tmp_path: Path) -> None:
     assert float(recorded["last event ms"]) >= 60 * recording.PAUSE * 1000 * 0.9  # type: ignore[arg-type]
     memory = recording.memory_row(tmp_path / "size-100.yaml")
     assert float(memory["peak RSS MB"]) > 0  # type: ignore[arg-type]
+
+
+def test_an_httpx_only_test_imports_nothing_of_the_other_transports(tmp_path: Path) -> None:
+    every, alone = transports.transport_rows(tmp_path, processes=1)
+    assert (every["clients patched"], alone["clients patched"]) == ("every client", "httpx only")
+    assert every["imported"] == "none"
+    assert float(every["steady µs"]) > 0  # type: ignore[arg-type]
+    lines = targets([], [{"ratio": 1.0, "ms per MB": 1.0}], [{"in order µs": 1.0,
+                    "shuffled µs": 1.0}], [{"first event ms": 1.0}] * 2, [every, alone])  # fmt: skip
+    assert lines[-3].endswith("an httpx-only test imports nothing of the other transports: none")
 
 
 def test_targets_are_judged_on_the_figures_given() -> None:
