@@ -13,6 +13,7 @@ and the command lines, as a user would.
 from __future__ import annotations
 
 import ast
+import asyncio
 import json
 import os
 import re
@@ -750,6 +751,36 @@ def test_the_cassette_example_is_what_the_plugin_writes(
     saved = path.read_text()
     assert saved.startswith(example)
     assert saved[len(example) :].startswith("- id: 1\n")
+
+
+def test_the_websocket_example_replays_and_is_what_the_plugin_writes(
+    tmp_path: Path, network_cut: NetworkCut, provider_server: ProviderServer
+) -> None:
+    from websockets.asyncio.client import connect
+
+    example = _example("yaml", "version: 3\n")
+    path = tmp_path / "realtime.yaml"
+    path.write_text(example)
+
+    async def realtime() -> list[str]:
+        url = "wss://api.openai.com/v1/realtime?model=gpt-realtime"
+        async with connect(url, additional_headers={"Authorization": "Bearer sk-test"}) as ws:
+            received = [json.loads(await ws.recv())["type"]]
+            await ws.send(json.dumps({"type": "response.create"}))
+            received += [json.loads(await ws.recv())["type"] for _ in range(2)]
+        return received
+
+    with network_cut, use_cassette(path) as cassette:
+        received = asyncio.run(realtime())
+    assert received == ["session.created", "response.output_text.delta", "response.done"]
+    assert cassette.unplayed == []
+    assert cassette.conversation.exchanges[1].text == "Containers"
+    # What the plugin writes: a save that keeps it (and adds an interaction) keeps it as is.
+    with use_cassette(path, record_mode="new_episodes"):
+        httpx.get(provider_server.url + "/v1/models")
+    saved = path.read_text()
+    assert saved.startswith(example)
+    assert saved[len(example) :].startswith("- id: 2\n")
 
 
 def test_the_json_patch_example_builds_the_next_request(tmp_path: Path) -> None:
