@@ -26,6 +26,7 @@ from typing import Any
 from websockets.datastructures import Headers
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request, Response
+from websockets.protocol import State
 from websockets.server import ServerProtocol
 
 from pytest_agentcassette._errors import CassetteError, CassetteMismatchError
@@ -146,6 +147,8 @@ class ReplayedServer(asyncio.Transport):
             self._follow(self._opening)
 
     def _frame(self, frame: Frame) -> None:
+        if self._server.state is not State.OPEN:
+            return  # refused, or closing: what the code sends now meets no recorded answer
         if frame.opcode in (Opcode.TEXT, Opcode.BINARY):
             self._fragment_kind, self._fragments = frame.opcode, []
         elif frame.opcode is not Opcode.CONT:
@@ -187,6 +190,8 @@ class ReplayedServer(asyncio.Transport):
             self._queue(end, functools.partial(self._end, turn.close))
 
     def _send_message(self, frame: WebSocketFrame) -> None:
+        if self._server.state is not State.OPEN:
+            return  # the connection is closing: the recorded server sent no more either
         if isinstance(frame.data, str):
             self._server.send_text(frame.data.encode("utf-8", errors="surrogateescape"))
         else:
@@ -196,7 +201,7 @@ class ReplayedServer(asyncio.Transport):
         """End as recorded: the server's closing handshake, or a dropped connection (the
         client's own close needs nothing: the server protocol answers it).
         """
-        if close.by != "server":
+        if close.by != "server" or self._server.state is not State.OPEN:
             return
         if close.code is None:
             self._lose(ConnectionResetError("the connection dropped (as recorded)"))

@@ -236,6 +236,32 @@ def test_a_changed_message_closes_the_connection_and_fails_with_the_diff(
     assert 'replace /session/voice: "alloy" → "verse"' in str(mismatch)
 
 
+def test_after_a_mismatch_nothing_more_is_answered_or_played(tmp_path: Path) -> None:
+    def echo(connection: ServerConnection) -> None:
+        for message in connection:
+            connection.send(json.dumps({"type": json.loads(message)["type"] + ".done"}))
+
+    server = WebSocketServer(echo)
+
+    async def two(first: int) -> list[Any]:
+        async with connect(server.url) as ws:
+            await ws.send(json.dumps({"type": "a", "value": first}))
+            await ws.send(json.dumps({"type": "b"}))
+            try:
+                return [await ws.recv(), await ws.recv()]
+            except ConnectionClosedError as closed:
+                return [closed.rcvd.code if closed.rcvd else None]
+
+    path = tmp_path / "two.yaml"
+    with use_cassette(path, record_mode="once"):
+        assert asyncio.run(two(1)) == ['{"type": "a.done"}', '{"type": "b.done"}']
+    server.stop()
+    with use_cassette(path, record_mode="none") as replay:
+        assert asyncio.run(two(2)) == [1011]
+    assert [i.id for i in replay.played] == [0]  # the opening only: "b" was never answered
+    assert len(replay.mismatches) == 1
+
+
 INNER = """
 import asyncio, json
 
