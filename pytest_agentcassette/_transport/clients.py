@@ -39,19 +39,39 @@ _HERE = "pytest_agentcassette._transport."
 CLIENTS: tuple[ClientPatch, ...] = (
     ClientPatch("httpx", "httpcore", _HERE + "httpcore_mocker"),
     ClientPatch("httpx2", "httpcore2", _HERE + "httpcore_mocker"),
+    ClientPatch("aiohttp", "aiohttp", _HERE + "aiohttp_client"),
+    ClientPatch("urllib3 (requests, botocore)", "urllib3", _HERE + "urllib3_client"),
     ClientPatch("MCP servers over stdio", "mcp.client.stdio", _HERE + "mcp_stdio"),
+    ClientPatch("websockets (asyncio client)", "websockets", _HERE + "websocket_client"),
 )
 
 _lock = threading.Lock()
 _undo: list[Callable[[], None]] = []
 
 
+_patching = threading.local()
+
+
 def _patcher(client: ClientPatch) -> Callable[[ModuleType], None]:
+    """The hook for ``client``: patch it with its adapter. An adapter's own imports may
+    bring in another library (httpcore2's adapter imports httpcore): that one is patched
+    once this one is, never in the middle of loading an adapter.
+    """
+
     def patch(module: ModuleType) -> None:
-        adapter = importlib.import_module(client.adapter)
-        undo = adapter.patch(module)
-        with _lock:
-            _undo.append(undo)
+        queue: list[tuple[ClientPatch, ModuleType]] | None = getattr(_patching, "queue", None)
+        if queue is not None:
+            queue.append((client, module))
+            return
+        _patching.queue = queue = [(client, module)]
+        try:
+            while queue:
+                waiting, imported = queue.pop(0)
+                undo = importlib.import_module(waiting.adapter).patch(imported)
+                with _lock:
+                    _undo.append(undo)
+        finally:
+            _patching.queue = None
 
     return patch
 

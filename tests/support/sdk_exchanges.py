@@ -236,8 +236,8 @@ def google_genai(base_url: str, *, stream: bool, is_async: bool) -> list[Dump]:
     )
     config = types.GenerateContentConfig(tools=[types.Tool(function_declarations=[declaration])])
     contents: list[Any] = [types.Content(role="user", parts=[types.Part(text=QUESTION)])]
-    # With aiohttp installed, google-genai would send async calls through it (which the
-    # plugin refuses, saying this): an httpx2 client keeps them recordable.
+    # With aiohttp installed, google-genai sends async calls through it (recorded too, see
+    # test_network_guard.py): an httpx2 client keeps these exchanges on httpx2.
     async_client = httpx2.AsyncClient() if is_async else None
     options = types.HttpOptions(base_url=base_url, httpx_async_client=async_client)
     client = genai.Client(api_key="test-key", http_options=options)
