@@ -102,11 +102,10 @@ class UnusedInteractionsError(CassetteError):
 
 
 class NetworkBlockedError(CassetteError, ConnectionError):
-    """A request stopped before it reached the network: a connection to a host a replay
-    must not reach (``host``, ``port``), or a client the plugin cannot record or replay
-    (``client``, such as aiohttp). It is a ``ConnectionError``, so that the code sees
-    what a refused connection looks like; the test fails with ``details`` and ``advice``
-    even if the code catches it.
+    """A connection stopped before it reached the network: one to a host a replay must not
+    reach (``host``, ``port``) from outside the clients the cassette answers. It is a
+    ``ConnectionError``, so that the code sees what a refused connection looks like; the
+    test fails with ``details`` and ``advice`` even if the code catches it.
     """
 
     def __init__(
@@ -117,14 +116,12 @@ class NetworkBlockedError(CassetteError, ConnectionError):
         path: Path | None,
         host: str = "",
         port: int | None = None,
-        client: str = "",
     ):
         CassetteError.__init__(self, f"{details}\n{advice}", path=path)
         self.details = details
         self.advice = advice
         self.host = host
         self.port = port
-        self.client = client
 
 
 class CassetteSecretError(CassetteError):

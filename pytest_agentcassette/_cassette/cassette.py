@@ -105,11 +105,13 @@ class _Pending(Protocol):
 
 
 class Cassette:
-    """A YAML cassette of HTTP interactions, in use as a context manager.
+    """A YAML cassette of HTTP, WebSocket and MCP interactions, in use as a context manager.
 
     Inside ``with cassette:`` (or ``async with``, or as a decorator), every request of an
-    httpx or httpx2 client goes to the cassette: it is replayed from the file, or sent for
-    real and recorded, as ``record_mode`` says. Leaving the block writes the file when
+    httpx, httpx2, aiohttp or urllib3 (requests, botocore) client, every WebSocket
+    connection of the ``websockets`` clients and every MCP server started over stdio goes
+    to the cassette: it is replayed from the file, or sent for real and recorded, as
+    ``record_mode`` says. Leaving the block writes the file when
     something was recorded, and checks that a replay played every recorded interaction.
     Build one with :func:`use_cassette`.
     """

@@ -56,16 +56,17 @@ def _blocked_host(cassette: ActiveCassette, host: str, port: int | None) -> Netw
         f"agentcassette stopped a connection to {where}: the cassette "
         f"{display_path(cassette.path)} is replaying (record mode "
         f"{cassette.record_mode.value}), and nothing may reach the network in a replay.\n"
-        f"  The connection came from outside httpx/httpx2 (the cassette answers those "
-        f"itself): another HTTP client, an SDK's own transport, a driver, a raw socket."
+        f"  The connection came from outside the clients the cassette answers itself "
+        f"(httpx, httpx2, aiohttp, urllib3 and requests, websockets, MCP's stdio_client): "
+        f"another client, a driver, a raw socket."
     )
     command = cassette.record_command
     record = (
-        f"To record its traffic, send it through an httpx or httpx2 client and run:\n"
+        f"To record its traffic, send it through one of those clients and run:\n"
         f"  {command.replace('{mode}', 'rewrite')}"
         if command
-        else "To record its traffic, send it through an httpx or httpx2 client and record "
-        "the cassette again (record_mode='all')."
+        else "To record its traffic, send it through one of those clients and record the "
+        "cassette again (record_mode='all')."
     )
     advice = (
         f"{record}\nIf {host} may be reached during replays, allow it: "

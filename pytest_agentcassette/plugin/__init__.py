@@ -116,8 +116,9 @@ def agent_cassette(
 ) -> Iterator[Cassette]:
     """The :class:`~pytest_agentcassette.Cassette` this test runs in, entered for its duration.
 
-    Every httpx/httpx2 request of the test is replayed from it or recorded into it; its
-    ``conversation`` and ``tool_calls`` show what the model said and did.
+    Every request, WebSocket connection and MCP server of the test is replayed from it or
+    recorded into it; its ``conversation`` and ``tool_calls`` show what the model said and
+    did.
     """
     item = request.node
     cassette = _open(item, agent_cassette_config)

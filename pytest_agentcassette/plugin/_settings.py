@@ -50,7 +50,7 @@ def marker_help() -> str:
     )
     return (
         f"{MARKER}(name=None, *, {keywords}): run the test inside a YAML cassette that "
-        f"records and replays its httpx/httpx2 traffic (default file: cassettes/<test "
+        f"records and replays its traffic (default file: cassettes/<test "
         f"module>/<test name>.yaml next to the test)."
     )
 

@@ -168,7 +168,7 @@ def test_a_blocked_request_fails_the_test_even_if_the_code_swallows_it(
         [
             "*agentcassette stopped a connection to llm.example.invalid:80: the cassette "
             "cassettes/test_guard/test_fetch.yaml is replaying (record mode none)*",
-            "*To record its traffic, send it through an httpx or httpx2 client and run:",
+            "*To record its traffic, send it through one of those clients and run:",
             "*pytest --record-mode=rewrite test_guard.py::test_fetch",
             '*allowed_hosts=?"llm.example.invalid"? on the cassette marker*',
         ]
