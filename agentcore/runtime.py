@@ -250,7 +250,7 @@ class Session:
         messages = self._system_messages(agent) + _trim(conversation, agent.num_history_items)
         provider = self.team.provider_for(name)
         turn = None
-        for item in provider.stream(messages, self._definitions(agent)):
+        for item in provider.stream(messages, self._definitions(agent), agent=name):
             if isinstance(item, ProviderText):
                 yield events.TextDelta(name, item.text, depth)
             else:

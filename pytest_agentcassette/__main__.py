@@ -1,11 +1,17 @@
-"""``python -m pytest_agentcassette scan PATH...``: report credentials in YAML files
-(cassettes included), for CI and pre-commit hooks. Exit status: 0 when there are none,
-1 when there are, 2 when a path cannot be read or the command line is wrong.
+"""The command line, ``python -m pytest_agentcassette``.
+
+- ``scan PATH...``: report credentials in YAML files (cassettes included), for CI and
+  pre-commit hooks. Exit status: 0 when there are none, 1 when there are, 2 when a path
+  cannot be read or the command line is wrong.
+- ``show CASSETTE...``: each cassette's conversation as a transcript (``--json``: as data).
+  Exit status: 0, or 2 when a cassette cannot be read.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 
 from pytest_agentcassette._secrets.scan import ScanError, scan_paths
@@ -17,18 +23,61 @@ _DESCRIPTION = (
 )
 
 
+_SHOW = (
+    "Show each cassette's conversation as a transcript: what was asked, what the model "
+    "answered, the tools it called with their arguments and results (MCP servers' "
+    "included), which agent spoke, the tokens and the provider time of each turn. Reads "
+    "this plugin's cassettes and cagent's."
+)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pytest_agentcassette")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="scan")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{scan,show}")
     scan = commands.add_parser("scan", help="report credentials in YAML files",
                                description=_DESCRIPTION)  # fmt: skip
     scan.add_argument("paths", nargs="+", metavar="PATH", help="a YAML file or a folder")
+    show = commands.add_parser("show", help="show cassettes as transcripts", description=_SHOW)
+    show.add_argument("paths", nargs="+", metavar="CASSETTE", help="a cassette or a folder")
+    show.add_argument("--json", action="store_true", help="print the transcripts as JSON")
+    show.add_argument("--full", action="store_true", help="show long system prompts whole")
+    show.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the output (auto: on a terminal, unless NO_COLOR is set)",
+    )
     return parser
+
+
+def _colour(choice: str) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _show(options: argparse.Namespace) -> int:
+    from pytest_agentcassette._report.sources import read_transcripts
+    from pytest_agentcassette._report.terminal import as_data, render
+
+    transcripts, errors = read_transcripts(options.paths)
+    if options.json:
+        data = [as_data(t.shown, t.transcript) for t in transcripts]
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        colour = _colour(options.color)
+        print("\n".join(render(t.shown, t.transcript, colour=colour, full=options.full)
+                        for t in transcripts), end="")  # fmt: skip
+    for error in errors:
+        print(f"agentcassette show: {error}", file=sys.stderr)
+    return 2 if errors else 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     options = _parser().parse_args(argv)
+    if options.command == "show":
+        return _show(options)
     try:
         result = scan_paths(options.paths)
     except ScanError as error:

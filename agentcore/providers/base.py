@@ -23,6 +23,7 @@ from agentcore.errors import MissingAPIKeyError, ProviderError
 from agentcore.messages import Message, ToolCall, ToolDefinition, Usage
 
 __all__ = [
+    "AGENT_HEADER",
     "HttpExchange",
     "ModelTurn",
     "Provider",
@@ -115,6 +116,10 @@ def _retry_after(response: httpx.Response) -> float | None:
     except (TypeError, ValueError):
         return None  # not a date either: fall back to the usual backoff
     return max(0.0, when.timestamp() - time.time())
+
+
+AGENT_HEADER = "x-agentcore-agent"
+"""Names the agent that sends a request (the plugin's transcripts read it)."""
 
 
 class HttpExchange:
@@ -221,10 +226,14 @@ class Provider(ABC):
         """Parse the streamed answer: text deltas, then one :class:`ModelTurn`."""
 
     def stream(
-        self, messages: list[Message], tools: list[ToolDefinition]
+        self, messages: list[Message], tools: list[ToolDefinition], *, agent: str | None = None
     ) -> Iterator[TextDelta | ModelTurn]:
-        """Call the model and stream its answer."""
+        """Call the model and stream its answer; ``agent`` (the one asking) is named in the
+        request's ``x-agentcore-agent`` header, so that a recording says which agent spoke.
+        """
         url, body, headers = self.request(messages, tools)
+        if agent is not None:
+            headers = {**headers, AGENT_HEADER: agent}
         response = self.http.stream(self.name, url, body, headers, missing_key=self.missing_key)
         try:
             yield from self.read(response)
