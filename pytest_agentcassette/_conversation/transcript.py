@@ -163,12 +163,15 @@ class Transcript:
 def _model_of(interaction: Interaction, body: Any) -> str | None:
     if isinstance(body, dict) and isinstance(body.get("model"), str):
         return str(body["model"])
-    path = unquote(urlsplit(interaction.request.url).path)
+    try:
+        parts = urlsplit(interaction.request.url)
+    except ValueError:  # a URL written by hand that does not parse
+        return None
+    path = unquote(parts.path)
     if "/models/" in path:  # Gemini: /v1beta/models/NAME:generateContent
         return path.rpartition("/models/")[2].partition(":")[0] or None
-    query = urlsplit(interaction.request.url).query
-    for pair in query.split("&"):
-        if pair.startswith("model="):
+    for pair in parts.query.split("&"):
+        if pair.startswith("model="):  # a realtime API's connection
             return unquote(pair.removeprefix("model=")) or None
     return None
 

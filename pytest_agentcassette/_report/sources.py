@@ -11,6 +11,7 @@ from pytest_agentcassette._conversation.transcript import Transcript
 from pytest_agentcassette._errors import CassetteError
 from pytest_agentcassette._format import cassette_error, load_cassette
 from pytest_agentcassette._located import LocatedError, display_path
+from pytest_agentcassette._model import Interaction
 
 __all__ = ["CassetteTranscript", "read_transcripts"]
 
@@ -38,6 +39,18 @@ def _files(paths: list[str]) -> list[Path]:
     return found
 
 
+def _decode_bodies(interactions: list[Interaction]) -> None:
+    """Decode every body now (loading leaves them stored), so that one that does not
+    decode is named with its place in the file.
+    """
+    for position, interaction in enumerate(interactions):
+        for part in ("request", "response"):
+            try:
+                getattr(interaction, part).body.content  # noqa: B018
+            except LocatedError as error:
+                raise error.rooted_at("interactions", position, part, "body") from None
+
+
 def read_transcripts(paths: list[str]) -> tuple[list[CassetteTranscript], list[CassetteError]]:
     """The transcripts of the cassettes at ``paths`` (files, or folders searched for YAML
     files), and the errors of those that could not be read.
@@ -46,8 +59,8 @@ def read_transcripts(paths: list[str]) -> tuple[list[CassetteTranscript], list[C
     for path in _files(paths):
         try:
             interactions = load_cassette(path)
+            _decode_bodies(interactions)
+            transcripts.append(CassetteTranscript(path, Transcript.of(interactions)))
         except (LocatedError, OSError) as error:
             errors.append(cassette_error(path, error, "Fix it by hand, or record it again."))
-            continue
-        transcripts.append(CassetteTranscript(path, Transcript.of(interactions)))
     return transcripts, errors

@@ -245,3 +245,19 @@ def test_a_cassette_that_cannot_be_read_says_where_and_the_others_still_show(
 def test_a_folder_shows_every_cassette_in_it(tmp_path: Path, cagent_corpus: Path) -> None:
     shown = _show(str(cagent_corpus / "cassettes"), "--json")
     assert len(json.loads(shown.stdout)) == len(list((cagent_corpus / "cassettes").glob("*.yaml")))
+
+
+def test_a_body_that_does_not_decode_is_named_with_its_place(tmp_path: Path) -> None:
+    broken = tmp_path / "body.yaml"
+    broken.write_text(
+        "version: 2\ninteractions:\n"
+        "- request: {method: POST, url: 'https://api.openai.com/v1/chat/completions',\n"
+        "            body: {json: '{not json'}}\n"
+        "  response: {code: 200}\n"
+    )
+    shown = _show(str(broken))
+    assert shown.returncode == 2
+    assert shown.stderr.startswith(
+        f"agentcassette show: cassette {broken}, line 4 (at interactions[0].request.body.json): "
+        "json is not valid JSON"
+    )

@@ -318,3 +318,41 @@ def test_agentcore_names_an_answer_in_another_shape_as_a_provider_error() -> Non
     ]:
         with pytest.raises(ProviderError, match=r"an event is not in .*'s format .* base_url"):
             _agentcore_read(api, content, None)
+
+
+_TRANSCRIPT_URLS = [url for url, _ in APIS.values()] + [
+    "wss://api.openai.com/v1/realtime?model=gpt-realtime",
+    "stdio:python server.py",
+    "http://[::1/v1/chat/completions",
+]
+
+
+@examples(100)
+@given(
+    requests=st.lists(
+        st.tuples(
+            st.sampled_from(_TRANSCRIPT_URLS),
+            SHAPED.map(lambda value: json.dumps(value).encode()) | st.binary(max_size=40),
+            st.binary(max_size=60),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_any_conversation_reads_as_a_transcript_without_raising(
+    requests: list[tuple[str, bytes, bytes]],
+) -> None:
+    from pytest_agentcassette._conversation.transcript import Transcript
+    from pytest_agentcassette._report.terminal import as_data, render
+
+    interactions = [
+        Interaction(
+            RecordedRequest("POST", url, body=Body.from_bytes(sent)),
+            RecordedResponse(200, body=Body.from_bytes(answer)),
+            position,
+        )  # fmt: skip
+        for position, (url, sent, answer) in enumerate(requests)
+    ]
+    transcript = Transcript.of(interactions)
+    json.dumps(as_data("c.yaml", transcript))
+    render("c.yaml", transcript, colour=True, full=False)
