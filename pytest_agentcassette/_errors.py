@@ -7,11 +7,13 @@ Hierarchy::
           ├── CassetteMismatchError    a request has no recorded interaction to replay
           ├── UnusedInteractionsError  a replay left recorded interactions unused
           ├── CassetteSecretError      a cassette was not written: it would hold a credential
+          ├── TokenBudgetError         the exchanges cost more tokens than max_tokens allows
           └── NetworkBlockedError      (also a ConnectionError) a connection or a client that
                                        a cassette can neither record nor replay was stopped
     UserWarning
      ├── UnusedInteractionsWarning   a replay left recorded interactions unused
-     └── SecretRedactedWarning       credentials were replaced by REDACTED before a write
+     ├── SecretRedactedWarning       credentials were replaced by REDACTED before a write
+     └── TokenBudgetWarning          a token budget could not be checked: no usage reported
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ __all__ = [
     "CassetteSecretError",
     "NetworkBlockedError",
     "SecretRedactedWarning",
+    "TokenBudgetError",
+    "TokenBudgetWarning",
     "UnusedInteractionsError",
     "UnusedInteractionsWarning",
     "did_you_mean",
@@ -132,6 +136,22 @@ class CassetteSecretError(CassetteError):
     def __init__(self, message: str, *, path: Path, findings: list[SecretFinding]):
         super().__init__(message, path=path)
         self.findings = findings
+
+
+class TokenBudgetError(CassetteError):
+    """The tokens the provider counted over a cassette's exchanges (replayed or recorded)
+    exceed ``max_tokens``: ``used`` of them, against ``budget``. A recording is written all
+    the same; the message names the costliest turns.
+    """
+
+    def __init__(self, message: str, *, path: Path, used: int, budget: int):
+        super().__init__(message, path=path)
+        self.used = used
+        self.budget = budget
+
+
+class TokenBudgetWarning(UserWarning):
+    """``max_tokens`` is set, but no response read as a model's reported token usage."""
 
 
 class SecretRedactedWarning(UserWarning):

@@ -208,6 +208,19 @@ def _seconds(value: Any, name: str, source: str) -> float | None:
     return seconds
 
 
+def _token_count(value: Any, name: str, source: str) -> int | None:
+    if value is None:
+        return None
+    text = value.strip().replace("_", "") if isinstance(value, str) else None
+    if text is not None and text.isdigit():
+        return int(text)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    raise CassetteError(
+        f"{source}: {name} is a number of tokens, for example {name}=20000; got {value!r}"
+    )
+
+
 UnusedPolicy = Literal["fail", "warn", "ignore"]
 SecretsPolicy = Literal["redact", "refuse"]
 
@@ -353,6 +366,16 @@ class CassetteOptions(TypedDict, total=False):
             "written as REDACTED, with a warning) or refuse (nothing is written).",
             _one_of(*get_args(SecretsPolicy)),
             see="credentials.md",
+        ),
+    ]
+    max_tokens: Annotated[
+        int | None,
+        Option(
+            None,
+            "fail when the tokens the provider counted over the exchanges (replayed or "
+            "recorded) exceed this total (default: no budget).",
+            _token_count,
+            see="conversation.md#token-budgets",
         ),
     ]
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import httpx
 
+from pytest_agentcassette._cassette.budget import check_budget
 from pytest_agentcassette._cassette.messages import fix_hint, mismatch_error, unused_message
 from pytest_agentcassette._errors import (
     CassetteError,
@@ -77,7 +78,7 @@ from pytest_agentcassette._transport.replay import replayed_response
 from pytest_agentcassette._transport.tee import Recording
 
 if TYPE_CHECKING:
-    from pytest_agentcassette._conversation import Conversation, ToolCall
+    from pytest_agentcassette._conversation import Conversation, ToolCall, Usage
     from pytest_agentcassette._options import CassetteOptions
 
     if sys.version_info >= (3, 11):
@@ -112,7 +113,8 @@ class Cassette:
     connection of the ``websockets`` clients and every MCP server started over stdio goes
     to the cassette: it is replayed from the file, or sent for real and recorded, as
     ``record_mode`` says. Leaving the block writes the file when
-    something was recorded, and checks that a replay played every recorded interaction.
+    something was recorded, and checks that a replay played every recorded interaction
+    and that the exchanges cost no more tokens than ``max_tokens``.
     Build one with :func:`use_cassette`.
     """
 
@@ -131,6 +133,7 @@ class Cassette:
         self.websocket_pacing: float = values["websocket_pacing"]
         self.unused_interactions: str = values["unused_interactions"]
         self.secrets: str = values["secrets"]
+        self.max_tokens: int | None = values["max_tokens"]
         self.redacted_headers = lowercase_set(DEFAULT_REDACTED_HEADERS, values["redact_headers"])
         self.redacted_query_parameters = lowercase_set(
             DEFAULT_REDACTED_QUERY_PARAMETERS, values["redact_query_parameters"]
@@ -228,6 +231,13 @@ class Cassette:
         """The tool calls the model made in :attr:`exchanges`, in order."""
         return self.conversation.tool_calls
 
+    @property
+    def usage(self) -> Usage:
+        """The tokens the provider counted over :attr:`exchanges`, replayed or recorded (an
+        exchange that reported none counts 0): what ``max_tokens`` is checked against.
+        """
+        return self.conversation.usage
+
     def __enter__(self) -> Cassette:
         if self._token is not None:
             raise CassetteError(f"cassette {display_path(self.path)} is already in use")
@@ -241,7 +251,7 @@ class Cassette:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self._leave(check_unused=exc_type is None)
+        self._leave(check=exc_type is None)
 
     async def __aenter__(self) -> Cassette:
         return self.__enter__()
@@ -272,16 +282,17 @@ class Cassette:
 
         return cast(_F, run)
 
-    def _leave(self, *, check_unused: bool) -> None:
-        """Stop answering requests, save what was recorded and, with ``check_unused``,
-        report the interactions a replay never played.
+    def _leave(self, *, check: bool) -> None:
+        """Stop answering requests, save what was recorded and, with ``check``, report the
+        interactions a replay never played, then a token budget exceeded.
         """
         if self._token is not None:
             deactivate(self, self._token)
             self._token = None
         self._close()
-        if check_unused:
+        if check:
             self._check_unused()
+            self._check_budget()
 
     def _public(self, error: LocatedError | OSError) -> CassetteError:
         """The error a user reads for a problem in this cassette's file."""
@@ -343,6 +354,20 @@ class Cassette:
             warnings.warn(UnusedInteractionsWarning(message), stacklevel=1)
         else:
             raise UnusedInteractionsError(message, path=self.path, unused=self.unplayed)
+
+    def _check_budget(self) -> None:
+        """Exchanges that cost more tokens than ``max_tokens`` fail (a recording is saved
+        first), unless a request was refused or stopped: that is the story.
+        """
+        if self.max_tokens is None or self._refused or self._blocked:
+            return
+        check_budget(
+            self.exchanges,
+            budget=self.max_tokens,
+            path=self.path,
+            written=self.saved,
+            record_command=self.record_command,
+        )
 
     def _note_blocked(self, error: NetworkBlockedError) -> None:
         """Keep a request stopped on this cassette's behalf (the test fails with it)."""

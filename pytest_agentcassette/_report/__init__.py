@@ -1,3 +1,4 @@
 """What a run's cassettes show a person: a cassette's transcript in the terminal
-(:mod:`.terminal`) and the cassettes' loading for it (:mod:`.sources`).
+(:mod:`.terminal`), the cassettes read for it (:mod:`.sources`), and the run's HTML report
+(:mod:`.html`).
 """

@@ -16,6 +16,8 @@ from pytest_agentcassette._errors import (
     CassetteMismatchError,
     CassetteSecretError,
     SecretRedactedWarning,
+    TokenBudgetError,
+    TokenBudgetWarning,
     UnusedInteractionsError,
 )
 from pytest_agentcassette._options import OPTIONS
@@ -50,6 +52,10 @@ def pytest_configure(config: pytest.Config) -> None:
         check_ini_record_mode(config)
     except CassetteError as error:
         raise pytest.UsageError(str(error)) from None
+    if config.getoption("cassette_report", None):  # the HTML page of the run
+        from pytest_agentcassette.plugin._html_report import register
+
+        register(config, _ACTIVE)
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -93,17 +99,18 @@ def _open(item: pytest.Item, config: dict[str, Any]) -> Cassette:
 
 def _leave(item: pytest.Item, cassette: Cassette) -> None:
     """Save the cassette; then, if the test's call passed (fixtures that use the cassette
-    have sent their last requests by now), check that it played what it recorded.
+    have sent their last requests by now), check that it played what it recorded and
+    stayed within its token budget.
     """
     problem = ""
     refused: list[SecretFinding] = []
     try:
-        cassette._leave(check_unused=not item.stash.get(_CALL_FAILED, True))
+        cassette._leave(check=not item.stash.get(_CALL_FAILED, True))
     except CassetteSecretError as error:
         problem, refused = str(error), error.findings
-    except SecretRedactedWarning as warning:  # warnings are errors here; the file is saved
+    except (SecretRedactedWarning, TokenBudgetWarning) as warning:  # warnings are errors here
         problem = str(warning)
-    except UnusedInteractionsError as error:
+    except (UnusedInteractionsError, TokenBudgetError) as error:
         problem = str(error)
     _report(item.config).add(cassette, refused)
     if problem:

@@ -78,7 +78,9 @@ def _pytest_recording_defines_record_mode(pluginmanager: pytest.PytestPluginMana
 
 
 def add_options(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
-    """``--record-mode``, ``--cassette-dir`` and the ``agentcassette_*`` ini keys."""
+    """``--record-mode``, ``--cassette-dir``, ``--cassette-report`` and the ``agentcassette_*``
+    ini keys.
+    """
     group = parser.getgroup("agentcassette", "record and replay LLM traffic (agentcassette)")
     if not _pytest_recording_defines_record_mode(pluginmanager):
         group.addoption(
@@ -93,6 +95,13 @@ def add_options(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager
         metavar="DIR",
         help="folder for cassettes, instead of a 'cassettes' folder next to each test file "
         "(cassettes go to DIR/<test module>/<test name>.yaml).",
+    )
+    group.addoption(
+        "--cassette-report",
+        default=None,
+        metavar="PATH",
+        help="write one self-contained HTML page of the run's cassettes to PATH: each test's "
+        "conversation, tool calls, delegations, tokens, and the drift a failed replay met.",
     )
     parser.addini(DIR_INI_KEY, "folder for cassettes, relative to the ini file.")
     for option in OPTIONS.values():

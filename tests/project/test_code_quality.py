@@ -106,6 +106,7 @@ _NOT_IMPORTED_BY = {
     "_conversation": {"_transport", "_cassette", "plugin", "_format", "_matching", "_secrets"},
     "_transport": {"_cassette", "plugin"},
     "_cassette": {"plugin"},
+    "_report": {"_transport", "_cassette", "plugin"},
 }
 
 

@@ -748,6 +748,125 @@ def run_code_review_agent(prompt):
     pytester.runpytest().assert_outcomes(passed=1)
 
 
+def test_the_transcript_example_is_what_show_prints() -> None:
+    example = _example("console", "$ python -m pytest_agentcassette show cassettes/")
+    command, *shown = example.splitlines()
+    done = subprocess.run(
+        [sys.executable, "-m", *shlex.split(command.removeprefix("$ python -m "))],
+        cwd=ROOT / "examples", capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    printed = done.stdout.splitlines()
+    assert printed[: len(shown)] == shown
+    assert len(printed) > len(shown)  # the third turn follows, left out of the example
+
+
+_REVIEW_AGENT = """
+import os
+
+import httpx
+import pytest
+
+URL = os.environ.get("OPENAI_BASE_URL", "https://api.openai.com/v1") + "/chat/completions"
+
+
+def run_code_review_agent(prompt):
+    messages = [{"role": "user", "content": prompt}]
+    for _ in range(3):
+        reply = httpx.post(URL, json={"model": "gpt-4o", "messages": messages}).json()
+        messages.append(reply["choices"][0]["message"])
+
+"""
+
+
+def _review_cassette(usages: list[tuple[int, int]]) -> str:
+    """The cassette of :data:`_REVIEW_AGENT`'s three turns at OpenAI, each reporting the
+    ``(input, output)`` tokens of ``usages``."""
+    messages: list[dict[str, str]] = [{"role": "user", "content": "Review pkg/auth/handler.go"}]
+    interactions = []
+    for turn, (sent, answered) in enumerate(usages):
+        reply = {"role": "assistant", "content": f"Step {turn}."}
+        usage = {"prompt_tokens": sent, "completion_tokens": answered}
+        response = {
+            "object": "chat.completion",
+            "model": "gpt-4o",
+            "choices": [{"index": 0, "message": reply, "finish_reason": "stop"}],
+            "usage": {**usage, "total_tokens": sent + answered},
+        }
+        body = json.dumps({"model": "gpt-4o", "messages": messages})
+        interactions.append(
+            {
+                "request": {
+                    "method": "POST",
+                    "url": f"{OPENAI}/chat/completions",
+                    "body": {"json": body},
+                },
+                "response": {"code": 200, "body": json.dumps(response)},
+            }
+        )
+        messages = [*messages, reply]
+    return yaml.safe_dump({"version": 2, "interactions": interactions}, sort_keys=False)
+
+
+def test_the_token_budget_example_records_replays_and_fails_as_shown(
+    pytester: pytest.Pytester, provider_server: ProviderServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    example = _example("python", "@pytest.mark.cassette(max_tokens=2_000)\n")
+    pytester.mkdir("tests")
+    (pytester.path / "tests" / "test_review.py").write_text(_REVIEW_AGENT + example)
+    monkeypatch.setenv("OPENAI_BASE_URL", provider_server.url + "/v1")
+    pytester.runpytest("--record-mode=once", "tests").assert_outcomes(passed=1)  # 120 tokens
+    provider_server.stop()
+    pytester.runpytest("tests").assert_outcomes(passed=1)
+
+    # The same test, recorded at OpenAI by a costlier agent: the failure shown.
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    cassette = "tests/cassettes/test_review/test_review_stays_within_budget.yaml"
+    (pytester.path / cassette).write_text(_review_cassette([(412, 61), (1088, 23), (1160, 318)]))
+    pytester.makeconftest(STAND_IN_CONFTEST)  # nothing leaves the machine
+    result = pytester.runpytest("tests")
+    result.assert_outcomes(passed=1, errors=1)
+    _assert_shows(result, _example("text", "Token budget exceeded: "))
+
+
+def test_the_token_budget_ini_example_is_a_default_the_marker_overrides(
+    pytester: pytest.Pytester, provider_server: ProviderServer
+) -> None:
+    example = _example("ini", "[pytest]\nagentcassette_max_tokens = ")
+    url = provider_server.url + "/v1/chat/completions"
+    pytester.makepyfile(
+        test_budget=f"""
+        import httpx
+        import pytest
+
+
+        def ask():
+            body = {{"model": "gpt-4o", "messages": [{{"role": "user", "content": "Hi"}}]}}
+            httpx.post({url!r}, json=body)
+
+
+        def test_default(agent_cassette):
+            ask()
+
+
+        @pytest.mark.cassette(max_tokens=100)
+        def test_own_budget():
+            ask()
+        """
+    )
+    (pytester.path / "pytest.ini").write_text(example)
+    pytester.runpytest("--strict-config", "--record-mode=once").assert_outcomes(passed=2)
+    (budget,) = re.findall(r"= (\d+)", example)
+    (pytester.path / "pytest.ini").write_text(example.replace(budget, "30"))
+    result = pytester.runpytest("--strict-config")  # a replay: 40 tokens each
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "_* ERROR at teardown of test_default _*",
+            "Token budget exceeded: 40 tokens used, the budget is 30 (max_tokens)",
+        ]
+    )
+
+
 # -- the cassette format ---------------------------------------------------------------------
 
 
@@ -1101,3 +1220,27 @@ def test_the_mcp_example_records_then_replays_with_the_server_gone(
     result.stdout.fnmatch_lines(
         [line.strip() and f"*{line.strip()}*" for line in message.splitlines()]
     )
+
+
+def test_the_report_command_writes_the_page_it_names(
+    pytester: pytest.Pytester, provider_server: ProviderServer
+) -> None:
+    ((pytest_, option),) = _lines(_example("console", "pytest --cassette-report="))
+    assert pytest_ == "pytest"
+    url = provider_server.url + "/v1/chat/completions"
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Explain containers"}]}
+    pytester.makepyfile(
+        test_explain=f"import httpx, pytest\n\n\n@pytest.mark.cassette\ndef test_explains():\n"
+        f"    httpx.post({url!r}, json={body!r})\n"
+    )
+    pytester.runpytest("--record-mode=once").assert_outcomes(passed=1)
+    result = pytester.runpytest(option)
+    result.assert_outcomes(passed=1)
+    path = option.removeprefix("--cassette-report=")
+    page = (ROOT / "docs" / "report.md").read_text()
+    assert f"The run ends with the line `cassette report: {path}`" in page
+    result.stdout.fnmatch_lines([f"cassette report: {path}"])
+    report = (pytester.path / path).read_text()
+    assert "test_explain.py::test_explains" in report
+    assert "Explain containers" in report
+    assert (ROOT / "docs" / "images" / "report.png").stat().st_size < 300_000

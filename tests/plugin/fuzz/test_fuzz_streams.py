@@ -350,7 +350,7 @@ def test_any_conversation_reads_as_a_transcript_without_raising(
             RecordedRequest("POST", url, body=Body.from_bytes(sent)),
             RecordedResponse(200, body=Body.from_bytes(answer)),
             position,
-        )  # fmt: skip
+        )
         for position, (url, sent, answer) in enumerate(requests)
     ]
     transcript = Transcript.of(interactions)

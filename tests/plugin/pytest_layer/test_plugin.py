@@ -23,7 +23,7 @@ def inner(
 OPTIONS = (
     "record_mode, match_on, allow_playback_repeats, unused_interactions, redact_headers, "
     "redact_query_parameters, ignore_headers, ignore_json_pointers, normalize_text, "
-    "allowed_hosts, replay_retry_after, websocket_pacing, secrets"
+    "allowed_hosts, replay_retry_after, websocket_pacing, secrets, max_tokens"
 )
 
 
