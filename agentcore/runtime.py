@@ -3,7 +3,8 @@
 Each iteration builds the messages (the agent's system messages, then the conversation),
 streams the model, records its answer, and runs its tool calls in order; it stops when the
 model stops (``stop``/``length``), says nothing, or calls no tool, or when
-``max_iterations`` is reached. ``transfer_task`` runs the target agent in a child session
+``max_iterations`` is reached (:data:`DEFAULT_MAX_ITERATIONS` when the agent sets none,
+where cagent has no limit). ``transfer_task`` runs the target agent in a child session
 and returns its last message; ``handoff`` moves the conversation to another agent for good.
 """
 
@@ -24,7 +25,7 @@ from agentcore.providers.base import TextDelta as ProviderText
 from agentcore.tools import Tool, ToolContext, ToolError, ToolFailed, Toolset, build_toolset
 from agentcore.tools.delegation import HANDOFF, TRANSFER_TASK
 
-__all__ = ["Approve", "Extend", "Session", "TeamServices"]
+__all__ = ["DEFAULT_MAX_ITERATIONS", "Approve", "Extend", "Session", "TeamServices"]
 
 
 class TeamServices(Protocol):
@@ -65,6 +66,11 @@ Extend = Callable[[str, int], bool]
 for 10 more iterations, as cagent offers; without it, the run stops there."""
 
 MORE_ITERATIONS = 10
+
+DEFAULT_MAX_ITERATIONS = 100
+"""Model calls per user turn for an agent without ``max_iterations`` (or with 0). cagent
+has no limit then, and a model stuck calling tools loops (and bills) until it is killed;
+here it stops as at any ``max_iterations``, and a larger limit can be set in the file."""
 
 
 def _trim(conversation: list[Message], keep: int) -> list[Message]:
@@ -218,8 +224,8 @@ class Session:
         extended_to = 0
         while True:
             agent = self.team.config.agents[name]
-            limit = max(agent.max_iterations, extended_to) if agent.max_iterations else 0
-            if limit and iteration >= limit:
+            limit = max(agent.max_iterations or DEFAULT_MAX_ITERATIONS, extended_to)
+            if iteration >= limit:
                 yield events.MaxIterationsReached(name, limit, depth)
                 if self.extend is not None and self.extend(name, limit):
                     extended_to = iteration + MORE_ITERATIONS

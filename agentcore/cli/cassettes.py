@@ -2,7 +2,8 @@
 
 A recording goes to a scratch file next to its target and is moved into place only when
 the run succeeds: a failed run never replaces a good recording, and what it did record is
-kept aside as ``NAME.failed.yaml``. Every path is checked before anything is sent, so a
+kept aside as ``NAME.failed.yaml`` (so is what an interrupted run recorded: Ctrl-C,
+SIGTERM, SIGHUP). Every path is checked before anything is sent, so a
 recording that could not be saved never costs a provider call.
 """
 
@@ -94,12 +95,13 @@ def recording(options: Options, console: Console) -> Iterator[Cassette]:
             warnings.simplefilter("always", SecretRedactedWarning)
             with cassette:
                 yield cassette
-    except BaseException:
+    except BaseException as error:
         if scratch.exists():
             os.replace(scratch, failed)
             written = failed
+            ended = "was interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
             console.note(
-                f"agentcore: the run failed, so {path} was not written"
+                f"agentcore: the run {ended}, so {path} was not written"
                 f"{' (it was left as it was)' if path.exists() else ''}; "
                 f"what was recorded is in {failed}"
             )

@@ -17,6 +17,7 @@ from agentcore.cli.arguments import Options, UsageError, parse_arguments
 from agentcore.cli.cassettes import CommandFailed, recording, replaying
 from agentcore.cli.console import Console
 from agentcore.cli.printer import JsonPrinter, TranscriptPrinter
+from agentcore.cli.signals import Interrupted, exit_status, signals_as_interrupts
 from agentcore.errors import AgentcoreError, ProviderError
 from agentcore.messages import ToolCall
 from agentcore.runtime import Approve
@@ -27,7 +28,6 @@ __all__ = ["main"]
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
 WELCOME = "\n------- Welcome to agentcore! -------\n(Ctrl+C to stop the agent and exit)\n\n"
 
@@ -53,16 +53,17 @@ def main(
     except SystemExit as done:  # --help and --version
         return done.code if isinstance(done.code, int) else 0
     try:
-        return _run(options, console, os.environ if env is None else env, sleep)
+        with signals_as_interrupts():
+            return _run(options, console, os.environ if env is None else env, sleep)
     except CommandFailed as error:
         console.note(("\n" if error.mid_line else "") + f"agentcore: {error}")
         return EXIT_FAILED
     except UsageError as error:
         console.note(str(error))
         return EXIT_USAGE
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:  # Ctrl-C, SIGTERM or SIGHUP (see signals.py)
         console.note("\nagentcore: interrupted")
-        return EXIT_INTERRUPTED
+        return exit_status(stop)
     except BrokenPipeError:  # the reader left (| head): stop quietly, as other tools do
         if console.stdout is sys.stdout:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -179,6 +180,8 @@ def _converse(
         first = False
         try:
             line = console.stdin.readline()
+        except Interrupted:  # SIGTERM or SIGHUP: the run stops, as mid-turn
+            raise
         except KeyboardInterrupt:  # at the prompt, Ctrl-C ends the session as EOF does
             line = ""
         if not line or line.strip() in ("exit", "quit", "/exit", "/quit"):

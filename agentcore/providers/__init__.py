@@ -40,7 +40,9 @@ def create_provider(
         )
     spec = BUILTIN_PROVIDERS[model.provider]
     key, missing = api_key(model, spec.key_variables, env)
-    base_url = model.base_url or spec.base_url
+    # as the official SDKs: the file's base_url, else their variable, else the default
+    from_env = env.get(spec.base_url_variable, "").strip() if spec.base_url_variable else ""
+    base_url = model.base_url or from_env or spec.base_url
     if spec.api == "anthropic":
         kind = Anthropic
     elif spec.api == "google":

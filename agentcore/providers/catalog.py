@@ -12,24 +12,37 @@ __all__ = ["BUILTIN_PROVIDERS", "NOT_SUPPORTED_PROVIDERS", "ProviderSpec", "uses
 
 @dataclass(frozen=True)
 class ProviderSpec:
-    """How to reach a provider: its wire ``api``, default ``base_url`` and key variables."""
+    """How to reach a provider: its wire ``api``, default ``base_url``, key variables, and
+    the variable its official SDK reads a base URL from (``base_url_variable``), which
+    applies when the agent file sets no ``base_url``.
+    """
 
     name: str
     api: str  # "openai" (Chat Completions or Responses), "anthropic" or "google"
     base_url: str
     key_variables: tuple[str, ...]
+    base_url_variable: str = ""
 
 
 BUILTIN_PROVIDERS = {
     spec.name: spec
     for spec in (
-        ProviderSpec("openai", "openai", "https://api.openai.com/v1", ("OPENAI_API_KEY",)),
-        ProviderSpec("anthropic", "anthropic", "https://api.anthropic.com", ("ANTHROPIC_API_KEY",)),
+        ProviderSpec(
+            "openai", "openai", "https://api.openai.com/v1", ("OPENAI_API_KEY",), "OPENAI_BASE_URL"
+        ),
+        ProviderSpec(
+            "anthropic",
+            "anthropic",
+            "https://api.anthropic.com",
+            ("ANTHROPIC_API_KEY",),
+            "ANTHROPIC_BASE_URL",
+        ),
         ProviderSpec(
             "google",
             "google",
             "https://generativelanguage.googleapis.com/",
             ("GOOGLE_API_KEY", "GEMINI_API_KEY"),
+            "GOOGLE_GEMINI_BASE_URL",
         ),
         ProviderSpec("mistral", "openai", "https://api.mistral.ai/v1", ("MISTRAL_API_KEY",)),
         ProviderSpec("xai", "openai", "https://api.x.ai/v1", ("XAI_API_KEY",)),

@@ -72,20 +72,28 @@ def _run(command: str, cwd: Path, env: dict[str, str], timeout: float) -> tuple[
     if process.stdout is None:  # pragma: no cover - stdout is a pipe
         raise RuntimeError("the command's output is not a pipe")
     ended = False  # the output ended before the deadline
-    with process.stdout as pipe, selectors.DefaultSelector() as selector:
-        selector.register(pipe, selectors.EVENT_READ)
-        while not ended and (left := deadline - time.monotonic()) > 0:
-            if selector.select(min(left, 60.0)):  # a huge timeout overflows poll()
-                chunk = os.read(pipe.fileno(), 65536)
-                kept += chunk[: max(0, MAX_READ - len(kept))]
-                ended = not chunk
-    if ended:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            return bytes(kept), process.wait(max(0.0, deadline - time.monotonic()))
+    try:
+        with process.stdout as pipe, selectors.DefaultSelector() as selector:
+            selector.register(pipe, selectors.EVENT_READ)
+            while not ended and (left := deadline - time.monotonic()) > 0:
+                if selector.select(min(left, 60.0)):  # a huge timeout overflows poll()
+                    chunk = os.read(pipe.fileno(), 65536)
+                    kept += chunk[: max(0, MAX_READ - len(kept))]
+                    ended = not chunk
+        if ended:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                return bytes(kept), process.wait(max(0.0, deadline - time.monotonic()))
+    except BaseException:  # Ctrl-C, SIGTERM: the command, in its own group, is not left behind
+        _kill(process)
+        raise
+    _kill(process)
+    return bytes(kept), None
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    return bytes(kept), None
 
 
 def shell(state: Shell, args: Arguments) -> str:

@@ -14,6 +14,7 @@ import pytest
 import agentcore
 from agentcore import events
 from agentcore.messages import ToolCall
+from agentcore.runtime import DEFAULT_MAX_ITERATIONS
 from pytest_agentcassette import use_cassette
 from tests.support.agents import load, one_agent, results, sent
 from tests.support.network import NetworkCut
@@ -144,6 +145,42 @@ def test_max_iterations_stops_the_loop(tmp_path: Path, provider_server: Provider
         result.output == "Execution stopped after reaching the configured max_iterations limit (2)."
     )
     assert isinstance(result.events[-1], events.MaxIterationsReached)
+
+
+@pytest.mark.parametrize("extra", ["", "    max_iterations: 0\n"], ids=["unset", "zero"])
+def test_without_max_iterations_a_model_stuck_calling_tools_stops_at_100_calls(
+    tmp_path: Path, provider_server: ProviderServer, extra: str
+) -> None:
+    """cagent has no limit then (the loop runs until it is killed); agentcore stops as at
+    any max_iterations, with the same event and message."""
+    provider_server.event_pause = 0
+    provider_server.script = [Reply(tool=("list_directory", {"path": "."}))] * 300
+    with load(tmp_path, provider_server, one_agent(extra=extra)) as team:
+        result = team.run("Loop")
+    limit = DEFAULT_MAX_ITERATIONS
+    assert limit == 100
+    assert len(provider_server.requests) == limit
+    assert result.output == (
+        f"Execution stopped after reaching the configured max_iterations limit ({limit})."
+    )
+    assert result.events[-1] == events.MaxIterationsReached("root", limit)
+    provider_server.requests.clear()  # the limit counts the calls of one user turn
+    with load(tmp_path, provider_server, one_agent(extra=extra)) as team:
+        session = team.session()
+        list(session.stream("Loop"))
+        list(session.stream("Again"))
+    assert len(provider_server.requests) == 2 * limit
+
+
+def test_an_explicit_max_iterations_above_the_default_wins(
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
+    provider_server.event_pause = 0
+    provider_server.script = [Reply(tool=("list_directory", {"path": "."}))] * 300
+    with load(tmp_path, provider_server, one_agent(extra="    max_iterations: 120\n")) as team:
+        result = team.run("Loop")
+    assert len(provider_server.requests) == 120
+    assert result.events[-1] == events.MaxIterationsReached("root", 120)
 
 
 def test_history_is_trimmed_but_system_and_user_messages_stay(

@@ -137,8 +137,8 @@ def test_ctrl_c_during_a_recorded_run_exits_130_and_keeps_what_was_recorded_asid
     )
     assert run.status == 130
     assert run.err.endswith(
-        "agentcore: the run failed, so s.yaml was not written; what was recorded is in "
-        "s.failed.yaml\n\nagentcore: interrupted\n"
+        "agentcore: the run was interrupted, so s.yaml was not written; what was recorded "
+        "is in s.failed.yaml\n\nagentcore: interrupted\n"
     )
     assert not (here / "s.yaml").exists()
     assert (here / "s.failed.yaml").is_file()
@@ -206,6 +206,29 @@ def test_max_iterations_goes_on_when_told_to_and_by_itself_with_yolo(
     # 2 iterations, then 5 extensions of 10, then it stops (cagent's cap).
     assert len(provider_server.requests) - before == 2 + 5 * 10
     assert capped.status == 0
+
+
+def test_without_max_iterations_the_cli_stops_a_stuck_model_at_the_default_limit(
+    here: Path, provider_server: ProviderServer
+) -> None:
+    agent_file(here, provider_server, LOOP.replace("    max_iterations: 1\n", ""))
+    provider_server.event_pause = 0
+    provider_server.script = _thinking(300)
+    run = agentcore("exec", "agent.yaml", "--json", "Think forever")
+    assert run.status == 0
+    assert len(provider_server.requests) == 100
+    last = json.loads(run.out.splitlines()[-1])
+    assert last == {"type": "max_iterations", "agent": "root", "depth": 0, "limit": 100}
+
+    provider_server.requests.clear()
+    run = agentcore("exec", "agent.yaml", "Think forever")
+    assert run.out.endswith(
+        "\n⚠️  Maximum iterations (100) reached. The agent may be stuck in a loop.\n"
+        "This can happen with smaller or less capable models.\n"
+        "\nDo you want to continue for 10 more iterations? (y/n):\n"
+        "\nFailed to read input, exiting...\n"
+    )
+    assert len(provider_server.requests) == 100
 
 
 def test_a_replay_error_that_a_tool_swallowed_still_fails_the_run(
