@@ -5,6 +5,8 @@
   cannot be read or the command line is wrong.
 - ``show CASSETTE...``: each cassette's conversation as a transcript (``--json``: as data).
   Exit status: 0, or 2 when a cassette cannot be read.
+- ``convert PATH... (--out DIR | --in-place)``: vcrpy (pytest-recording) cassettes in this
+  plugin's format. Exit status: 0, 1 when a file failed, 2 when the command line is wrong.
 """
 
 from __future__ import annotations
@@ -31,9 +33,17 @@ _SHOW = (
 )
 
 
+_CONVERT = (
+    "Convert vcrpy cassettes (pytest-recording's, version 1) to this plugin's format; "
+    "folders are searched for *.yaml and *.yml. Files in this format already, and files "
+    "that are not HTTP cassettes, are left alone. Nothing is overwritten unless "
+    "--in-place says so."
+)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pytest_agentcassette")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{scan,show}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{scan,show,convert}")
     scan = commands.add_parser("scan", help="report credentials in YAML files",
                                description=_DESCRIPTION)  # fmt: skip
     scan.add_argument("paths", nargs="+", metavar="PATH", help="a YAML file or a folder")
@@ -47,7 +57,31 @@ def _parser() -> argparse.ArgumentParser:
         default="auto",
         help="colour the output (auto: on a terminal, unless NO_COLOR is set)",
     )
+    convert = commands.add_parser("convert", help="convert vcrpy cassettes",
+                                  description=_CONVERT)  # fmt: skip
+    convert.add_argument("paths", nargs="+", metavar="PATH", help="a cassette or a folder")
+    where = convert.add_mutually_exclusive_group(required=True)
+    where.add_argument("--out", metavar="DIR", help="write into DIR, keeping relative paths")
+    where.add_argument("--in-place", action="store_true", help="replace the originals")
     return parser
+
+
+def _convert(options: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pytest_agentcassette._convert import MATCHING_ADVICE, ConvertError, convert_paths
+
+    try:
+        report = convert_paths(options.paths, None if options.in_place else Path(options.out))
+    except ConvertError as error:
+        print(f"agentcassette convert: {error}", file=sys.stderr)
+        return 2
+    for result in report.results:
+        print(result)
+    print(report.summary())
+    if report.count("converted"):
+        print(MATCHING_ADVICE)
+    return 1 if report.count("failed") else 0
 
 
 def _colour(choice: str) -> bool:
@@ -78,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     options = _parser().parse_args(argv)
     if options.command == "show":
         return _show(options)
+    if options.command == "convert":
+        return _convert(options)
     try:
         result = scan_paths(options.paths)
     except ScanError as error:

@@ -25,6 +25,7 @@ from pytest_agentcassette._record_mode import RecordMode
 __all__ = [
     "INI_PREFIX",
     "OPTIONS",
+    "SESSION_OPTIONS",
     "CassetteOptions",
     "Option",
     "check_options",
@@ -237,7 +238,9 @@ class CassetteOptions(TypedDict, total=False):
             RecordMode.NONE,
             "none (default): replay only, a request with no recorded match fails; once: "
             "record the cassette if it does not exist yet; new_episodes: record what is not "
-            "in the cassette yet; all (alias rewrite): record it again from scratch.",
+            "in the cassette yet, keeping all it holds; update: replay until a request "
+            "changed, record from there on, drop the rest; all (alias rewrite): record it "
+            "again from scratch.",
             _record_mode,
             see="#record-modes",
         ),
@@ -326,6 +329,17 @@ class CassetteOptions(TypedDict, total=False):
             adds_up=True,
         ),
     ]
+    null_is_absent: Annotated[
+        bool,
+        Option(
+            False,
+            "compare a JSON key whose value is null as if it were absent (a client that sends "
+            '"previous_response_id": null matches one that leaves it out).',
+            _flag,
+            ini="bool",
+            see="matching.md#null-and-absent-keys",
+        ),
+    ]
     allowed_hosts: Annotated[
         Sequence[str],
         Option(
@@ -390,6 +404,22 @@ def _declared() -> dict[str, Option]:
 
 OPTIONS: Mapping[str, Option] = _declared()
 """Every option by name, in declaration order."""
+
+OrphansPolicy = Literal["warn", "fail", "ignore"]
+
+SESSION_OPTIONS: Mapping[str, Option] = {
+    "orphaned_cassettes": Option(
+        "warn",
+        "cassette files in the folder of a test module that ran whole, which none of its "
+        "tests uses: warn (default: listed in the session summary), fail (the session "
+        "fails), or ignore.",
+        _one_of(*get_args(OrphansPolicy)),
+        see="failures.md#orphaned-cassettes",
+        name="orphaned_cassettes",
+    ),
+}
+"""Options of a whole session rather than of a cassette: an ini key (``agentcassette_`` +
+the name) and a command-line flag (``--`` + the name with dashes), nothing else."""
 
 
 def check_options(

@@ -16,7 +16,11 @@ class RecordMode(str, Enum):
       nothing reaches the network.
     - ``ONCE``: replay if the cassette file exists (as ``NONE``); otherwise send every
       request for real and write the cassette.
-    - ``NEW_EPISODES``: replay what matches, send and record what does not, save old + new.
+    - ``NEW_EPISODES``: replay what matches, send and record what does not, save old + new
+      (every recorded interaction is kept, even those no request of this run matched).
+    - ``UPDATE``: replay while the requests still match the recording, in order; from the
+      first one that does not, send every request for real; save what this run replayed
+      followed by what it recorded, and drop the rest (what followed the change).
     - ``ALL``: send everything for real and write a fresh cassette that replaces the old one.
       ``"rewrite"`` is accepted as an alias.
     """
@@ -24,6 +28,7 @@ class RecordMode(str, Enum):
     NONE = "none"
     ONCE = "once"
     NEW_EPISODES = "new_episodes"
+    UPDATE = "update"
     ALL = "all"
 
     @classmethod
@@ -49,5 +54,5 @@ class RecordMode(str, Enum):
         return self.value
 
 
-RECORD_MODE_CHOICES = ("none", "once", "new_episodes", "all", "rewrite")
+RECORD_MODE_CHOICES = ("none", "once", "new_episodes", "update", "all", "rewrite")
 """What :meth:`RecordMode.parse` accepts (``rewrite`` is ``all``), as a message lists them."""

@@ -25,7 +25,11 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 import httpx
 
 from pytest_agentcassette._cassette.budget import check_budget
-from pytest_agentcassette._cassette.messages import fix_hint, mismatch_error, unused_message
+from pytest_agentcassette._cassette.messages import (
+    fix_hint,
+    mismatch_error,
+    unused_message,
+)
 from pytest_agentcassette._errors import (
     CassetteError,
     CassetteMismatchError,
@@ -145,6 +149,7 @@ class Cassette:
             ignore_headers=values["ignore_headers"],
             ignore_json_pointers=values["ignore_json_pointers"],
             normalize_text=values["normalize_text"],
+            null_is_absent=values["null_is_absent"],
         )
         self.secrets_found: list[SecretFinding] = []  # credentials the last write redacted
         self.existed = False
@@ -152,6 +157,7 @@ class Cassette:
         self._loaded: list[Interaction] = []
         self._index = MatchIndex([], self._match_config)
         self._may_record = False
+        self._diverged = False
         self._used: list[Interaction | _Pending] = []
         self._recordings: list[_Pending] = []
         self._mismatches: list[CassetteMismatchError] = []
@@ -174,6 +180,11 @@ class Cassette:
     def interactions(self) -> list[Interaction]:
         """Every interaction the file will hold: those kept from it, then the new ones."""
         recorded = self.recorded
+        if self.record_mode is RecordMode.UPDATE:  # the session as this run had it
+            result = self.exchanges
+            for position, interaction in enumerate(result):
+                interaction.id = position
+            return result
         kept = [] if self.record_mode is RecordMode.ALL else list(self._loaded)
         # A server over stdio recorded again replaces its old sessions: a replay starts it
         # once, and would leave the older session unplayed.
@@ -309,20 +320,22 @@ class Cassette:
             self._index = MatchIndex(self._loaded, self._match_config)
         except (LocatedError, OSError) as error:
             raise self._public(error) from None
-        self._may_record = self.record_mode in (RecordMode.ALL, RecordMode.NEW_EPISODES) or (
+        recording_modes = (RecordMode.ALL, RecordMode.NEW_EPISODES, RecordMode.UPDATE)
+        self._may_record = self.record_mode in recording_modes or (
             self.record_mode is RecordMode.ONCE and not self.existed
         )
+        self._diverged = False  # update: a request no longer matched; record from there on
 
     def _close(self) -> None:
         for recording in list(self._recordings):
             recording.close()
         if not self._may_record:
             return
-        if not (self.recorded or (self.record_mode is RecordMode.ALL and self.existed)):
+        if not (self.recorded or self._rewrites_unplayed()):
             return
         with save_turn(self.path):  # another process may have saved this file meanwhile
             interactions = self.interactions
-            if self.record_mode is not RecordMode.ALL:
+            if self.record_mode not in (RecordMode.ALL, RecordMode.UPDATE):
                 try:
                     interactions = merged(self.path, self._opened, interactions, self.recorded)
                 except (LocatedError, OSError) as error:
@@ -331,6 +344,16 @@ class Cassette:
             save_cassette(self.path, interactions)
             self.saved = True
         warn_found(self.path, self.secrets_found)  # after the write: -W error must not stop it
+
+    def _rewrites_unplayed(self) -> bool:
+        """Whether the file is written even with nothing recorded: ``all`` replaces it,
+        ``update`` drops what this run no longer sent.
+        """
+        if not self.existed:
+            return False
+        return self.record_mode is RecordMode.ALL or (
+            self.record_mode is RecordMode.UPDATE and bool(self.unplayed)
+        )
 
     def _check_unused(self) -> None:
         """A replay that left recorded interactions unused hides a regression: say so, as
@@ -391,22 +414,30 @@ class Cassette:
             redact_headers(headers, self.redacted_headers),
             Body.from_bytes(request.content),
         )
-        found = self._take(live) if self.record_mode is not RecordMode.ALL else None
+        found = self._take(live) if self._replays() else None
         if found is not None:
             return self._replay(found, live)
+        self._diverged = self.record_mode is RecordMode.UPDATE
         if self._may_record:
             recording = Recording(live, self.redacted_headers)
             self._record_pending(recording)
             raise RecordThrough(recording)
         raise self._refuse(live)
 
+    def _replays(self) -> bool:
+        """Whether a request may be answered from the file (not in ``all``, nor in
+        ``update`` once a request no longer matched the recording).
+        """
+        return self.record_mode is not RecordMode.ALL and not self._diverged
+
     def _answer_connection(self, live: RecordedRequest) -> Interaction | None:
         """The recorded opening of a WebSocket connection that answers ``live`` (its
         messages then replay too); ``None`` when the connection is to be recorded.
         """
         live = self._scrubbed(live)
-        found = self._take(live) if self.record_mode is not RecordMode.ALL else None
+        found = self._take(live) if self._replays() else None
         if found is not None or self._may_record:
+            self._diverged = found is None and self.record_mode is RecordMode.UPDATE
             return found
         raise self._refuse(live)
 

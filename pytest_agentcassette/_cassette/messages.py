@@ -46,14 +46,15 @@ def record_advice(record_command: str | None, *, exists: bool, appendable: bool 
         return (
             "If the change is intended, re-record the cassette:\n"
             f"  {command}\n"
-            f"(or --record-mode=new_episodes to keep the recorded interactions and add the "
-            f"new ones)"
+            f"(or --record-mode=update to replay what still matches and record again from "
+            f"the first change)"
         )
     if command:  # a command of its own (such as agentcore's), without record modes
         return f"If the change is intended, re-record the cassette:\n  {command}"
     return (
         "If the change is intended, re-record it with record_mode='all', or use "
-        "record_mode='new_episodes' to add the new requests to the recorded ones."
+        "record_mode='update' to replay what still matches and record again from the first "
+        "change."
     )
 
 

@@ -42,6 +42,8 @@ WEBSOCKET_FORMAT_VERSION = 3
 """The version of a cassette that holds WebSocket entries (releases before it stop at them
 with a message about the version, rather than at an unknown field)."""
 _READ_VERSIONS = (FORMAT_VERSION, WEBSOCKET_FORMAT_VERSION)
+CONVERT_COMMAND = "python -m pytest_agentcassette convert --in-place PATH (this file or its folder)"
+"""What turns vcrpy's cassettes into this format (:mod:`pytest_agentcassette._convert`)."""
 
 _REQUEST_FIELDS = ("method", "url", "headers", "body", *GO_VCR_REQUEST_FIELDS)
 _INTERACTION_FIELDS = ("id", "request", "response", "stdio", "websocket")
@@ -53,8 +55,8 @@ def read_interactions(document: Any) -> list[Interaction]:
     top = mapping(document, (), "the document")
     if "version" not in top:
         raise invalid(
-            f"missing 'version: {FORMAT_VERSION}' (is this a cassette? vcrpy writes "
-            f"version 1, which this plugin does not read)",
+            f"missing 'version: {FORMAT_VERSION}' (is this a cassette? a vcrpy cassette is "
+            f"converted by: {CONVERT_COMMAND})",
             (),
         )
     _check_version(top["version"])
@@ -88,6 +90,12 @@ def _check_version(version: Any) -> None:
             f"this cassette needs a newer pytest-agentcassette: it is format version "
             f"{version}, and this release reads versions {FORMAT_VERSION} and "
             f"{WEBSOCKET_FORMAT_VERSION}. Upgrade: pip install -U pytest-agentcassette",
+            ("version",),
+        )
+    if version == 1 and not isinstance(version, bool):
+        raise invalid(
+            f"version 1 is vcrpy's format (pytest-recording), which this plugin does not "
+            f"read; convert it: {CONVERT_COMMAND}",
             ("version",),
         )
     raise invalid(

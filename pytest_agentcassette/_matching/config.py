@@ -95,12 +95,14 @@ class MatchConfig:
         ignore_headers: tuple[str, ...],
         ignore_json_pointers: tuple[str, ...],
         normalize_text: tuple[tuple[str, str], ...],
+        null_is_absent: bool = False,
     ) -> MatchConfig:
         """The configuration that the matching options (checked already) describe."""
         sequential = match_on == ("sequential",)
         normalizer = BodyNormalizer(
             tuple(parse_pointer(pointer) for pointer in ignore_json_pointers),
             tuple((re.compile(pattern), replacement) for pattern, replacement in normalize_text),
+            null_is_absent,
         )
         return cls(
             match_on=() if sequential else match_on,

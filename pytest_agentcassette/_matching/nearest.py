@@ -165,11 +165,15 @@ def _around_change(old: str, new: str) -> tuple[str, str]:
     return f'"{cut(old)}"', f'"{cut(new)}"'
 
 
+_MISSING: Any = object()
+
+
 def _old_value(document: Any, pointer: str) -> Any:
+    """The value at ``pointer``, or ``_MISSING`` (an explicit ``null`` is ``None``)."""
     try:
         return jsonpatch.JsonPointer(pointer).resolve(document)
     except (jsonpatch.JsonPointerException, KeyError, IndexError, TypeError):
-        return None
+        return _MISSING
 
 
 def render_patch(patch: list[dict[str, Any]], recorded: Any = None) -> list[str]:
@@ -185,6 +189,7 @@ def render_patch(patch: list[dict[str, Any]], recorded: Any = None) -> list[str]
         op, path = operation["op"], operation["path"]
         if op == "replace":
             old = _old_value(document, path)
+            old = None if old is _MISSING else old
             if isinstance(old, str) and isinstance(operation["value"], str):
                 before, after = _around_change(old, operation["value"])
             else:
@@ -194,7 +199,7 @@ def render_patch(patch: list[dict[str, Any]], recorded: Any = None) -> list[str]
             lines.append(f"add {path}: {_show(operation['value'])}")
         elif op == "remove":
             old = _old_value(document, path)
-            lines.append(f"remove {path}" + (f" (was {_show(old)})" if old is not None else ""))
+            lines.append(f"remove {path}" + ("" if old is _MISSING else f" (was {_show(old)})"))
         else:
             lines.append(f"{op} {operation.get('from', '')} → {path}")
         with contextlib.suppress(*_PATCH_ERRORS):

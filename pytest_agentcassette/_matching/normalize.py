@@ -2,6 +2,8 @@
 
 Applied identically to the recorded and the live request, never to what is stored:
 
+0. with ``null_is_absent``, keys whose value is ``null`` are removed (a client that sends
+   ``"previous_response_id": null`` matches one that leaves the key out);
 1. fields named by ``ignore_json_pointers`` are removed (``*`` matches any key or index);
 2. ``normalize_text`` regexes rewrite every string (a date injected into a system prompt);
 3. tool-call IDs become ``<tool-call-N>``, numbered by first appearance in the body, so a
@@ -239,6 +241,17 @@ def _jsonrpc(value: Any) -> Any:
     return message
 
 
+def _without_nulls(value: Any) -> Any:
+    """``value`` without the keys whose value is ``null``, at every depth (``null``s in a
+    list stay: they hold a place).
+    """
+    if isinstance(value, dict):
+        return {key: _without_nulls(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_without_nulls(item) for item in value]
+    return value
+
+
 def _client_event(value: Any) -> Any:
     """A realtime API's client event (a WebSocket message with a ``type``) without the
     ``event_id`` the client minted for it.
@@ -264,6 +277,7 @@ class BodyNormalizer:
 
     ignore_json_pointers: tuple[tuple[str, ...], ...] = ()
     normalize_text: tuple[TextNormalizer, ...] = ()
+    null_is_absent: bool = False
 
     def _rewrite(self, text: str) -> str:
         for pattern, replacement in self.normalize_text:
@@ -272,6 +286,8 @@ class BodyNormalizer:
 
     def json(self, value: Any) -> Any:
         """The comparable form of a parsed JSON body."""
+        if self.null_is_absent:
+            value = _without_nulls(value)
         for tokens in self.ignore_json_pointers:
             value = _remove(value, tokens)
         if self.normalize_text:

@@ -6,7 +6,7 @@ when a test actually uses a cassette.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
@@ -24,25 +24,46 @@ from pytest_agentcassette._options import OPTIONS
 from pytest_agentcassette.plugin._settings import (
     MARKER,
     add_options,
+    allow_every_record_mode,
     check_ini_record_mode,
     marker_help,
     node_for_command,
+    session_option,
 )
 from pytest_agentcassette.plugin._settings import resolve as resolve_settings
 
 if TYPE_CHECKING:
     from pytest_agentcassette._cassette import Cassette
     from pytest_agentcassette._secrets import SecretFinding
+    from pytest_agentcassette.plugin._orphans import CassetteFolders
     from pytest_agentcassette.plugin._summary import SessionReport
 
 _ACTIVE = pytest.StashKey["Cassette"]()
 _CALL_FAILED = pytest.StashKey[bool]()
+_NOT_RUN = pytest.StashKey[str]()  # skipped or xfailed: what it left unplayed is no concern
 _REPORT = pytest.StashKey["SessionReport"]()
+_ORPHANS_POLICY = pytest.StashKey[str]()
+_DESELECTED = pytest.StashKey[list[pytest.Item]]()
+_FOLDERS: pytest.StashKey[CassetteFolders] = pytest.StashKey()
+_ORPHANS = pytest.StashKey[list[str]]()  # the summary's lines about orphaned cassettes
+
+
+_parsers: list[pytest.Parser] = []
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     """Add ``--record-mode``, ``--cassette-dir`` and the ``agentcassette_*`` ini keys."""
     add_options(parser, pluginmanager)
+    allow_every_record_mode(parser)  # pytest-recording's --record-mode, if it came first
+    _parsers[:] = [parser]
+
+
+def pytest_plugin_registered(plugin: object) -> None:
+    """pytest-recording's ``--record-mode``, if it came after this plugin's options, takes
+    this plugin's modes too (its options are added by the time it is registered).
+    """
+    if _parsers and getattr(plugin, "__name__", "").startswith("pytest_recording"):
+        allow_every_record_mode(_parsers[0])
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -50,6 +71,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", marker_help())
     try:
         check_ini_record_mode(config)
+        config.stash[_ORPHANS_POLICY] = session_option(config, "orphaned_cassettes")
     except CassetteError as error:
         raise pytest.UsageError(str(error)) from None
     if config.getoption("cassette_report", None):  # the HTML page of the run
@@ -112,7 +134,7 @@ def _leave(item: pytest.Item, cassette: Cassette) -> None:
         problem = str(warning)
     except (UnusedInteractionsError, TokenBudgetError) as error:
         problem = str(error)
-    _report(item.config).add(cassette, refused)
+    _report(item.config).add(cassette, refused, item.stash.get(_NOT_RUN, ""))
     if problem:
         pytest.fail(problem, pytrace=False)
 
@@ -205,26 +227,88 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     return result
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, Any, Any]:
+    """Note a test that was skipped or xfailed: its cassette is reported as such, never for
+    what it left unplayed.
+    """
+    report = yield
+    if report.skipped:
+        item.stash[_NOT_RUN] = "xfailed" if hasattr(report, "wasxfail") else "skipped"
+    return report
+
+
+def pytest_deselected(items: Sequence[pytest.Item]) -> None:
+    """Note deselected tests (``-k``, ``-m``, ``--lf``): their modules did not run whole."""
+    if items:
+        items[0].config.stash.setdefault(_DESELECTED, []).extend(items)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Note the cassette folders of the modules collected whole, and the files their tests
+    name (on a pytest-xdist worker too: each collects every test).
+    """
+    config = session.config
+    if config.stash.get(_ORPHANS_POLICY, "ignore") != "ignore":
+        from pytest_agentcassette.plugin._orphans import collected_folders
+
+        deselected = config.stash.get(_DESELECTED, [])
+        config.stash[_FOLDERS] = collected_folders(session.items, deselected, config)
+
+
+def _find_orphans(session: pytest.Session) -> None:
+    """List the orphaned cassettes for the summary; with ``fail``, fail the session."""
+    from pytest_agentcassette.plugin._orphans import orphan_lines
+
+    config = session.config
+    folders, policy = config.stash.get(_FOLDERS, None), config.stash[_ORPHANS_POLICY]
+    finished = session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+    if folders is None or not finished or config.option.collectonly:
+        return
+    if _REPORT in config.stash:
+        folders.use(use.path for use in config.stash[_REPORT].uses)
+    orphans = folders.orphans()
+    config.stash[_ORPHANS] = orphan_lines(orphans, policy)
+    if orphans and policy == "fail" and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """On a pytest-xdist worker, hand the session's cassette records to the controller."""
+    """On a pytest-xdist worker, hand the session's cassette records and folders to the
+    controller; elsewhere, look for orphaned cassettes.
+    """
+    stash = session.config.stash
     workeroutput = getattr(session.config, "workeroutput", None)
-    if workeroutput is not None and _REPORT in session.config.stash:
-        workeroutput["agentcassette"] = session.config.stash[_REPORT].to_wire()
+    if workeroutput is None:
+        _find_orphans(session)
+        return
+    if _REPORT in stash:
+        workeroutput["agentcassette"] = stash[_REPORT].to_wire()
+    if _FOLDERS in stash:
+        workeroutput["agentcassette_folders"] = stash[_FOLDERS].to_wire()
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
-    """On the pytest-xdist controller, add a finished worker's records to the summary."""
-    records = getattr(node, "workeroutput", {}).get("agentcassette")
-    if records:
-        _report(node.config).add_wire(records)
+    """On the pytest-xdist controller, add a finished worker's records to the summary, and
+    the cassette folders it collected.
+    """
+    output = getattr(node, "workeroutput", {})
+    if output.get("agentcassette"):
+        _report(node.config).add_wire(output["agentcassette"])
+    if output.get("agentcassette_folders"):
+        from pytest_agentcassette.plugin._orphans import CassetteFolders
+
+        folders = node.config.stash.setdefault(_FOLDERS, CassetteFolders())
+        folders.add_wire(output["agentcassette_folders"])
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    """Summarize the session's cassettes: what was replayed, recorded, unused, saved."""
-    if _REPORT not in config.stash:
-        return
-    lines = config.stash[_REPORT].lines()
+    """Summarize the session's cassettes: what was replayed, recorded, unused, saved, and
+    the orphaned cassettes.
+    """
+    orphans: list[str] = config.stash.get(_ORPHANS, [])
+    lines = [*(config.stash[_REPORT].lines() if _REPORT in config.stash else []), *orphans]
     if lines:
         terminalreporter.write_sep("-", "agentcassette")
         for line in lines:

@@ -23,6 +23,7 @@ from pytest_agentcassette._errors import CassetteError
 from pytest_agentcassette._options import (
     INI_PREFIX,
     OPTIONS,
+    SESSION_OPTIONS,
     check_options,
     merge_options,
 )
@@ -33,10 +34,15 @@ __all__ = [
     "MARKER",
     "TestCassette",
     "add_options",
+    "allow_every_record_mode",
+    "cassette_file",
     "check_ini_record_mode",
     "marker_help",
+    "module_folder",
     "node_for_command",
     "resolve",
+    "session_option",
+    "uses_a_cassette",
 ]
 
 MARKER = "cassette"
@@ -77,6 +83,18 @@ def _pytest_recording_defines_record_mode(pluginmanager: pytest.PytestPluginMana
     return True
 
 
+def allow_every_record_mode(parser: pytest.Parser) -> None:
+    """Let pytest-recording's ``--record-mode``, when it serves both plugins, take the modes
+    only this plugin has (``update``); call it once every plugin has added its options.
+    """
+    for group in getattr(parser, "_groups", []):
+        for argument in getattr(group, "options", []):
+            action: Any = getattr(argument, "_action", None)
+            choices = getattr(action, "choices", None)
+            if "--record-mode" in argument.names() and choices is not None:
+                action.choices = [*choices, *(m for m in RECORD_MODE_CHOICES if m not in choices)]
+
+
 def add_options(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     """``--record-mode``, ``--cassette-dir``, ``--cassette-report`` and the ``agentcassette_*``
     ini keys.
@@ -103,14 +121,31 @@ def add_options(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager
         help="write one self-contained HTML page of the run's cassettes to PATH: each test's "
         "conversation, tool calls, delegations, tokens, and the drift a failed replay met.",
     )
+    for option in SESSION_OPTIONS.values():
+        group.addoption(f"--{option.name.replace('_', '-')}", default=None, help=option.help)
     parser.addini(DIR_INI_KEY, "folder for cassettes, relative to the ini file.")
-    for option in OPTIONS.values():
+    for option in (*OPTIONS.values(), *SESSION_OPTIONS.values()):
         parser.addini(option.ini_key, option.help, type=option.ini)
 
 
 def _ini_source(config: pytest.Config, key: str = "") -> str:
     where = f" in {config.inipath}" if config.inipath else ""
     return f"ini option {key}{where}" if key else f"ini options agentcassette_*{where}"
+
+
+def session_option(config: pytest.Config, name: str) -> Any:
+    """A session-wide option, checked: its command-line flag, else its ini key, else the
+    default; raises :class:`CassetteError` for a wrong value, naming where it was set.
+    """
+    option = SESSION_OPTIONS[name]
+    flag = f"--{name.replace('_', '-')}"
+    given = config.getoption(flag, default=None)
+    if given is not None:
+        return option.check(given, flag, "the command line")
+    text = str(config.getini(option.ini_key) or "").strip()
+    if text:
+        return option.check(text, option.ini_key, _ini_source(config))
+    return option.default
 
 
 def check_ini_record_mode(config: pytest.Config) -> None:
@@ -142,26 +177,52 @@ def _ini_options(config: pytest.Config) -> dict[str, Any]:
     return check_options(values, source=_ini_source(config))
 
 
-def _marker_options(item: pytest.Item) -> tuple[str | None, dict[str, Any]]:
-    """The cassette name and options from every ``cassette`` marker, closest last."""
-    name: str | None = None
+def _marker_name(item: pytest.Item, mark: pytest.Mark) -> str | None:
+    """The cassette name one ``cassette`` marker gives, if any."""
+    source = f"@pytest.mark.{MARKER}(...) on {item.nodeid}"
+    if len(mark.args) > 1 or (mark.args and not isinstance(mark.args[0], str)):
+        raise CassetteError(
+            f"{source}: takes at most one positional argument, the cassette name "
+            f"(a string); got {mark.args!r}"
+        )
+    given = mark.args[0] if mark.args else mark.kwargs.get("name")
+    if given is not None and (not isinstance(given, str) or not given.strip()):
+        raise CassetteError(f"{source}: name must be a non-empty string, got {given!r}")
+    return given
+
+
+def _marker_options(item: pytest.Item) -> dict[str, Any]:
+    """The options from every ``cassette`` marker, closest last."""
     options: dict[str, Any] = {}
     for mark in reversed(list(item.iter_markers(MARKER))):
         source = f"@pytest.mark.{MARKER}(...) on {item.nodeid}"
-        if len(mark.args) > 1 or (mark.args and not isinstance(mark.args[0], str)):
-            raise CassetteError(
-                f"{source}: takes at most one positional argument, the cassette name "
-                f"(a string); got {mark.args!r}"
-            )
-        kwargs = dict(mark.kwargs)
-        given = mark.args[0] if mark.args else kwargs.pop("name", None)
-        kwargs.pop("name", None)
-        if given is not None:
-            if not isinstance(given, str) or not given.strip():
-                raise CassetteError(f"{source}: name must be a non-empty string, got {given!r}")
-            name = given
+        kwargs = {key: value for key, value in mark.kwargs.items() if key != "name"}
         options = merge_options(options, check_options(kwargs, source=source, allowed=["name"]))
-    return name, options
+    return options
+
+
+def cassette_file(item: pytest.Item) -> Path:
+    """The cassette file of ``item``: the closest marker's name, or the test's own name
+    (class and parametrize id included); raises :class:`CassetteError` for a wrong name.
+    """
+    names = [_marker_name(item, mark) for mark in item.iter_markers(MARKER)]
+    name = next((given for given in names if given is not None), None)
+    if name is not None:
+        return cassette_path(_base_dir(item), item.path.stem, name, explicit=True)
+    cls = getattr(item, "cls", None)
+    test_name = (f"{cls.__name__}." if cls is not None else "") + item.name
+    return cassette_path(_base_dir(item), item.path.stem, test_name, explicit=False)
+
+
+def uses_a_cassette(item: pytest.Item) -> bool:
+    """Whether ``item`` carries the marker or asks for the ``agent_cassette`` fixture."""
+    fixtures = getattr(item, "fixturenames", ())
+    return item.get_closest_marker(MARKER) is not None or "agent_cassette" in fixtures
+
+
+def module_folder(item: pytest.Item) -> Path:
+    """The folder of the cassettes of ``item``'s module: ``<dir>/<test module>``."""
+    return _base_dir(item) / item.path.stem
 
 
 def _base_dir(item: pytest.Item) -> Path:
@@ -201,19 +262,13 @@ class TestCassette:
 
 def resolve(item: pytest.Item, fixture_config: Mapping[str, Any]) -> TestCassette:
     """The cassette of ``item``; raises :class:`CassetteError` for a wrong option."""
-    name, marker_options = _marker_options(item)
+    path = cassette_file(item)
+    marker_options = _marker_options(item)
     fixture_options = check_options(fixture_config, source="the agent_cassette_config fixture")
     options = merge_options(_ini_options(item.config), fixture_options)
     options = merge_options(options, marker_options)
     cli_mode = item.config.getoption("--record-mode", default=None)
     if cli_mode:
         options["record_mode"] = RecordMode.parse(cli_mode)
-    module = item.path.stem
-    if name is not None:
-        path = cassette_path(_base_dir(item), module, name, explicit=True)
-    else:
-        cls = getattr(item, "cls", None)
-        test_name = (f"{cls.__name__}." if cls is not None else "") + item.name
-        path = cassette_path(_base_dir(item), module, test_name, explicit=False)
     command = f"pytest --record-mode={{mode}} {shlex.quote(node_for_command(item))}"
     return TestCassette(path, options, command)

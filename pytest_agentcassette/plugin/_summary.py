@@ -23,7 +23,7 @@ class CassetteUse:
     """What one test did with its cassette."""
 
     path: Path
-    outcome: str  # replayed, recorded, rewritten, extended, unused, refused
+    outcome: str  # replayed, recorded, rewritten, extended, unused, refused, skipped, xfailed
     interactions: int
     played: int
     unused: int
@@ -34,9 +34,12 @@ class CassetteUse:
     faults: tuple[str, ...] = ()  # transport errors among the interactions it recorded
 
     @classmethod
-    def of(cls, cassette: Cassette, refused: list[SecretFinding] | None = None) -> CassetteUse:
+    def of(
+        cls, cassette: Cassette, refused: list[SecretFinding] | None = None, not_run: str = ""
+    ) -> CassetteUse:
         """Summarize a cassette once its test is over (``refused``: the credentials that
-        stopped its write).
+        stopped its write; ``not_run``: ``skipped`` or ``xfailed`` when the test was, and
+        what it left unplayed is then no one's concern).
         """
         from pytest_agentcassette._secrets import finding_lines
 
@@ -47,6 +50,8 @@ class CassetteUse:
                 outcome = "rewritten" if cassette.record_mode.value == "all" else "extended"
         elif refused:
             outcome = "refused"
+        elif not_run:
+            outcome = not_run
         else:
             outcome = "replayed" if played else "unused"
         return cls(
@@ -54,7 +59,7 @@ class CassetteUse:
             outcome=outcome,
             interactions=len(cassette.interactions),
             played=len(played),
-            unused=len(cassette.unplayed) if not cassette.is_recording else 0,
+            unused=len(cassette.unplayed) if not (cassette.is_recording or not_run) else 0,
             tokens=_tokens(played),
             seconds=sum(i.response.duration or 0.0 for i in played),
             redacted=tuple(finding_lines(cassette.secrets_found)),
@@ -108,9 +113,11 @@ class SessionReport:
 
     uses: list[CassetteUse] = field(default_factory=list)
 
-    def add(self, cassette: Cassette, refused: list[SecretFinding] | None = None) -> None:
-        """Count a cassette whose test is over."""
-        self.uses.append(CassetteUse.of(cassette, refused))
+    def add(
+        self, cassette: Cassette, refused: list[SecretFinding] | None = None, not_run: str = ""
+    ) -> None:
+        """Count a cassette whose test is over (``not_run``: see :meth:`CassetteUse.of`)."""
+        self.uses.append(CassetteUse.of(cassette, refused, not_run))
 
     def to_wire(self) -> list[dict[str, Any]]:
         """The records as plain data, for a pytest-xdist worker to send to the controller."""
@@ -142,6 +149,9 @@ class SessionReport:
                 parts.append(f"{len(outcomes[outcome])} {outcome}")
         if "unused" in outcomes:
             parts.append(f"{len(outcomes['unused'])} with nothing played")
+        for outcome in ("skipped", "xfailed"):  # pytest's words for the tests
+            if outcome in outcomes:
+                parts.append(f"{len(outcomes[outcome])} {outcome}")
         if "refused" in outcomes:
             parts.append(f"{len(outcomes['refused'])} not written (credentials)")
         lines = [f"cassettes: {', '.join(parts)}"]

@@ -18,7 +18,7 @@ from pytest_agentcassette import (
     UnusedInteractionsWarning,
     use_cassette,
 )
-from pytest_agentcassette._options import OPTIONS, options_table
+from pytest_agentcassette._options import OPTIONS, SESSION_OPTIONS, options_table
 from tests.support.provider_server import ProviderServer
 
 OPTIONS_PAGE = Path(__file__).parents[2] / "docs" / "options.md"
@@ -39,7 +39,8 @@ def _from_fixture(pytester: pytest.Pytester) -> set[str]:
 
 def _from_ini(pytester: pytest.Pytester) -> set[str]:
     help_text = pytester.runpytest("--help", *OWN_OPTION).stdout.str()
-    return set(re.findall(r"^\s+agentcassette_(\w+) \(", help_text, flags=re.M)) - {"dir"}
+    found = set(re.findall(r"^\s+agentcassette_(\w+) \(", help_text, flags=re.M))
+    return found - {"dir", *SESSION_OPTIONS}  # the session's, not a cassette's
 
 
 def _from_docs() -> set[str]:
@@ -167,3 +168,10 @@ def test_a_fixture_can_say_it_returns_cassette_options(pytester: pytest.Pytester
         """
     )
     pytester.runpytest(*OWN_OPTION).assert_outcomes(passed=1)
+
+
+def test_each_session_option_has_an_ini_key_and_a_flag(pytester: pytest.Pytester) -> None:
+    help_text = pytester.runpytest("--help", *OWN_OPTION).stdout.str()
+    for option in SESSION_OPTIONS.values():
+        assert re.search(rf"^\s+{option.ini_key} \(", help_text, flags=re.M)
+        assert f"--{option.name.replace('_', '-')}" in help_text

@@ -107,6 +107,7 @@ _NOT_IMPORTED_BY = {
     "_transport": {"_cassette", "plugin"},
     "_cassette": {"plugin"},
     "_report": {"_transport", "_cassette", "plugin"},
+    "_convert": {"_transport", "_cassette", "plugin", "_matching", "_conversation", "_report"},
 }
 
 

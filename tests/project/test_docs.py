@@ -1244,3 +1244,84 @@ def test_the_report_command_writes_the_page_it_names(
     assert "test_explain.py::test_explains" in report
     assert "Explain containers" in report
     assert (ROOT / "docs" / "images" / "report.png").stat().st_size < 300_000
+
+
+def test_the_orphaned_cassettes_section_is_what_a_renamed_test_leaves(
+    pytester: pytest.Pytester, provider_server: ProviderServer
+) -> None:
+    shown = _example("text", "orphaned cassettes (no test")
+    orphan = Path(shown.splitlines()[1].strip())
+    url = provider_server.url + "/v1/chat/completions"
+    test_file = pytester.path / orphan.parent.parent.parent / f"{orphan.parent.name}.py"
+    test_file.parent.mkdir(parents=True, exist_ok=True)
+    tests = (
+        f"import httpx, pytest\n\n\n@pytest.mark.cassette\ndef {orphan.stem}():\n"
+        f"    httpx.post({url!r}, json={{'messages': [{{'role': 'user', 'content': 'Hi'}}]}})\n"
+    )
+    test_file.write_text(tests)
+    pytester.runpytest("--record-mode=once").assert_outcomes(passed=1)
+    test_file.write_text(tests.replace(orphan.stem, "test_reviewer_reads_the_docs"))
+    result = pytester.runpytest("--record-mode=once")  # the renamed test records anew
+    result.assert_outcomes(passed=1)
+    assert result.ret == pytest.ExitCode.OK
+    _assert_shows(result, shown)
+
+    (pytester.path / "pytest.ini").write_text(
+        _example("ini", "[pytest]\nagentcassette_orphaned_cassettes = ")
+    )
+    failed = pytester.runpytest()
+    assert failed.ret == pytest.ExitCode.TESTS_FAILED
+    (said,) = [line for line in failed.outlines if line.startswith("the session fails")]
+    prose = " ".join((ROOT / "docs" / "failures.md").read_text().split())
+    assert f"`{said}`" in prose
+
+
+# -- docs/migrating.md --------------------------------------------------------------------
+
+_VCRPY_MODELS = """\
+interactions:
+- request:
+    body: null
+    headers:
+      Accept: ['*/*']
+    method: GET
+    uri: https://api.example.com/v1/models?limit=2
+  response:
+    body: {string: '{"data": [{"id": "gpt-4o"}, {"id": "o3"}]}'}
+    headers: {Content-Type: [application/json]}
+    status: {code: 200, message: OK}
+- request: {body: null, headers: {}, method: GET, uri: 'https://api.example.com/v1/usage'}
+  response: {body: {string: ''}, headers: {}, status: {code: 204, message: No Content}}
+version: 1
+"""
+
+
+def test_a_pytest_recording_suite_passes_after_the_move(pytester: pytest.Pytester) -> None:
+    cassettes = pytester.path / "tests" / "cassettes" / "test_models"
+    cassettes.mkdir(parents=True)
+    (cassettes / "test_lists_models.yaml").write_text(_VCRPY_MODELS)
+    (cassettes / "notes.yaml").write_text("owner: the platform team\n")
+    (pytester.path / "tests" / "test_models.py").write_text(
+        _example("python", "# tests/test_models.py\n")
+    )
+    unconverted = pytester.runpytest("tests")
+    unconverted.assert_outcomes(errors=1)
+    command = _example("console", "python -m pytest_agentcassette convert --in-place")
+    ((python, dash_m, module, *arguments),) = _lines(command)
+    assert (python, dash_m, module) == ("python", "-m", "pytest_agentcassette")
+    unconverted.stdout.fnmatch_lines(
+        ["*version 1 is vcrpy's format (pytest-recording), which this plugin does not read; "
+         f"convert it: {' '.join(_lines(command)[0][:4])} --in-place PATH*"]
+    )  # fmt: skip
+    shown = _example("console", "$ python -m pytest_agentcassette convert --in-place")
+    assert shown.splitlines()[0] == "$ " + command.strip()
+    run = subprocess.run(
+        [sys.executable, "-m", module, *arguments], cwd=pytester.path, capture_output=True,
+        text=True, check=True,
+    )  # fmt: skip
+    assert run.stdout.splitlines() == shown.splitlines()[1:]
+    pytester.runpytest("tests").assert_outcomes(passed=1, errors=1)  # /v1/usage, unplayed
+    ini = _example("ini", "[pytest]\nagentcassette_match_on = ")
+    assert all(f"  {line}" in shown.splitlines() for line in ini.splitlines()[1:])
+    (pytester.path / "pytest.ini").write_text(ini)
+    pytester.runpytest("tests").assert_outcomes(passed=1)

@@ -51,11 +51,13 @@ BAD_CASSETTES = {
     "not a mapping": ("- a\n- b\n", ": the document must be a mapping, got list"),
     "no version": (
         "interactions: []\n",
-        ", line 1: missing 'version: 2' (is this a cassette? vcrpy writes version 1",
+        ", line 1: missing 'version: 2' (is this a cassette? a vcrpy cassette is converted "
+        "by: python -m pytest_agentcassette convert --in-place PATH",
     ),
     "vcrpy version 1": (
         "interactions: []\nversion: 1\n",
-        ", line 2 (at version): unsupported cassette version 1; this plugin reads versions 2 and 3",
+        ", line 2 (at version): version 1 is vcrpy's format (pytest-recording), which this "
+        "plugin does not read; convert it: python -m pytest_agentcassette convert --in-place PATH",
     ),
     "interactions not a list": (
         "version: 2\ninteractions: {a: 1}\n",

@@ -11,7 +11,13 @@ from typing import Any
 import httpx
 import pytest
 
-from pytest_agentcassette import CassetteError, CassetteMismatchError, RecordedRequest, use_cassette
+from pytest_agentcassette import (
+    Body,
+    CassetteError,
+    CassetteMismatchError,
+    RecordedRequest,
+    use_cassette,
+)
 from tests.support.network import NetworkCut
 from tests.support.provider_server import ProviderServer
 from tests.support.wire_formats import Reply
@@ -297,3 +303,45 @@ def test_no_normalize_text_means_none(tmp_path: Path) -> None:
         )._match_config.normalizer.normalize_text
         == ()
     )
+
+
+def test_a_replay_with_null_is_absent_matches_a_recording_that_sent_null(
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
+    url = provider_server.url + "/v1/chat/completions"
+    recorded: dict[str, Any] = {"model": "gpt-4o", "messages": [], "user": None}
+    path = tmp_path / "null.yaml"
+    with use_cassette(path, record_mode="once"):
+        httpx.post(url, json=recorded)
+    provider_server.stop()
+    live = {"model": "gpt-4o", "messages": []}
+    with pytest.raises(CassetteMismatchError) as missed, use_cassette(path):
+        httpx.post(url, json=live)
+    assert "    remove /user (was null)" in str(missed.value)
+    with use_cassette(path, null_is_absent=True):
+        assert httpx.post(url, json=live).status_code == 200
+
+
+def test_null_is_absent_lets_a_null_key_match_a_missing_one(tmp_path: Path) -> None:
+    from pytest_agentcassette._matching import MatchConfig
+
+    strict = MatchConfig.build(match_on=("method", "url", "body"), allow_playback_repeats=False,
+                               ignore_headers=(), ignore_json_pointers=(), normalize_text=())  # fmt: skip
+    lenient = MatchConfig.build(match_on=("method", "url", "body"), allow_playback_repeats=False,
+                                ignore_headers=(), ignore_json_pointers=(), normalize_text=(),
+                                null_is_absent=True)  # fmt: skip
+    sent = Body.from_bytes(b'{"model": "m", "previous_response_id": null, "input": [null, 1]}')
+    recorded = Body.from_bytes(b'{"model": "m", "input": [null, 1]}')
+    assert strict.compared_body(sent) != strict.compared_body(recorded)
+    assert lenient.compared_body(sent) == lenient.compared_body(recorded)
+    changed = Body.from_bytes(b'{"model": "m", "input": [1]}')
+    assert lenient.compared_body(changed) != lenient.compared_body(recorded)  # a list keeps it
+
+
+def test_a_removed_null_says_it_was_null() -> None:
+    from pytest_agentcassette._matching import render_patch
+
+    recorded = {"model": "m", "previous_response_id": None}
+    patch = [{"op": "remove", "path": "/previous_response_id"}]
+    assert render_patch(patch, recorded) == ["remove /previous_response_id (was null)"]
+    assert render_patch([{"op": "remove", "path": "/gone"}], recorded) == ["remove /gone"]

@@ -23,7 +23,7 @@ def inner(
 OPTIONS = (
     "record_mode, match_on, allow_playback_repeats, unused_interactions, redact_headers, "
     "redact_query_parameters, ignore_headers, ignore_json_pointers, normalize_text, "
-    "allowed_hosts, replay_retry_after, websocket_pacing, secrets, max_tokens"
+    "null_is_absent, allowed_hosts, replay_retry_after, websocket_pacing, secrets, max_tokens"
 )
 
 
@@ -189,8 +189,8 @@ def test_a_changed_request_names_the_nearest_interaction_and_how_to_re_record(
             f"  sent from:   test_chat.py:{line_of(test_file, 'hello again')}",
             "If the change is intended, re-record the cassette:",
             "  pytest --record-mode=rewrite test_chat.py::test_answer",
-            "(or --record-mode=new_episodes to keep the recorded interactions and add the "
-            "new ones)",
+            "(or --record-mode=update to replay what still matches and record again from the "
+            "first change)",
             "-* agentcassette -*",
         ],
         consecutive=True,
@@ -329,7 +329,7 @@ def test_options_from_the_config_fixture_the_ini_file_and_the_marker_add_up(
             'cassette(record_mode="sometimes")',
             "@pytest.mark.cassette(...) on "
             "test_chat.py::test_answer: record_mode: unknown record mode 'sometimes'; choose "
-            "one of none, once, new_episodes, all, rewrite.",
+            "one of none, once, new_episodes, update, all, rewrite.",
         ),
         (
             'cassette(redact_headers="x-a", allow_playback_repeat=True)',
@@ -377,7 +377,7 @@ def test_a_wrong_record_mode_in_the_ini_file_stops_the_run(inner: pytest.Pyteste
     result.stderr.fnmatch_lines(
         [
             "ERROR: ini option agentcassette_record_mode in */tox.ini: unknown record mode "
-            "'onse'; choose one of none, once, new_episodes, all, rewrite. Did you mean 'once'?"
+            "'onse'; choose one of none, once, new_episodes, update, all, rewrite. Did you mean 'once'?"
         ]
     )
 

@@ -1,0 +1,132 @@
+"""Orphaned cassettes: files in the cassette folder of a test module that ran whole which no
+test of that module uses (a test renamed or removed, its cassette left behind).
+
+A module ran whole when every test of it was collected and none deselected (no node id,
+``-k``, ``-m``, ``--lf`` narrowed it): only then does the run know every cassette its tests
+name. A test uses the cassette it names whether it ran, was skipped or was never reached;
+a parametrized test names one per case, a shared named cassette is used by each test that
+names it. Under pytest-xdist each worker collects every test, so each one's folders agree;
+the controller joins what the workers saw and what their tests opened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pytest_agentcassette._errors import CassetteError
+
+if TYPE_CHECKING:
+    import pytest
+
+__all__ = ["CassetteFolders", "collected_folders", "orphan_lines"]
+
+SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class CassetteFolders:
+    """The cassette folders of the modules a session collected, and the files its tests use."""
+
+    whole: set[Path] = field(default_factory=set)
+    """Folders of modules whose every test was collected and selected."""
+    partial: set[Path] = field(default_factory=set)
+    """Folders of modules that ran in part: what they hold is not judged."""
+    used: set[Path] = field(default_factory=set)
+    """Cassette files the collected tests name, or opened."""
+
+    def use(self, paths: Iterable[Path]) -> None:
+        """Count ``paths`` as used (the cassettes tests opened)."""
+        self.used.update(path.resolve() for path in paths)
+
+    def to_wire(self) -> dict[str, list[str]]:
+        """The folders and files as plain data, for a pytest-xdist worker to send."""
+        return {name: sorted(map(str, getattr(self, name))) for name in _WIRE}
+
+    def add_wire(self, wire: dict[str, list[str]]) -> None:
+        """Add what a worker sent (see :meth:`to_wire`)."""
+        for name in _WIRE:
+            getattr(self, name).update(Path(text) for text in wire.get(name, ()))
+
+    def orphans(self) -> list[Path]:
+        """The cassette files of the whole modules' folders that no test uses."""
+        found = []
+        for folder in sorted(self.whole - self.partial):
+            if not folder.is_dir():
+                continue
+            for path in sorted(folder.rglob("*")):
+                if path.suffix in SUFFIXES and path.is_file() and path not in self.used:
+                    found.append(path)
+        return found
+
+
+_WIRE = ("whole", "partial", "used")
+
+
+def orphan_lines(orphans: Sequence[Path], policy: str) -> list[str]:
+    """The summary's section about ``orphans``; empty when there are none."""
+    from pytest_agentcassette._located import display_path
+
+    if not orphans:
+        return []
+    lines = [
+        "orphaned cassettes (no test of their module uses them; remove them or rename them "
+        "to a test):",
+        *(f"  {display_path(path)}" for path in orphans),
+    ]
+    if policy == "fail":
+        count = f"{len(orphans)} orphaned cassette{'' if len(orphans) == 1 else 's'}"
+        lines.append(f"the session fails: {count} (orphaned_cassettes = fail)")
+    return lines
+
+
+def _narrowed(config: pytest.Config) -> set[Path] | None:
+    """The files that node ids on the command line narrow (``test_x.py::test_a``); None when
+    one of them names no file (``--pyargs``): then no module is known to have run whole.
+    """
+    narrowed = set()
+    for argument in config.args:
+        file, separator, _ = str(argument).partition("::")
+        if not separator:
+            continue
+        path = config.invocation_params.dir / file
+        if not path.is_file():
+            return None
+        narrowed.add(path.resolve())
+    return narrowed
+
+
+def collected_folders(
+    items: Sequence[pytest.Item], deselected: Sequence[pytest.Item], config: pytest.Config
+) -> CassetteFolders:
+    """The cassette folders of the collected tests' modules, whole or partial, and the
+    cassette files the tests name.
+    """
+    import pytest
+
+    from pytest_agentcassette.plugin._settings import cassette_file, module_folder, uses_a_cassette
+
+    folders = CassetteFolders()
+    narrowed = _narrowed(config)
+    if narrowed is None:
+        return folders
+    for item in deselected:
+        folders.partial.add(module_folder(item).resolve())
+    partial = narrowed | {item.path.resolve() for item in deselected}
+    of_module: dict[Path, tuple[Path, bool]] = {}  # a module -> its folder, whether whole
+    for item in items:
+        if not isinstance(item, pytest.Function):
+            continue
+        if item.path not in of_module:
+            whole = item.path.resolve() not in partial
+            of_module[item.path] = (module_folder(item).resolve(), whole)
+        folder, whole = of_module[item.path]
+        (folders.whole if whole else folders.partial).add(folder)
+        if uses_a_cassette(item):
+            try:
+                folders.used.add(cassette_file(item).resolve())
+            except CassetteError:  # a wrong name: the test fails with it
+                folders.partial.add(folder)
+    return folders
