@@ -261,3 +261,42 @@ def test_a_body_that_does_not_decode_is_named_with_its_place(tmp_path: Path) -> 
         f"agentcassette show: cassette {broken}, line 4 (at interactions[0].request.body.json): "
         "json is not valid JSON"
     )
+
+
+VCRPY_TOOL_CALL = """\
+interactions:
+- request:
+    body: '{"model": "gpt-4o", "messages": [{"role": "user", "content": "List the files"}]}'
+    headers:
+      Content-Type:
+      - application/json
+    method: POST
+    uri: https://api.openai.com/v1/chat/completions
+  response:
+    body:
+      string: '{"choices": [{"message": {"role": "assistant", "content": null, "tool_calls":
+        [{"id": "call_1", "type": "function", "function": {"name": "list_dir",
+        "arguments": "{\\"path\\": \\".\\"}"}}]}}], "usage": {"prompt_tokens": 20,
+        "completion_tokens": 5, "total_tokens": 25}}'
+    headers:
+      Content-Type:
+      - application/json
+    status:
+      code: 200
+      message: OK
+version: 1
+"""
+
+
+def test_a_converted_vcrpy_cassette_shows_too(tmp_path: Path) -> None:
+    original = tmp_path / "vcr" / "test_list.yaml"
+    original.parent.mkdir()
+    original.write_text(VCRPY_TOOL_CALL)
+    command = [sys.executable, "-m", "pytest_agentcassette", "convert", "--out",
+               str(tmp_path / "converted"), str(original.parent)]  # fmt: skip
+    subprocess.run(command, capture_output=True, text=True, check=True, cwd=tmp_path)
+    converted = next((tmp_path / "converted").rglob("test_list.yaml"))
+    shown = _show(str(converted), "--color=never").stdout.splitlines()
+    assert "turn 1 · openai-chat · gpt-4o · 25 tokens (20 in, 5 out)" in shown
+    assert "  user       List the files" in shown
+    assert '  assistant  Calling list_dir(path: ".")' in shown
