@@ -392,6 +392,18 @@ class CassetteOptions(TypedDict, total=False):
             see="conversation.md#token-budgets",
         ),
     ]
+    record_outages: Annotated[
+        bool,
+        Option(
+            False,
+            "write a recording in which no request got a response (each met a transport "
+            "error), to test the code's error path; by default it is not written and the "
+            "test fails.",
+            _flag,
+            ini="bool",
+            see="failures.md#a-recording-that-got-no-response",
+        ),
+    ]
 
 
 def _declared() -> dict[str, Option]:

@@ -28,6 +28,8 @@ from pytest_agentcassette._cassette.budget import check_budget
 from pytest_agentcassette._cassette.messages import (
     fix_hint,
     mismatch_error,
+    outage_message,
+    replay_note,
     unused_message,
 )
 from pytest_agentcassette._errors import (
@@ -138,6 +140,7 @@ class Cassette:
         self.unused_interactions: str = values["unused_interactions"]
         self.secrets: str = values["secrets"]
         self.max_tokens: int | None = values["max_tokens"]
+        self.record_outages: bool = values["record_outages"]
         self.redacted_headers = lowercase_set(DEFAULT_REDACTED_HEADERS, values["redact_headers"])
         self.redacted_query_parameters = lowercase_set(
             DEFAULT_REDACTED_QUERY_PARAMETERS, values["redact_query_parameters"]
@@ -154,6 +157,11 @@ class Cassette:
         self.secrets_found: list[SecretFinding] = []  # credentials the last write redacted
         self.existed = False
         self.saved = False
+        # Computed once when the cassette opens, off the event loop, for the messages of
+        # the request path (resolving a path touches the file system).
+        self._shown_path = str(self.path)
+        self._source: bytes | None = None  # the file as loaded: the lines of its errors
+        self.outage = False  # nothing was written: no request got a response
         self._loaded: list[Interaction] = []
         self._index = MatchIndex([], self._match_config)
         self._may_record = False
@@ -265,7 +273,16 @@ class Cassette:
         self._leave(check=exc_type is None)
 
     async def __aenter__(self) -> Cassette:
-        return self.__enter__()
+        """Open the cassette in a worker thread (reading the file would block the event
+        loop), then answer the requests of this task.
+        """
+        from anyio.to_thread import run_sync  # httpx's dependency; asyncio and trio alike
+
+        if self._token is not None:
+            raise CassetteError(f"cassette {self._shown_path} is already in use")
+        await run_sync(self._open)
+        self._token = activate(self)  # in the task's own context
+        return self
 
     async def __aexit__(
         self,
@@ -273,7 +290,15 @@ class Cassette:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.__exit__(exc_type, exc, traceback)
+        """Stop answering in the task's own context, then save and check in a worker
+        thread, off the event loop.
+        """
+        from anyio.to_thread import run_sync
+
+        if self._token is not None:
+            deactivate(self, self._token)
+            self._token = None
+        await run_sync(functools.partial(self._leave, check=exc_type is None))
 
     def __call__(self, function: _F) -> _F:
         """Use the cassette as a decorator: each call of ``function`` runs inside it."""
@@ -300,6 +325,7 @@ class Cassette:
         if self._token is not None:
             deactivate(self, self._token)
             self._token = None
+        self._source = None  # a problem found in saving is in the file as it is now
         self._close()
         if check:
             self._check_unused()
@@ -308,15 +334,19 @@ class Cassette:
     def _public(self, error: LocatedError | OSError) -> CassetteError:
         """The error a user reads for a problem in this cassette's file."""
         self._refused = True
-        return cassette_error(self.path, error, fix_hint(self.record_command))
+        hint = fix_hint(self.record_command)
+        return cassette_error(self.path, error, hint, shown=self._shown_path, source=self._source)
 
     def _open(self) -> None:
         self._loaded, self._used, self._recordings, self._mismatches = [], [], [], []
         self._blocked, self.secrets_found, self.saved, self._refused = [], [], False, False
+        self.outage = False
         self.existed, self._opened = self.path.exists(), file_state(self.path)
+        self._shown_path, self._source = display_path(self.path), None
         try:
             if self.existed and self.record_mode is not RecordMode.ALL:
-                self._loaded = load_cassette(self.path)
+                self._source = self.path.read_bytes()
+                self._loaded = load_cassette(self.path, self._source)
             self._index = MatchIndex(self._loaded, self._match_config)
         except (LocatedError, OSError) as error:
             raise self._public(error) from None
@@ -333,6 +363,7 @@ class Cassette:
             return
         if not (self.recorded or self._rewrites_unplayed()):
             return
+        self._refuse_outage()
         with save_turn(self.path):  # another process may have saved this file meanwhile
             interactions = self.interactions
             if self.record_mode not in (RecordMode.ALL, RecordMode.UPDATE):
@@ -344,6 +375,24 @@ class Cassette:
             save_cassette(self.path, interactions)
             self.saved = True
         warn_found(self.path, self.secrets_found)  # after the write: -W error must not stop it
+
+    def _refuse_outage(self) -> None:
+        """A recording in which no request got a response (each met a transport error:
+        the provider unreachable, most likely) is not written, unless ``record_outages``.
+        """
+        recorded = [i for i in self.recorded if not i.request.url.startswith(STDIO_SCHEME)]
+        if self.record_outages or not recorded:
+            return
+        if any(i.response.status_code != 0 or i.response.error is None for i in recorded):
+            return
+        self.outage = True
+        message = outage_message(
+            recorded,
+            shown_path=display_path(self.path),
+            existed=self.existed,
+            record_command=self.record_command,
+        )
+        raise CassetteError(message, path=self.path)
 
     def _rewrites_unplayed(self) -> bool:
         """Whether the file is written even with nothing recorded: ``all`` replaces it,
@@ -368,7 +417,7 @@ class Cassette:
             return
         message = unused_message(
             self.unplayed,
-            shown_path=display_path(self.path),
+            shown_path=self._shown_path,
             total=len(self.interactions),
             record_command=self.record_command,
             warning=policy == "warn",
@@ -466,14 +515,14 @@ class Cassette:
         if is_websocket(request.url):
             return (
                 f"the WebSocket connection to {request.url} was opened inside cassette "
-                f"{display_path(self.path)}, which has closed, and is still in use "
+                f"{self._shown_path}, which has closed, and is still in use "
                 f"({request.method} is not recorded or replayed). Open the connection inside "
                 f"the test, or keep the cassette open as long as the connection is."
             )
         server = request.url.removeprefix(STDIO_SCHEME)
         return (
             f"the MCP server '{server}' was started inside cassette "
-            f"{display_path(self.path)}, which has closed, and is still in use ({request.method} "
+            f"{self._shown_path}, which has closed, and is still in use ({request.method} "
             f"is not recorded or replayed). Start the server inside each test (a fixture of "
             f"function scope), or keep the cassette open as long as the server runs."
         )
@@ -507,6 +556,10 @@ class Cassette:
                 content = reanswered(response.body.content, recorded_id[0], live_id[0])
                 response = replace(response, body=Body.from_bytes(content, event_sizes(content)))
             self._note_answered(found, live_id, recorded_id)
+            if response.error is not None:  # the code reads where it came from, and the fix
+                note = replay_note(self._shown_path, found.id, self.record_command)
+                error = replace(response.error, message=response.error.message + note)
+                response = replace(response, error=error)
             return replayed_response(
                 response, retry_after=self.replay_retry_after, stream=self._gated(found, response)
             )
@@ -569,6 +622,7 @@ class Cassette:
             live,
             nearest,
             path=self.path,
+            shown_path=self._shown_path,
             exists=self.existed,
             record_mode=self.record_mode,
             total=len(self._loaded),

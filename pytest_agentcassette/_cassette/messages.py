@@ -8,7 +8,6 @@ from pathlib import Path
 
 from pytest_agentcassette._conversation.wire import request_prompt
 from pytest_agentcassette._errors import CassetteMismatchError
-from pytest_agentcassette._located import display_path
 from pytest_agentcassette._matching import MatchConfig, Nearest, recorded_comparable, render_patch
 from pytest_agentcassette._model import STDIO_SCHEME, Interaction, RecordedRequest, is_websocket
 from pytest_agentcassette._record_mode import RecordMode
@@ -17,7 +16,9 @@ __all__ = [
     "fix_hint",
     "mismatch_error",
     "mismatch_message",
+    "outage_message",
     "record_advice",
+    "replay_note",
     "request_summary",
     "unused_message",
 ]
@@ -128,6 +129,7 @@ def mismatch_error(
     nearest: Nearest | None,
     *,
     path: Path,
+    shown_path: str,
     exists: bool,
     record_mode: RecordMode,
     total: int,
@@ -137,7 +139,8 @@ def mismatch_error(
     servers: tuple[str, ...] = (),
 ) -> CassetteMismatchError:
     """The error for ``live``, a request with nothing to replay in the cassette at ``path``
-    (``total`` interactions, ``played`` of them so far; ``nearest`` the closest one).
+    (shown as ``shown_path``; ``total`` interactions, ``played`` of them so far; ``nearest``
+    the closest one).
     """
     changes = []
     if nearest is not None and nearest.patch:
@@ -146,7 +149,7 @@ def mismatch_error(
     details, advice = mismatch_message(
         method=live.method,
         url=live.url,
-        shown_path=display_path(path),
+        shown_path=shown_path,
         exists=exists,
         record_mode=record_mode,
         total=total,
@@ -217,3 +220,45 @@ def unused_message(
     if not warning:
         lines.append('(or set unused_interactions="warn" to only warn about it)')
     return "\n".join(lines)
+
+
+def outage_message(
+    recorded: list[Interaction], *, shown_path: str, existed: bool, record_command: str | None
+) -> str:
+    """The failure for a recording in which no request got a response: each met a
+    transport error (the network, a proxy or a wrong base URL, most likely), so the file
+    was not written.
+    """
+    first = recorded[0]
+    error = first.response.error
+    cause = f"{error.kind}: {error.message}" if error is not None else "no response"
+    count = len(recorded)
+    noun = "request" if count == 1 else "requests"
+    kept = "the old file was left as it was" if existed else "no file was written"
+    lines = [
+        f"cassette {shown_path} was not written: no request got a response while recording "
+        f"({count} {noun}, {'it' if count == 1 else 'each'} met a transport error)",
+        f"  cassette:    {shown_path} ({kept})",
+        f"  first:       {first.request.method} {first.request.url}: {cause}",
+        "Is the provider reachable from here (network, proxy, base URL)? Once it is, record again:",
+    ]
+    command = _command(record_command, "rewrite" if existed else "once")
+    if command:
+        lines.append(f"  {command}")
+    else:
+        lines.append(f"  with record_mode='{'all' if existed else 'once'}'")
+    lines.append(
+        "(to record an outage on purpose, to test the code's error path, set record_outages=True)"
+    )
+    return "\n".join(lines)
+
+
+def replay_note(shown_path: str, interaction: int, record_command: str | None) -> str:
+    """What a replayed transport error's message gains: where it was replayed from, and
+    how to record the request again if the provider answers now.
+    """
+    command = _command(record_command, "rewrite") or "use record_mode='all'"
+    return (
+        f" [agentcassette: replayed from {shown_path}, interaction {interaction}, as "
+        f"recorded; if the provider answers now, record it again: {command}]"
+    )

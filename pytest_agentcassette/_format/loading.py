@@ -17,11 +17,12 @@ from pytest_agentcassette._model import Interaction
 __all__ = ["load_cassette"]
 
 
-def load_cassette(path: Path) -> list[Interaction]:
-    """Read and check a cassette file. Raises ``OSError`` when it cannot be read and
-    :class:`LocatedError` for what is wrong in it.
+def load_cassette(path: Path, raw: bytes | None = None) -> list[Interaction]:
+    """Read and check a cassette file (``raw``: its bytes, when already read). Raises
+    ``OSError`` when it cannot be read and :class:`LocatedError` for what is wrong in it.
     """
-    raw = Path(path).read_bytes()
+    if raw is None:
+        raw = Path(path).read_bytes()
     if not raw.strip():
         raise LocatedError(
             f"is empty: expected 'version: {FORMAT_VERSION}' and 'interactions:'", about_file=True

@@ -13,25 +13,35 @@ from pytest_agentcassette._located import LocatedError, display_path, where_text
 __all__ = ["cassette_error"]
 
 
-def _line(path: Path, error: LocatedError) -> int | None:
+def _line(path: Path, error: LocatedError, source: bytes | None) -> int | None:
     if error.line is not None or error.about_file:
         return error.line
     try:
-        return line_of(path.read_bytes(), error.where)
+        return line_of(path.read_bytes() if source is None else source, error.where)
     except OSError:
         return None
 
 
-def cassette_error(path: Path, error: LocatedError | OSError, fix_hint: str) -> CassetteError:
+def cassette_error(
+    path: Path,
+    error: LocatedError | OSError,
+    fix_hint: str,
+    *,
+    shown: str | None = None,
+    source: bytes | None = None,
+) -> CassetteError:
     """The :class:`CassetteError` for ``error`` in the cassette at ``path``, ending with
-    ``fix_hint`` (how to fix the file or record it again).
+    ``fix_hint`` (how to fix the file or record it again). ``shown`` is the path as
+    messages show it and ``source`` the file's bytes the error was found in, when the
+    caller has them: given both, nothing touches the file system (a request on an event
+    loop).
     """
-    shown = display_path(path)
+    shown = display_path(path) if shown is None else shown
     if isinstance(error, OSError):
         fix = "give the path of a cassette file" if path.is_dir() else "make it readable"
         reason = error.strerror or str(error)
         return CassetteError(f"cannot read cassette {shown}: {reason}; {fix}.", path=path)
-    line = _line(path, error)
+    line = _line(path, error, source)
     place = (f", line {line}" if line else "") + (
         f", column {error.column}" if error.column else ""
     )

@@ -21,7 +21,6 @@ from collections.abc import Callable
 from typing import Any
 
 from pytest_agentcassette._errors import NetworkBlockedError
-from pytest_agentcassette._located import display_path
 from pytest_agentcassette._transport.registry import ActiveCassette
 
 __all__ = ["install", "is_local", "uninstall"]
@@ -54,7 +53,7 @@ def _blocked_host(cassette: ActiveCassette, host: str, port: int | None) -> Netw
     where = f"{host}:{port}" if port else host
     details = (
         f"agentcassette stopped a connection to {where}: the cassette "
-        f"{display_path(cassette.path)} is replaying (record mode "
+        f"{cassette._shown_path} is replaying (record mode "
         f"{cassette.record_mode.value}), and nothing may reach the network in a replay.\n"
         f"  The connection came from outside the clients the cassette answers itself "
         f"(httpx, httpx2, aiohttp, urllib3 and requests, websockets, MCP's stdio_client): "

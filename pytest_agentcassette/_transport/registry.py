@@ -38,6 +38,12 @@ class ActiveCassette(Protocol):
         """The cassette file, for messages."""
 
     @property
+    def _shown_path(self) -> str:
+        """The file as messages show it, computed when the cassette opened (a message
+        built on an event loop must not touch the file system).
+        """
+
+    @property
     def record_mode(self) -> RecordMode:
         """The record mode, for messages."""
 

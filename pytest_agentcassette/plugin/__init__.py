@@ -126,15 +126,18 @@ def _leave(item: pytest.Item, cassette: Cassette) -> None:
     """
     problem = ""
     refused: list[SecretFinding] = []
+    failed = item.stash.get(_CALL_FAILED, True)
     try:
-        cassette._leave(check=not item.stash.get(_CALL_FAILED, True))
+        cassette._leave(check=not failed)
     except CassetteSecretError as error:
         problem, refused = str(error), error.findings
     except (SecretRedactedWarning, TokenBudgetWarning) as warning:  # warnings are errors here
         problem = str(warning)
     except (UnusedInteractionsError, TokenBudgetError) as error:
         problem = str(error)
-    _report(item.config).add(cassette, refused, item.stash.get(_NOT_RUN, ""))
+    except CassetteError as error:  # a recording that got no response: not written
+        problem = str(error)
+    _report(item.config).add(cassette, refused, item.stash.get(_NOT_RUN, ""), failed)
     if problem:
         pytest.fail(problem, pytrace=False)
 

@@ -23,7 +23,8 @@ class CassetteUse:
     """What one test did with its cassette."""
 
     path: Path
-    outcome: str  # replayed, recorded, rewritten, extended, unused, refused, skipped, xfailed
+    outcome: str  # replayed, recorded, rewritten, extended, unused, refused, outage, skipped,
+    # xfailed
     interactions: int
     played: int
     unused: int
@@ -32,14 +33,19 @@ class CassetteUse:
     redacted: tuple[str, ...] = ()  # where credentials were written as REDACTED
     refused: tuple[str, ...] = ()  # where credentials stopped the write
     faults: tuple[str, ...] = ()  # transport errors among the interactions it recorded
+    failed: bool = False  # written by a test that failed: what it recorded may be wrong
 
     @classmethod
     def of(
-        cls, cassette: Cassette, refused: list[SecretFinding] | None = None, not_run: str = ""
+        cls,
+        cassette: Cassette,
+        refused: list[SecretFinding] | None = None,
+        not_run: str = "",
+        failed: bool = False,
     ) -> CassetteUse:
         """Summarize a cassette once its test is over (``refused``: the credentials that
         stopped its write; ``not_run``: ``skipped`` or ``xfailed`` when the test was, and
-        what it left unplayed is then no one's concern).
+        what it left unplayed is then no one's concern; ``failed``: the test's call failed).
         """
         from pytest_agentcassette._secrets import finding_lines
 
@@ -50,6 +56,8 @@ class CassetteUse:
                 outcome = "rewritten" if cassette.record_mode.value == "all" else "extended"
         elif refused:
             outcome = "refused"
+        elif cassette.outage:
+            outcome = "outage"
         elif not_run:
             outcome = not_run
         else:
@@ -65,6 +73,7 @@ class CassetteUse:
             redacted=tuple(finding_lines(cassette.secrets_found)),
             refused=tuple(finding_lines(refused or [])),
             faults=tuple(_fault_lines(cassette.recorded) if cassette.saved else ()),
+            failed=failed and cassette.saved and not not_run,
         )
 
 
@@ -107,6 +116,25 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
+def _written_lines(uses: list[CassetteUse]) -> list[str]:
+    """The cassettes written, to review and commit; apart, those written by a test that
+    failed (what it recorded may be the failure).
+    """
+    written = [u for u in uses if u.outcome in ("recorded", "rewritten", "extended")]
+    lines = []
+    for failed, title in (
+        (False, "written (review and commit):"),
+        (True, "recorded while the test failed (review them before you commit them):"),
+    ):
+        listed = [u for u in written if u.failed is failed]
+        if listed:
+            lines.append(title)
+            lines += [
+                f"  {_shown(u.path)} ({_count(u.interactions, 'interaction')})" for u in listed
+            ]
+    return lines
+
+
 @dataclass
 class SessionReport:
     """Collects :class:`CassetteUse` records over a pytest session and renders them."""
@@ -114,10 +142,16 @@ class SessionReport:
     uses: list[CassetteUse] = field(default_factory=list)
 
     def add(
-        self, cassette: Cassette, refused: list[SecretFinding] | None = None, not_run: str = ""
+        self,
+        cassette: Cassette,
+        refused: list[SecretFinding] | None = None,
+        not_run: str = "",
+        failed: bool = False,
     ) -> None:
-        """Count a cassette whose test is over (``not_run``: see :meth:`CassetteUse.of`)."""
-        self.uses.append(CassetteUse.of(cassette, refused, not_run))
+        """Count a cassette whose test is over (``not_run``, ``failed``: see
+        :meth:`CassetteUse.of`).
+        """
+        self.uses.append(CassetteUse.of(cassette, refused, not_run, failed))
 
     def to_wire(self) -> list[dict[str, Any]]:
         """The records as plain data, for a pytest-xdist worker to send to the controller."""
@@ -154,6 +188,8 @@ class SessionReport:
                 parts.append(f"{len(outcomes[outcome])} {outcome}")
         if "refused" in outcomes:
             parts.append(f"{len(outcomes['refused'])} not written (credentials)")
+        if "outage" in outcomes:
+            parts.append(f"{len(outcomes['outage'])} not written (no response)")
         lines = [f"cassettes: {', '.join(parts)}"]
         tokens = sum(u.tokens for u in self.uses)
         seconds = sum(u.seconds for u in self.uses)
@@ -166,12 +202,7 @@ class SessionReport:
         if unused:
             lines.append("unused interactions:")
             lines += [f"  {_shown(u.path)} ({u.unused} of {u.interactions})" for u in unused]
-        written = [u for u in self.uses if u.outcome in ("recorded", "rewritten", "extended")]
-        if written:
-            lines.append("written (review and commit):")
-            lines += [
-                f"  {_shown(u.path)} ({_count(u.interactions, 'interaction')})" for u in written
-            ]
+        lines += _written_lines(self.uses)
         for attribute, title in (
             ("redacted", "credentials written as REDACTED (review these cassettes):"),
             ("refused", "not written, credentials found (the files are unchanged):"),

@@ -425,8 +425,62 @@ def test_the_malformed_cassette_message_is_what_users_see(pytester: pytest.Pytes
     path = _offline_test(pytester, cassette)
     result = pytester.runpytest()
     result.assert_outcomes(errors=1)
-    _assert_shows(result, _example("text", "cassette tests/cassettes/test_explain/"))
+    shown = _example("text", "cassette tests/cassettes/test_explain/test_explains_containers.yaml,")
+    _assert_shows(result, shown)
     assert path.read_text() == cassette  # never overwritten
+
+
+# Every connection is refused, as by a provider that is down (api.openai.com resolves here).
+_REFUSING_CONFTEST = """
+import socket
+
+real = socket.socket.connect, socket.getaddrinfo
+
+
+def refuse(sock, address):
+    raise ConnectionRefusedError(111, "Connection refused")
+
+
+def resolve(host, port, *args, **kwargs):
+    return real[1]("127.0.0.1", port, *args, **kwargs)
+
+
+socket.socket.connect, socket.getaddrinfo = refuse, resolve
+
+
+def pytest_unconfigure(config):
+    socket.socket.connect, socket.getaddrinfo = real
+"""
+
+
+def test_the_message_of_a_recording_that_got_no_response_is_what_users_see(
+    pytester: pytest.Pytester,
+) -> None:
+    path = _offline_test(pytester, "")
+    path.unlink()
+    pytester.makeconftest(_REFUSING_CONFTEST)
+    result = pytester.runpytest("--record-mode=once", "-p", "no:recording")
+    result.assert_outcomes(failed=1, errors=1)
+    _assert_shows(
+        result,
+        _example("text", "cassette tests/cassettes/test_explain/test_explains_containers.yaml was"),
+    )
+    assert not path.exists()
+
+
+def test_a_replayed_transport_error_says_so_as_users_see(pytester: pytest.Pytester) -> None:
+    cassette = (
+        f"version: 2\ninteractions:\n- request:\n    method: POST\n"
+        f"    url: {OPENAI}/chat/completions\n"
+        f'    body: {{json: \'{{"model": "gpt-4o", "messages": [{{"role": "user", '
+        f'"content": "Explain containers"}}]}}\'}}\n  response:\n    error:\n'
+        f"      kind: ConnectError\n      message: '[Errno 111] Connection refused'\n"
+    )
+    _offline_test(pytester, cassette)
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    (shown,) = _example("text", "httpx.ConnectError: [Errno 111]").splitlines()
+    assert f"E           {shown}" in result.outlines
 
 
 def test_the_network_guard_message_is_what_users_see(pytester: pytest.Pytester) -> None:
@@ -450,6 +504,32 @@ def test_the_network_guard_message_is_what_users_see(pytester: pytest.Pytester) 
     result = pytester.runpytest()
     result.assert_outcomes(failed=1)
     _assert_shows(result, shown)
+
+
+def test_a_cassette_recorded_while_its_test_failed_is_listed_as_shown(
+    pytester: pytest.Pytester, provider_server: ProviderServer
+) -> None:
+    url = provider_server.url + "/v1/chat/completions"
+    pytester.mkdir("tests")
+    (pytester.path / "tests" / "test_review.py").write_text(
+        textwrap.dedent(
+            f"""
+            import httpx
+            import pytest
+
+
+            @pytest.mark.cassette
+            def test_reviewer_reads_the_file():
+                for prompt in ("Read handler.go", "Now session.go", "Review them"):
+                    body = {{"model": "gpt-4o", "messages": [{{"role": "user", "content": prompt}}]}}
+                    httpx.post({url!r}, json=body)
+                assert False, "the review missed the bug"
+            """
+        )
+    )
+    result = pytester.runpytest("--record-mode=once")
+    result.assert_outcomes(failed=1)
+    _assert_shows(result, _example("text", "recorded while the test failed"))
 
 
 def test_the_session_summary_reads_as_shown(
@@ -959,7 +1039,11 @@ def test_the_transport_error_example_replays_as_that_error(
     path.write_text("version: 2\ninteractions:\n" + example)
     with network_cut, use_cassette(path), pytest.raises(httpx.RemoteProtocolError) as met:
         httpx.post(f"{OPENAI}/chat/completions")
-    assert str(met.value) == "Server disconnected without sending a response."
+    assert str(met.value) == (
+        f"Server disconnected without sending a response. [agentcassette: replayed from "
+        f"{path}, interaction 0, as recorded; if the provider answers now, record it again: "
+        f"use record_mode='all']"
+    )
     assert network_cut.attempts == []
 
 

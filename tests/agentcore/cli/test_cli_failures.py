@@ -270,7 +270,8 @@ def test_a_replayed_transport_error_is_not_blamed_on_the_recorded_body(
     assert replayed.status == 1
     assert replayed.err.startswith("\nagentcore: openai API error: the answer broke off: ")
     assert "fix the body" not in replayed.err
-    assert "replayed from" not in replayed.err
+    assert "That answer was replayed from" not in replayed.err
+    assert "[agentcassette: replayed from cut.yaml, interaction 0, as recorded;" in replayed.err
 
 
 def test_json_mode_ends_with_an_error_event_for_a_cassette_problem(here: Path) -> None:

@@ -22,6 +22,7 @@ from pytest_agentcassette import CassetteMismatchError, use_cassette
 from tests.support.inner_runs import line_of
 from tests.support.network import NetworkCut
 from tests.support.provider_server import ProviderServer
+from tests.support.replayed_faults import without_note
 from tests.support.wire_formats import Reply
 
 CHAT = {"model": "gpt-4o", "stream": True, "messages": [{"role": "user", "content": "Hi"}]}
@@ -225,7 +226,7 @@ def test_a_transport_error_is_met_again_as_aiohttps_own_after_the_same_chunks(
         provider_server.faults = [fault]
     timeout = aiohttp.ClientTimeout(sock_read=0.2)
     path = tmp_path / "fault.yaml"
-    with use_cassette(path, record_mode="once") as recording:
+    with use_cassette(path, record_mode="once", record_outages=True) as recording:
         chunks, error = asyncio.run(_attempt(provider_server.url, route, timeout))
     provider_server.gate.set()
     provider_server.stop()
@@ -244,7 +245,7 @@ def test_a_transport_error_is_met_again_as_aiohttps_own_after_the_same_chunks(
             _attempt(provider_server.url, route, aiohttp.ClientTimeout())
         )
     assert type(replayed_error) is type(error)
-    assert str(replayed_error) == str(error)
+    assert without_note(replayed_error) == str(error)
     assert replayed_chunks == interaction.response.body.chunks
     assert b"".join(replayed_chunks) == b"".join(chunks)
     assert len(replay.played) == 1

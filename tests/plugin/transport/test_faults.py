@@ -57,6 +57,14 @@ def _attempt(kind: str, url: str, *, timeout: float = 5.0) -> tuple[list[bytes],
     return chunks, asyncio.run(main())
 
 
+def _note(path: Path, interaction: int = 0) -> str:
+    """What a replayed transport error's message gains (no record command outside pytest)."""
+    return (
+        f" [agentcassette: replayed from {path}, interaction {interaction}, as recorded; if "
+        f"the provider answers now, record it again: use record_mode='all']"
+    )
+
+
 FAULTS = {
     # fault given to the server: (httpx exception, recorded kind, a response arrived)
     "hang up": ("RemoteProtocolError", "RemoteProtocolError", False),
@@ -81,7 +89,7 @@ def test_a_transport_error_is_recorded_and_met_again_in_replay(
     provider_server.script = [Reply("Containers are boxes for processes.")]
     provider_server.gate_timeout = 2.0
     path = tmp_path / "fault.yaml"
-    with use_cassette(path, record_mode="once") as recording:
+    with use_cassette(path, record_mode="once", record_outages=True) as recording:
         recorded_chunks, recorded_error = _attempt(kind, provider_server.url, timeout=0.3)
     provider_server.gate.set()
     provider_server.stop()
@@ -95,7 +103,7 @@ def test_a_transport_error_is_recorded_and_met_again_in_replay(
     with network_cut, use_cassette(path) as replay:
         replayed_chunks, replayed_error = _attempt(kind, provider_server.url)
     assert type(replayed_error) is type(recorded_error)  # httpx's, or httpx2's
-    assert str(replayed_error) == str(recorded_error)
+    assert str(replayed_error) == f"{recorded_error}{_note(path)}"
     assert b"".join(replayed_chunks) == b"".join(recorded_chunks)
     assert len(replay.played) == 1
     assert network_cut.attempts == []
@@ -108,14 +116,17 @@ def test_a_connection_refused_is_recorded_and_replayed(
     closed = ProviderServer().start()
     url = closed.url
     closed.stop()
-    with use_cassette(path, record_mode="once"), pytest.raises(httpx.ConnectError) as recorded:
+    with (
+        use_cassette(path, record_mode="once", record_outages=True),
+        pytest.raises(httpx.ConnectError) as recorded,
+    ):
         httpx.post(url + "/v1/chat/completions", json=CHAT)
     (interaction,) = load_cassette(path, fix_hint="")
     assert interaction.response.status_code == 0
     assert interaction.response.error == TransportError("ConnectError", str(recorded.value))
     with network_cut, use_cassette(path), pytest.raises(httpx.ConnectError) as replayed:
         httpx.post(url + "/v1/chat/completions", json=CHAT)
-    assert str(replayed.value) == str(recorded.value)
+    assert str(replayed.value) == f"{recorded.value}{_note(path)}"
     assert network_cut.attempts == []
 
 
@@ -235,7 +246,7 @@ def test_the_clients_own_mistakes_are_not_recorded_as_provider_faults(
     provider_server.faults = ["stall"]
     provider_server.gate_timeout = 5.0
     path = tmp_path / "mistakes.yaml"
-    with use_cassette(path, record_mode="once") as recording:
+    with use_cassette(path, record_mode="once", record_outages=True) as recording:
         # A header value no HTTP/1.1 client may send (a key read with its newline).
         with pytest.raises(httpx.LocalProtocolError):
             httpx.post(url, json=CHAT, headers={"authorization": "Bearer sk-test\n"})
