@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         largest = folder / f"size-{scaling.SIZES_KB[-1]}.yaml"
         print(table("memory: replaying the largest cassette", [recording.memory_row(largest)]))
-        transport_rows = transports.transport_rows(folder, processes=3 if options.quick else 7)
+        transport_rows = transports.transport_rows(folder, processes=3 if options.quick else 11)
         print(
             table("an httpx-only test, with the other transports patched or not", transport_rows),
             flush=True,
