@@ -10,12 +10,12 @@ URL path, else by the shape of the response.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_agentcassette._conversation.mcp import McpCall, is_jsonrpc, mcp_call, stream_answers
+from pytest_agentcassette._conversation.shapes import parse_arguments
 from pytest_agentcassette._conversation.wire import parse_response, request_prompt
 from pytest_agentcassette._model import Interaction, RecordedRequest, RecordedResponse
 
@@ -116,7 +116,7 @@ class Conversation:
                         numbering[raw_id] = normalized
                 else:
                     normalized = numbering[raw_id]
-                calls.append(ToolCall(name, _arguments(arguments), normalized, raw_id))
+                calls.append(ToolCall(name, parse_arguments(arguments), normalized, raw_id))
             usage = Usage(*parsed.usage) if parsed.usage is not None else None
             exchanges.append(
                 Exchange(
@@ -138,14 +138,3 @@ class Conversation:
             if exchange.usage is not None:
                 total = total + exchange.usage
         return total
-
-
-def _arguments(arguments: Any) -> Any:
-    if isinstance(arguments, str):
-        if not arguments.strip():
-            return {}
-        try:
-            return json.loads(arguments)
-        except ValueError:
-            return arguments
-    return arguments

@@ -10,6 +10,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from pytest_agentcassette._conversation.shapes import as_dict as _d
+from pytest_agentcassette._conversation.shapes import as_list as _l
+from pytest_agentcassette._conversation.shapes import as_str as _s
+
 __all__ = ["SentCall", "SentMessage", "sent_messages"]
 
 
@@ -33,18 +37,6 @@ class SentMessage:
     calls: tuple[SentCall, ...] = ()
     raw_id: str | None = None
     name: str | None = None
-
-
-def _d(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _l(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _s(value: Any) -> str:
-    return value if isinstance(value, str) else ""
 
 
 def _text(content: Any) -> str:

@@ -7,7 +7,6 @@ provider took when it was recorded. Provider-neutral, and the same data for the 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -16,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 from pytest_agentcassette._conversation.conversation import Conversation, Exchange, ToolCall, Usage
 from pytest_agentcassette._conversation.mcp import McpCall
 from pytest_agentcassette._conversation.requests import SentMessage, sent_messages
+from pytest_agentcassette._conversation.shapes import parse_arguments
 from pytest_agentcassette._model import NOT_JSON, Interaction, json_value
 
 __all__ = ["AGENT_HEADER", "Transcript", "TranscriptMessage", "Turn"]
@@ -258,19 +258,10 @@ class _Reader:
         calls = tuple(
             ToolCall(
                 call.name,
-                _arguments(call.arguments),
+                parse_arguments(call.arguments),
                 self.ids.get(call.raw_id or "", call.raw_id or ""),
                 call.raw_id,
             )
             for call in message.calls
         )
         return TranscriptMessage(message.role, message.text, calls)
-
-
-def _arguments(arguments: Any) -> Any:
-    if isinstance(arguments, str):
-        try:
-            return json.loads(arguments) if arguments.strip() else {}
-        except ValueError:
-            return arguments
-    return arguments

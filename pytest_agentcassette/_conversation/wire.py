@@ -10,11 +10,14 @@ Readers never raise on an unexpected shape (a chat backend whose path happens to
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pytest_agentcassette._conversation.shapes import as_dict as _d
+from pytest_agentcassette._conversation.shapes import as_int as _n
+from pytest_agentcassette._conversation.shapes import as_list as _l
+from pytest_agentcassette._conversation.shapes import as_str as _s
 from pytest_agentcassette._model import RecordedRequest, RecordedResponse, is_websocket
 from pytest_agentcassette._sse import events
 
@@ -31,24 +34,6 @@ class ParsedResponse:
     text: str = ""
     tool_calls: list[RawCall] = field(default_factory=list)
     usage: tuple[int, int, int] | None = None
-
-
-def _d(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _l(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _s(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _n(value: Any) -> int:
-    if isinstance(value, float):
-        return int(value) if math.isfinite(value) else 0  # JSON may say 1e999
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _id(value: Any) -> str | None:
