@@ -53,10 +53,11 @@ with httpx.Client() as client:
         if n >= 30:
             steady.append(time.perf_counter() - t)
 others = ("aiohttp", "urllib3", "websockets", "mcp", "requests")
+ADAPTERS = ("aiohttp_client", "urllib3_client", "websocket", "mcp.stdio")  # adapters only
 imported = sorted(
     m for m in sys.modules
     if m.split(".")[0] in others
-    or m.rpartition(".")[2] in ("aiohttp_client", "urllib3_client", "websocket_client", "mcp_stdio")
+    or m.startswith(tuple("pytest_agentcassette._transport." + a for a in ADAPTERS))
 )
 steady.sort()
 print(json.dumps({"cold": cold, "steady": steady[len(steady) // 2], "imported": imported}))

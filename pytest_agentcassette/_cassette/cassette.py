@@ -77,9 +77,9 @@ from pytest_agentcassette._secrets import (
 )
 from pytest_agentcassette._sse import event_sizes
 from pytest_agentcassette._transport.asking import RecordThrough
-from pytest_agentcassette._transport.held_stream import GatedStream, gated, held_open
 from pytest_agentcassette._transport.interception import activate, deactivate
-from pytest_agentcassette._transport.jsonrpc import code_answer_id, reanswered, request_id
+from pytest_agentcassette._transport.mcp.held_stream import GatedStream, gated, held_open
+from pytest_agentcassette._transport.mcp.jsonrpc import code_answer_id, reanswered, request_id
 from pytest_agentcassette._transport.replay import replayed_response
 from pytest_agentcassette._transport.tee import Recording
 

@@ -41,8 +41,8 @@ CLIENTS: tuple[ClientPatch, ...] = (
     ClientPatch("httpx2", "httpcore2", _HERE + "httpcore_mocker"),
     ClientPatch("aiohttp", "aiohttp", _HERE + "aiohttp_client"),
     ClientPatch("urllib3 (requests, botocore)", "urllib3", _HERE + "urllib3_client"),
-    ClientPatch("MCP servers over stdio", "mcp.client.stdio", _HERE + "mcp_stdio"),
-    ClientPatch("websockets (asyncio client)", "websockets", _HERE + "websocket_client"),
+    ClientPatch("MCP servers over stdio", "mcp.client.stdio", _HERE + "mcp.stdio"),
+    ClientPatch("websockets (asyncio client)", "websockets", _HERE + "websocket.client"),
 )
 
 _lock = threading.Lock()

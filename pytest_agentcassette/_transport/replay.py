@@ -62,7 +62,7 @@ def replayed_response(
 ) -> httpx.Response:
     """An ``httpx.Response`` that streams ``response`` as it was recorded (with
     ``retry_after`` seconds in the retry headers of a 429 or 5xx, when given), through
-    ``stream`` when given (see :mod:`pytest_agentcassette._transport.held_stream`).
+    ``stream`` when given (see :mod:`pytest_agentcassette._transport.mcp.held_stream`).
     Raises :class:`ReplayedTransportError` for a request that got no response.
     """
     if response.status_code == 0 and response.error is not None:

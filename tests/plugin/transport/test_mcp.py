@@ -300,7 +300,7 @@ def test_a_test_whose_tool_call_changed_fails_with_the_diff_and_the_command(
 
 
 def test_an_answer_is_given_the_live_id_in_json_in_events_and_in_lines() -> None:
-    from pytest_agentcassette._transport.jsonrpc import reanswered
+    from pytest_agentcassette._transport.mcp.jsonrpc import reanswered
 
     answer = b'{"jsonrpc":"2.0","id":3,"result":{"ok":true}}'
     assert reanswered(answer, 3, 7) == b'{"jsonrpc":"2.0","id":7,"result":{"ok":true}}'
@@ -472,7 +472,7 @@ def test_a_server_the_cassette_does_not_hold_is_named_with_those_it_does(tmp_pat
 
 
 def test_an_option_naming_an_absolute_path_is_the_same_on_every_machine(tmp_path: Path) -> None:
-    from pytest_agentcassette._transport.mcp_stdio import server_identity
+    from pytest_agentcassette._transport.mcp.stdio import server_identity
 
     assert server_identity("/usr/bin/python3.12", ["--db=/home/me/notes.sqlite"], "/srv") == (
         "python --db=notes.sqlite"

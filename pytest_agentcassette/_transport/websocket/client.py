@@ -7,10 +7,10 @@ handshake over it: those methods are patched, on their classes, so that every im
 ``connect`` is covered. The cassette of the task answers the connection's URL:
 
 - a recorded connection to replay: the client gets a real connection object over a
-  :class:`~.websocket_peer.ReplayedServer` instead of a socket (the sync client, over one
-  end of a socket pair, :mod:`.websocket_bridge`);
+  :class:`~.peer.ReplayedServer` instead of a socket (the sync client, over one
+  end of a socket pair, :mod:`.bridge`);
 - one to record: the real connection is opened and tapped
-  (:class:`~.websocket_tape.WebSocketTape`);
+  (:class:`~.tape.WebSocketTape`);
 - no match in a replay: the cassette's mismatch error, raised where ``connect`` is called.
 """
 
@@ -27,9 +27,9 @@ from websockets.sync import client as sync_client
 
 from pytest_agentcassette._model import Interaction, RecordedRequest
 from pytest_agentcassette._transport.registry import cassette_for_this_request
-from pytest_agentcassette._transport.websocket_bridge import serve_replay
-from pytest_agentcassette._transport.websocket_peer import ReplayedServer
-from pytest_agentcassette._transport.websocket_tape import RecordingCassette, WebSocketTape
+from pytest_agentcassette._transport.websocket.bridge import serve_replay
+from pytest_agentcassette._transport.websocket.peer import ReplayedServer
+from pytest_agentcassette._transport.websocket.tape import RecordingCassette, WebSocketTape
 
 __all__ = ["WebSocketCassette", "patch"]
 

@@ -2,7 +2,7 @@
 
 The sync client reads and writes a socket from its own threads, so a replay hands it one
 end of a socket pair; on the other end, an event loop in a thread of its own runs the same
-:class:`~.websocket_peer.ReplayedServer` the asyncio client gets as its transport. The
+:class:`~.peer.ReplayedServer` the asyncio client gets as its transport. The
 thread ends with the connection.
 """
 
@@ -13,7 +13,7 @@ import socket
 import threading
 
 from pytest_agentcassette._model import Interaction
-from pytest_agentcassette._transport.websocket_peer import Answer, ReplayedServer
+from pytest_agentcassette._transport.websocket.peer import Answer, ReplayedServer
 
 __all__ = ["serve_replay"]
 

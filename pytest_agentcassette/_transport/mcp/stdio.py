@@ -39,7 +39,7 @@ from pytest_agentcassette._model import (
     RecordedResponse,
     stdio_request,
 )
-from pytest_agentcassette._transport.jsonrpc import (
+from pytest_agentcassette._transport.mcp.jsonrpc import (
     answer_id,
     parsed,
     question_id,

@@ -17,7 +17,7 @@ import anyio
 
 from pytest_agentcassette._model import RecordedRequest, RecordedResponse
 from pytest_agentcassette._sse import event_sizes, events
-from pytest_agentcassette._transport.jsonrpc import answer_id, parsed, question_id, reanswered
+from pytest_agentcassette._transport.mcp.jsonrpc import answer_id, parsed, question_id, reanswered
 from pytest_agentcassette._transport.replay import ReplayStream
 
 __all__ = ["Answered", "GatedStream", "gated", "held_open"]
