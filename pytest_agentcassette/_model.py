@@ -259,11 +259,14 @@ Matcher = Callable[[RecordedRequest, RecordedRequest], bool]
 
 @dataclass
 class Interaction:
-    """One request and its response; ``id`` is its position in the cassette."""
+    """One request and its response; ``id`` is its position in the cassette, ``test`` the
+    test that recorded it when several tests share the cassette (``None`` otherwise).
+    """
 
     request: RecordedRequest
     response: RecordedResponse
     id: int = 0
+    test: str | None = None
 
 
 STDIO_SCHEME = "stdio:"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import inspect
 import json
-import sys
 import threading
 import warnings
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from dataclasses import replace
 from os import PathLike
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, Unpack, cast
 
 import httpx
 
@@ -40,12 +39,14 @@ from pytest_agentcassette._errors import (
     UnusedInteractionsWarning,
 )
 from pytest_agentcassette._format import (
+    SharedParts,
     cassette_error,
     file_state,
     load_cassette,
     merged,
     save_cassette,
     save_turn,
+    split_shared,
 )
 from pytest_agentcassette._located import LocatedError, display_path
 from pytest_agentcassette._matching import (
@@ -87,11 +88,6 @@ if TYPE_CHECKING:
     from pytest_agentcassette._conversation import Conversation, ToolCall, Usage
     from pytest_agentcassette._options import CassetteOptions
 
-    if sys.version_info >= (3, 11):
-        from typing import Unpack
-    else:
-        from typing_extensions import Unpack
-
 __all__ = ["Cassette", "use_cassette"]
 
 
@@ -129,9 +125,11 @@ class Cassette:
         path: str | PathLike[str],
         *,
         record_command: str | None = None,
+        test: str | None = None,
         **options: Unpack[CassetteOptions],
     ):
         self.path = Path(path)
+        self.test = test
         values = resolve_options(options, source="use_cassette")
         self.record_mode: RecordMode = values["record_mode"]
         self.allowed_hosts: tuple[str, ...] = values["allowed_hosts"]
@@ -155,14 +153,16 @@ class Cassette:
             null_is_absent=values["null_is_absent"],
         )
         self.secrets_found: list[SecretFinding] = []  # credentials the last write redacted
-        self.existed = False
+        self.existed = False  # the file existed
+        self.had_recording = False  # ... and held interactions of this test (``test``)
         self.saved = False
         # Computed once when the cassette opens, off the event loop, for the messages of
         # the request path (resolving a path touches the file system).
         self._shown_path = str(self.path)
         self._source: bytes | None = None  # the file as loaded: the lines of its errors
         self.outage = False  # nothing was written: no request got a response
-        self._loaded: list[Interaction] = []
+        self._loaded: list[Interaction] = []  # this test's, from the file
+        self._shared = SharedParts()  # other tests' interactions, in a shared cassette
         self._index = MatchIndex([], self._match_config)
         self._may_record = False
         self._diverged = False
@@ -186,22 +186,27 @@ class Cassette:
 
     @property
     def interactions(self) -> list[Interaction]:
-        """Every interaction the file will hold: those kept from it, then the new ones."""
+        """Every interaction the file will hold: those kept from it, then the new ones (in
+        a shared cassette, other tests' stay where they were).
+        """
+        result = self._shared.joined(self._own())
+        for position, interaction in enumerate(result):
+            interaction.id = position
+        return result
+
+    def _own(self) -> list[Interaction]:
+        """The interactions of this use (its test's, in a shared cassette) as the file will
+        hold them.
+        """
         recorded = self.recorded
         if self.record_mode is RecordMode.UPDATE:  # the session as this run had it
-            result = self.exchanges
-            for position, interaction in enumerate(result):
-                interaction.id = position
-            return result
+            return self.exchanges
         kept = [] if self.record_mode is RecordMode.ALL else list(self._loaded)
         # A server over stdio recorded again replaces its old sessions: a replay starts it
         # once, and would leave the older session unplayed.
         again = {i.request.url for i in recorded if i.request.url.startswith(STDIO_SCHEME)}
         kept = [i for i in kept if i.request.url not in again]
-        result = kept + recorded
-        for position, interaction in enumerate(result):
-            interaction.id = position
-        return result
+        return kept + recorded
 
     @property
     def recorded(self) -> list[Interaction]:
@@ -340,19 +345,21 @@ class Cassette:
     def _open(self) -> None:
         self._loaded, self._used, self._recordings, self._mismatches = [], [], [], []
         self._blocked, self.secrets_found, self.saved, self._refused = [], [], False, False
-        self.outage = False
+        self.outage, self._shared = False, SharedParts()
         self.existed, self._opened = self.path.exists(), file_state(self.path)
         self._shown_path, self._source = display_path(self.path), None
         try:
-            if self.existed and self.record_mode is not RecordMode.ALL:
+            if self.existed and (self.record_mode is not RecordMode.ALL or self.test):
                 self._source = self.path.read_bytes()
-                self._loaded = load_cassette(self.path, self._source)
+                self._shared = split_shared(load_cassette(self.path, self._source), self.test)
+                self._loaded = self._shared.own
             self._index = MatchIndex(self._loaded, self._match_config)
         except (LocatedError, OSError) as error:
             raise self._public(error) from None
+        self.had_recording = self.existed and (self.test is None or bool(self._loaded))
         recording_modes = (RecordMode.ALL, RecordMode.NEW_EPISODES, RecordMode.UPDATE)
         self._may_record = self.record_mode in recording_modes or (
-            self.record_mode is RecordMode.ONCE and not self.existed
+            self.record_mode is RecordMode.ONCE and not self.had_recording
         )
         self._diverged = False  # update: a request no longer matched; record from there on
 
@@ -365,16 +372,31 @@ class Cassette:
             return
         self._refuse_outage()
         with save_turn(self.path):  # another process may have saved this file meanwhile
-            interactions = self.interactions
-            if self.record_mode not in (RecordMode.ALL, RecordMode.UPDATE):
-                try:
-                    interactions = merged(self.path, self._opened, interactions, self.recorded)
-                except (LocatedError, OSError) as error:
-                    raise self._public(error) from None
+            try:
+                interactions = self._to_write()
+            except (LocatedError, OSError) as error:
+                raise self._public(error) from None
             self.secrets_found = guard_secrets(self.path, interactions, self.secrets, warn=False)
             save_cassette(self.path, interactions)
             self.saved = True
         warn_found(self.path, self.secrets_found)  # after the write: -W error must not stop it
+
+    def _to_write(self) -> list[Interaction]:
+        """What the file will hold, with what another process saved since it was opened:
+        other tests' interactions of a shared cassette as they are now; in a cassette of
+        one test, what the file holds now followed by what was recorded (``once`` and
+        ``new_episodes``; ``all`` and ``update`` replace it).
+        """
+        if self.test is not None:
+            for interaction in self.recorded:
+                interaction.test = self.test
+            if file_state(self.path) != self._opened:
+                now = load_cassette(self.path) if self.path.exists() else []
+                self._shared = split_shared(now, self.test)
+            return self.interactions
+        if self.record_mode in (RecordMode.ALL, RecordMode.UPDATE):
+            return self.interactions
+        return merged(self.path, self._opened, self.interactions, self.recorded)
 
     def _refuse_outage(self) -> None:
         """A recording in which no request got a response (each met a transport error:
@@ -389,7 +411,7 @@ class Cassette:
         message = outage_message(
             recorded,
             shown_path=display_path(self.path),
-            existed=self.existed,
+            existed=self.had_recording,
             record_command=self.record_command,
         )
         raise CassetteError(message, path=self.path)
@@ -398,7 +420,7 @@ class Cassette:
         """Whether the file is written even with nothing recorded: ``all`` replaces it,
         ``update`` drops what this run no longer sent.
         """
-        if not self.existed:
+        if not self.had_recording:
             return False
         return self.record_mode is RecordMode.ALL or (
             self.record_mode is RecordMode.UPDATE and bool(self.unplayed)
@@ -614,7 +636,7 @@ class Cassette:
         try:
             key = self._index.live_key(live)
             with self._lock:
-                nearest = find_nearest(self._index, live, key) if self.existed else None
+                nearest = find_nearest(self._index, live, key) if self.had_recording else None
                 played = sum(self._index.played)
         except LocatedError as error:
             raise self._public(error) from None
@@ -623,7 +645,8 @@ class Cassette:
             nearest,
             path=self.path,
             shown_path=self._shown_path,
-            exists=self.existed,
+            exists=self.had_recording,
+            shared=len(self._shared.others),
             record_mode=self.record_mode,
             total=len(self._loaded),
             played=played,
@@ -643,6 +666,7 @@ def use_cassette(
     path: str | PathLike[str],
     *,
     record_command: str | None = None,
+    test: str | None = None,
     **options: Unpack[CassetteOptions],
 ) -> Cassette:
     """A :class:`Cassette` to run a ``with`` block in, replaying or recording its traffic.
@@ -655,5 +679,8 @@ def use_cassette(
     ``secrets``... An unknown one is an error that names the nearest.
     ``record_command`` is the command that records this cassette, shown in error messages;
     ``{mode}`` in it is replaced by the record mode to use.
+    ``test`` names the user of a cassette that several share (the plugin passes the test
+    id when a marker names the cassette): what it records is marked with it, and it
+    replays, records and is checked against its own interactions only.
     """
-    return Cassette(path, record_command=record_command, **options)
+    return Cassette(path, record_command=record_command, test=test, **options)

@@ -89,14 +89,22 @@ def mismatch_message(
     changes: list[str],
     record_command: str | None,
     servers: tuple[str, ...] = (),
+    shared: int = 0,
 ) -> tuple[str, str]:
     """``(details, advice)`` of a :class:`~pytest_agentcassette.CassetteMismatchError`
-    (``servers``: the MCP servers over stdio the cassette holds).
+    (``servers``: the MCP servers over stdio the cassette holds; ``shared``: how many
+    interactions of other tests a shared cassette holds).
     """
     if not exists:
+        found = "not found"
+        if shared:
+            found = (
+                f"{shared} interaction{'s' if shared != 1 else ''} of other tests, none "
+                f"recorded by this test"
+            )
         lines = [
             f"No cassette to replay {method} {url}",
-            f"  cassette:    {shown_path} (not found)",
+            f"  cassette:    {shown_path} ({found})",
             f"  record mode: {_mode_line(record_mode, exists)}",
         ]
         return "\n".join(lines), record_advice(record_command, exists=False)
@@ -137,10 +145,11 @@ def mismatch_error(
     record_command: str | None,
     match_config: MatchConfig,
     servers: tuple[str, ...] = (),
+    shared: int = 0,
 ) -> CassetteMismatchError:
     """The error for ``live``, a request with nothing to replay in the cassette at ``path``
     (shown as ``shown_path``; ``total`` interactions, ``played`` of them so far; ``nearest``
-    the closest one).
+    the closest one; ``shared``: other tests' interactions in it).
     """
     changes = []
     if nearest is not None and nearest.patch:
@@ -158,6 +167,7 @@ def mismatch_error(
         changes=changes,
         record_command=record_command,
         servers=servers,
+        shared=shared,
     )
     command = _command(record_command, "once" if not exists else "rewrite")
     return CassetteMismatchError(

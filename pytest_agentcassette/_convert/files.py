@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pytest_agentcassette._convert.vcrpy import is_http_entry, read_vcrpy
 from pytest_agentcassette._errors import CassetteSecretError
 from pytest_agentcassette._format import save_cassette
-from pytest_agentcassette._format.fields import FORMAT_VERSION, WEBSOCKET_FORMAT_VERSION
+from pytest_agentcassette._format.fields import READ_VERSIONS
 from pytest_agentcassette._format.yaml_io import YAMLError, line_of, load_yaml, yaml_problem
 from pytest_agentcassette._located import LocatedError, where_text
 from pytest_agentcassette._secrets import (
@@ -160,7 +160,7 @@ def _classify(path: Path, raw: bytes) -> tuple[Any, FileResult | None]:
     if not isinstance(items, list) and items is not None:
         return None, FileResult(path, "skipped", ": YAML, but not a cassette (no interactions)")
     version = document.get("version", 1)
-    if version in (FORMAT_VERSION, WEBSOCKET_FORMAT_VERSION) and not isinstance(version, bool):
+    if version in READ_VERSIONS and not isinstance(version, bool):
         return None, FileResult(path, "already converted", f" (version {version})")
     if version != 1 or isinstance(version, bool):
         return None, FileResult(path, "skipped", f": a cassette of unknown version {version!r}")

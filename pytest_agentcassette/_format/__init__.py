@@ -12,15 +12,24 @@ from pytest_agentcassette._format.fields import FORMAT_VERSION
 from pytest_agentcassette._format.loading import load_cassette
 from pytest_agentcassette._format.public_errors import cassette_error
 from pytest_agentcassette._format.saving import save_cassette
-from pytest_agentcassette._format.shared_save import FileState, file_state, merged, save_turn
+from pytest_agentcassette._format.shared_save import (
+    FileState,
+    SharedParts,
+    file_state,
+    merged,
+    save_turn,
+    split_shared,
+)
 
 __all__ = [
     "FORMAT_VERSION",
     "FileState",
+    "SharedParts",
     "cassette_error",
     "file_state",
     "load_cassette",
     "merged",
     "save_cassette",
     "save_turn",
+    "split_shared",
 ]

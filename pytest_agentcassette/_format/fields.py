@@ -33,7 +33,14 @@ from pytest_agentcassette._model import (
     stdio_request,
 )
 
-__all__ = ["FORMAT_VERSION", "WEBSOCKET_FORMAT_VERSION", "read_interactions"]
+__all__ = [
+    "FORMAT_VERSION",
+    "READ_VERSIONS",
+    "SHARED_FORMAT_VERSION",
+    "WEBSOCKET_FORMAT_VERSION",
+    "read_interactions",
+    "written_version",
+]
 
 FORMAT_VERSION = 2
 """The version this plugin writes for HTTP and MCP traffic, which every earlier release
@@ -41,12 +48,15 @@ reads."""
 WEBSOCKET_FORMAT_VERSION = 3
 """The version of a cassette that holds WebSocket entries (releases before it stop at them
 with a message about the version, rather than at an unknown field)."""
-_READ_VERSIONS = (FORMAT_VERSION, WEBSOCKET_FORMAT_VERSION)
+SHARED_FORMAT_VERSION = 4
+"""The version of a cassette whose interactions name the test that recorded them (a
+cassette several tests share)."""
+READ_VERSIONS = (FORMAT_VERSION, WEBSOCKET_FORMAT_VERSION, SHARED_FORMAT_VERSION)
 CONVERT_COMMAND = "python -m pytest_agentcassette convert --in-place PATH (this file or its folder)"
 """What turns vcrpy's cassettes into this format (:mod:`pytest_agentcassette._convert`)."""
 
 _REQUEST_FIELDS = ("method", "url", "headers", "body", *GO_VCR_REQUEST_FIELDS)
-_INTERACTION_FIELDS = ("id", "request", "response", "stdio", "websocket")
+_INTERACTION_FIELDS = ("id", "test", "request", "response", "stdio", "websocket")
 _STDIO_FIELDS = ("server", "send", "receive", "server_exited", "duration")
 
 
@@ -75,6 +85,7 @@ def read_interactions(document: Any) -> list[Interaction]:
             raise invalid(f"'id' must be an int, got {type_name(data['id'])}", (*where, "id"))
         interaction, request_body = _interaction(data, where)
         interaction.id = index
+        interaction.test = _test(data, where)
         request_bodies.append(request_body)
         result.append(interaction)
         ids.append(data.get("id", index))
@@ -82,14 +93,36 @@ def read_interactions(document: Any) -> list[Interaction]:
     return result
 
 
+def written_version(interactions: list[Interaction]) -> int:
+    """The lowest version that holds ``interactions``: earlier releases keep reading what
+    uses none of the later fields.
+    """
+    if any(interaction.test is not None for interaction in interactions):
+        return SHARED_FORMAT_VERSION
+    if any(interaction.response.websocket is not None for interaction in interactions):
+        return WEBSOCKET_FORMAT_VERSION
+    return FORMAT_VERSION
+
+
+def _test(data: Mapping[str, Any], where: Where) -> str | None:
+    """The test that recorded an interaction of a shared cassette."""
+    test = data.get("test")
+    if test is not None and (not isinstance(test, str) or not test):
+        raise invalid(
+            f"'test' must be a test id such as tests/test_agent.py::test_review, got {test!r}",
+            (*where, "test"),
+        )
+    return test
+
+
 def _check_version(version: Any) -> None:
-    if version in _READ_VERSIONS and not isinstance(version, bool):
+    if version in READ_VERSIONS and not isinstance(version, bool):
         return
-    if isinstance(version, int) and not isinstance(version, bool) and version > max(_READ_VERSIONS):
+    if isinstance(version, int) and not isinstance(version, bool) and version > max(READ_VERSIONS):
         raise invalid(
             f"this cassette needs a newer pytest-agentcassette: it is format version "
-            f"{version}, and this release reads versions {FORMAT_VERSION} and "
-            f"{WEBSOCKET_FORMAT_VERSION}. Upgrade: pip install -U pytest-agentcassette",
+            f"{version}, and this release reads versions {_versions()}. "
+            f"Upgrade: pip install -U pytest-agentcassette",
             ("version",),
         )
     if version == 1 and not isinstance(version, bool):
@@ -100,9 +133,14 @@ def _check_version(version: Any) -> None:
         )
     raise invalid(
         f"unsupported cassette version {version!r}; this plugin reads versions "
-        f"{FORMAT_VERSION} and {WEBSOCKET_FORMAT_VERSION} (go-vcr/cagent format)",
+        f"{_versions()} (go-vcr/cagent format)",
         ("version",),
     )
+
+
+def _versions() -> str:
+    *earlier, last = (str(version) for version in READ_VERSIONS)
+    return f"{', '.join(earlier)} and {last}"
 
 
 def _interaction(data: Mapping[str, Any], where: Where) -> tuple[Interaction, StoredBody]:

@@ -13,9 +13,8 @@ from typing import Any
 from pytest_agentcassette._format.atomic import write_atomically
 from pytest_agentcassette._format.entry_parts import stored_headers
 from pytest_agentcassette._format.fields import (
-    FORMAT_VERSION,
-    WEBSOCKET_FORMAT_VERSION,
     read_interactions,
+    written_version,
 )
 from pytest_agentcassette._format.history import stored_request_bodies
 from pytest_agentcassette._format.stored_body import StoredBody, stored_form
@@ -115,16 +114,21 @@ def _exact_copy(body: Body) -> Body:
     return Body.decoded_from(StoredBody(stored))
 
 
+def _tagged(stored: dict[str, Any], test: str | None) -> dict[str, Any]:
+    """A shared cassette's entry names its test, right after its id."""
+    if test is None:
+        return stored
+    index, rest = stored.pop("id"), stored
+    return {"id": index, "test": test, **rest}
+
+
 def _render(interactions: list[Interaction]) -> str:
     request_bodies = stored_request_bodies(interactions)
     document = {
-        "version": (
-            WEBSOCKET_FORMAT_VERSION
-            if any(i.response.websocket is not None for i in interactions)
-            else FORMAT_VERSION
-        ),
+        "version": written_version(interactions),
         "interactions": [
-            _interaction_to_stored(i, x, request_bodies[i]) for i, x in enumerate(interactions)
+            _tagged(_interaction_to_stored(i, x, request_bodies[i]), x.test)
+            for i, x in enumerate(interactions)
         ],
     }
     return dump_yaml(document)

@@ -1,7 +1,11 @@
-"""Saving a cassette that another process may have written meanwhile (two pytest-xdist
-workers recording tests that share a cassette, say): saves of one folder take turns, and a
-save whose file changed since it was opened keeps what the file holds now and adds what it
-recorded, so that neither recording is lost.
+"""Cassettes that several tests share, and saving a cassette that another process may have
+written meanwhile (two pytest-xdist workers recording tests that share a cassette, say):
+saves of one folder take turns, and a save whose file changed since it was opened keeps
+what the file holds now, so that neither recording is lost.
+
+In a shared cassette each interaction names the test that recorded it (``test:``); each
+test replays, records and is checked against its own, and a save replaces only the saving
+test's part of the file.
 """
 
 from __future__ import annotations
@@ -10,12 +14,13 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pytest_agentcassette._format.loading import load_cassette
 from pytest_agentcassette._model import Interaction
 
-__all__ = ["FileState", "file_state", "merged", "save_turn"]
+__all__ = ["FileState", "SharedParts", "file_state", "merged", "save_turn", "split_shared"]
 
 FileState = tuple[int, int, int] | None
 """A file's identity, size and modification time, or ``None`` when it does not exist."""
@@ -74,3 +79,37 @@ def merged(
     for position, interaction in enumerate(result):
         interaction.id = position
     return result
+
+
+@dataclass
+class SharedParts:
+    """A cassette's interactions, split between one test and the others that share it."""
+
+    own: list[Interaction] = field(default_factory=list)
+    others: list[Interaction] = field(default_factory=list)
+    at: int = 0  # how many of ``others`` come before the test's own in the file
+
+    def joined(self, own: list[Interaction]) -> list[Interaction]:
+        """The file with ``own`` in place of the test's part (where it was, else last)."""
+        return [*self.others[: self.at], *own, *self.others[self.at :]]
+
+
+def split_shared(interactions: list[Interaction], test: str | None) -> SharedParts:
+    """``interactions`` split for ``test``: those it recorded are its own; without any, the
+    ones no test is named on (a cassette written before it was shared). With no ``test``,
+    every interaction is its own.
+    """
+    if test is None:
+        return SharedParts(own=list(interactions))
+    owner = test if any(i.test == test for i in interactions) else None
+    parts = SharedParts()
+    for interaction in interactions:
+        if interaction.test == owner:
+            if not parts.own:
+                parts.at = len(parts.others)
+            parts.own.append(interaction)
+        else:
+            parts.others.append(interaction)
+    if not parts.own:
+        parts.at = len(parts.others)
+    return parts

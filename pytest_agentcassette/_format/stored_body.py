@@ -35,7 +35,7 @@ from pytest_agentcassette._format.body_forms import JSON_STYLES, default_sizes, 
 from pytest_agentcassette._format.documents import Document
 from pytest_agentcassette._format.patches import PatchError
 from pytest_agentcassette._format.yaml_io import FlowSequence
-from pytest_agentcassette._located import LocatedError
+from pytest_agentcassette._located import LocatedError, json_problem
 from pytest_agentcassette._model import Body
 
 __all__ = ["StoredBody", "stored_form", "stored_source"]
@@ -60,7 +60,7 @@ def _parse_stored_json(stored: Mapping[str, Any]) -> Any:
     try:
         return json.loads(value)
     except (ValueError, RecursionError) as error:
-        raise LocatedError(f"json is not valid JSON: {error}", ("json",)) from None
+        raise LocatedError(f"json is not valid JSON: {json_problem(error)}", ("json",)) from None
 
 
 _MAX_VALUES = 1_000_000
@@ -229,7 +229,8 @@ def _apply(stored: Mapping[str, Any], document: Document) -> None:
     try:
         operations = json.loads(stored["json_patch"])
     except (ValueError, RecursionError) as error:
-        raise LocatedError(f"json_patch is not valid JSON: {error}", ("json_patch",)) from None
+        problem = json_problem(error)
+        raise LocatedError(f"json_patch is not valid JSON: {problem}", ("json_patch",)) from None
     if not isinstance(operations, list):
         raise LocatedError("json_patch must be a list of operations", ("json_patch",))
     try:
@@ -322,8 +323,9 @@ def _decode(stored: Any) -> tuple[bytes, list[int], list[int] | None]:
     if "base64" in stored:
         try:
             content = base64.b64decode(stored["base64"])
-        except (binascii.Error, ValueError) as error:
-            raise LocatedError(f"base64 is not valid base64: {error}", ("base64",)) from None
+        except (binascii.Error, ValueError):
+            problem = _base64_problem(stored["base64"])
+            raise LocatedError(f"base64 is not valid base64: {problem}", ("base64",)) from None
         return content, [len(content)] if content else [], sizes
     raise LocatedError("a JSON document is decoded by its StoredBody")  # pragma: no cover
 
@@ -367,3 +369,16 @@ def _legacy_sse_text(events: list[dict[str, Any]], crlf: bool, dumps: Callable[[
                 lines.append(f"{name}: {text}")
         blocks.append(newline.join(lines) + newline * 2)
     return "".join(blocks)
+
+
+def _base64_problem(text: Any) -> str:
+    """Why ``text`` is not base64, in this project's words."""
+    if not isinstance(text, str):
+        return f"it is {type(text).__name__}, not text"
+    letters = "".join(text.split())
+    if len(letters) % 4:
+        return (
+            f"its {len(letters)} characters (line breaks aside) are not a whole number of "
+            f"groups of 4: was it cut short?"
+        )
+    return "base64 holds letters, digits, '+' and '/', with '=' only at the end"

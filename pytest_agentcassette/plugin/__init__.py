@@ -109,8 +109,12 @@ def _open(item: pytest.Item, config: dict[str, Any]) -> Cassette:
     problem = ""
     try:
         settings = resolve_settings(item, config)
-        cassette = Cassette(settings.path, record_command=settings.record_command,
-                            **settings.options)  # fmt: skip
+        cassette = Cassette(
+            settings.path,
+            record_command=settings.record_command,
+            test=settings.test,
+            **settings.options,
+        )
         cassette.__enter__()
     except CassetteError as error:
         problem = str(error)

@@ -201,12 +201,17 @@ def _marker_options(item: pytest.Item) -> dict[str, Any]:
     return options
 
 
+def _given_name(item: pytest.Item) -> str | None:
+    """The cassette name the closest marker gives, if one does."""
+    names = [_marker_name(item, mark) for mark in item.iter_markers(MARKER)]
+    return next((given for given in names if given is not None), None)
+
+
 def cassette_file(item: pytest.Item) -> Path:
     """The cassette file of ``item``: the closest marker's name, or the test's own name
     (class and parametrize id included); raises :class:`CassetteError` for a wrong name.
     """
-    names = [_marker_name(item, mark) for mark in item.iter_markers(MARKER)]
-    name = next((given for given in names if given is not None), None)
+    name = _given_name(item)
     if name is not None:
         return cassette_path(_base_dir(item), item.path.stem, name, explicit=True)
     cls = getattr(item, "cls", None)
@@ -256,6 +261,7 @@ class TestCassette:
     path: Path
     options: dict[str, Any]
     record_command: str
+    test: str | None  # the test id, where the marker names a cassette tests may share
 
     __test__ = False  # not a test class, whatever its name
 
@@ -271,4 +277,5 @@ def resolve(item: pytest.Item, fixture_config: Mapping[str, Any]) -> TestCassett
     if cli_mode:
         options["record_mode"] = RecordMode.parse(cli_mode)
     command = f"pytest --record-mode={{mode}} {shlex.quote(node_for_command(item))}"
-    return TestCassette(path, options, command)
+    test = item.nodeid if _given_name(item) is not None else None
+    return TestCassette(path, options, command, test)

@@ -34,6 +34,7 @@ class CassetteUse:
     refused: tuple[str, ...] = ()  # where credentials stopped the write
     faults: tuple[str, ...] = ()  # transport errors among the interactions it recorded
     failed: bool = False  # written by a test that failed: what it recorded may be wrong
+    test: str = ""  # the test, in a cassette that several tests may share
 
     @classmethod
     def of(
@@ -52,7 +53,7 @@ class CassetteUse:
         played = cassette.played
         if cassette.saved:
             outcome = "recorded"
-            if cassette.existed:
+            if cassette.had_recording:
                 outcome = "rewritten" if cassette.record_mode.value == "all" else "extended"
         elif refused:
             outcome = "refused"
@@ -74,6 +75,7 @@ class CassetteUse:
             refused=tuple(finding_lines(refused or [])),
             faults=tuple(_fault_lines(cassette.recorded) if cassette.saved else ()),
             failed=failed and cassette.saved and not not_run,
+            test=cassette.test or "",
         )
 
 
@@ -116,9 +118,24 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
+def _by_cassette(uses: list[CassetteUse]) -> dict[Path, list[CassetteUse]]:
+    """``uses`` grouped by file, in the order the files were first used."""
+    grouped: dict[Path, list[CassetteUse]] = {}
+    for use in uses:
+        grouped.setdefault(use.path, []).append(use)
+    return grouped
+
+
+def _tests(uses: list[CassetteUse]) -> str:
+    """``; tests: a, b`` for a cassette that several of ``uses``' tests share."""
+    tests = list(dict.fromkeys(u.test.partition("::")[2] or u.test for u in uses if u.test))
+    return f"; tests: {', '.join(tests)}" if len(tests) > 1 else ""
+
+
 def _written_lines(uses: list[CassetteUse]) -> list[str]:
-    """The cassettes written, to review and commit; apart, those written by a test that
-    failed (what it recorded may be the failure).
+    """The cassettes written, to review and commit, each once (with its tests when they
+    share it); apart, those written by a test that failed (what it recorded may be the
+    failure).
     """
     written = [u for u in uses if u.outcome in ("recorded", "rewritten", "extended")]
     lines = []
@@ -126,13 +143,53 @@ def _written_lines(uses: list[CassetteUse]) -> list[str]:
         (False, "written (review and commit):"),
         (True, "recorded while the test failed (review them before you commit them):"),
     ):
-        listed = [u for u in written if u.failed is failed]
+        listed = _by_cassette([u for u in written if u.failed is failed])
         if listed:
             lines.append(title)
             lines += [
-                f"  {_shown(u.path)} ({_count(u.interactions, 'interaction')})" for u in listed
+                f"  {_shown(path)} ({_count(group[-1].interactions, 'interaction')}{_tests(group)})"
+                for path, group in listed.items()
             ]
     return lines
+
+
+def _unused_lines(uses: list[CassetteUse]) -> list[str]:
+    """The cassettes that kept interactions no replay played, each once."""
+    unused = _by_cassette([u for u in uses if u.unused])
+    if not unused:
+        return []
+    lines = ["unused interactions:"]
+    for path, group in unused.items():
+        count = sum(u.unused for u in group)
+        lines.append(f"  {_shown(path)} ({count} of {group[-1].interactions}{_tests(group)})")
+    return lines
+
+
+def _counts(uses: list[CassetteUse]) -> str:
+    """``cassettes: 2 replayed (5 interactions), 1 recorded``: each file counted once per
+    outcome, whatever the number of tests that share it.
+    """
+    outcomes: dict[str, dict[Path, list[CassetteUse]]] = {}
+    for use in uses:
+        outcomes.setdefault(use.outcome, {}).setdefault(use.path, []).append(use)
+    parts = []
+    if "replayed" in outcomes:
+        replayed = outcomes["replayed"]
+        played = sum(u.played for group in replayed.values() for u in group)
+        parts.append(f"{len(replayed)} replayed ({_count(played, 'interaction')})")
+    for outcome in ("recorded", "rewritten", "extended"):
+        if outcome in outcomes:
+            parts.append(f"{len(outcomes[outcome])} {outcome}")
+    if "unused" in outcomes:
+        parts.append(f"{len(outcomes['unused'])} with nothing played")
+    for outcome in ("skipped", "xfailed"):  # pytest's words for the tests
+        if outcome in outcomes:
+            parts.append(f"{len(outcomes[outcome])} {outcome}")
+    if "refused" in outcomes:
+        parts.append(f"{len(outcomes['refused'])} not written (credentials)")
+    if "outage" in outcomes:
+        parts.append(f"{len(outcomes['outage'])} not written (no response)")
+    return f"cassettes: {', '.join(parts)}"
 
 
 @dataclass
@@ -170,27 +227,7 @@ class SessionReport:
         """The summary lines; empty when no test used a cassette."""
         if not self.uses:
             return []
-        outcomes: dict[str, list[CassetteUse]] = {}
-        for use in self.uses:
-            outcomes.setdefault(use.outcome, []).append(use)
-        parts = []
-        if "replayed" in outcomes:
-            replayed = outcomes["replayed"]
-            played = sum(u.played for u in replayed)
-            parts.append(f"{len(replayed)} replayed ({_count(played, 'interaction')})")
-        for outcome in ("recorded", "rewritten", "extended"):
-            if outcome in outcomes:
-                parts.append(f"{len(outcomes[outcome])} {outcome}")
-        if "unused" in outcomes:
-            parts.append(f"{len(outcomes['unused'])} with nothing played")
-        for outcome in ("skipped", "xfailed"):  # pytest's words for the tests
-            if outcome in outcomes:
-                parts.append(f"{len(outcomes[outcome])} {outcome}")
-        if "refused" in outcomes:
-            parts.append(f"{len(outcomes['refused'])} not written (credentials)")
-        if "outage" in outcomes:
-            parts.append(f"{len(outcomes['outage'])} not written (no response)")
-        lines = [f"cassettes: {', '.join(parts)}"]
+        lines = [_counts(self.uses)]
         tokens = sum(u.tokens for u in self.uses)
         seconds = sum(u.seconds for u in self.uses)
         saved = [f"{tokens:,} provider tokens"] if tokens else []
@@ -198,10 +235,7 @@ class SessionReport:
             saved.append(f"{_duration(seconds)} of provider time")
         if saved:
             lines.append(f"replay saved {' and '.join(saved)}")
-        unused = [u for u in self.uses if u.unused]
-        if unused:
-            lines.append("unused interactions:")
-            lines += [f"  {_shown(u.path)} ({u.unused} of {u.interactions})" for u in unused]
+        lines += _unused_lines(self.uses)
         lines += _written_lines(self.uses)
         for attribute, title in (
             ("redacted", "credentials written as REDACTED (review these cassettes):"),

@@ -415,10 +415,10 @@ def test_a_connection_the_cassette_does_not_hold_fails_where_it_is_opened(
 
 def test_a_cassette_of_a_newer_format_says_to_upgrade(tmp_path: Path) -> None:
     path = tmp_path / "future.yaml"
-    path.write_text("version: 4\ninteractions: []\n")
+    path.write_text("version: 5\ninteractions: []\n")
     with pytest.raises(CassetteError) as error, use_cassette(path, record_mode="none"):
         pass
-    assert "this cassette needs a newer pytest-agentcassette: it is format version 4" in str(
+    assert "this cassette needs a newer pytest-agentcassette: it is format version 5" in str(
         error.value
     )
     assert "pip install -U pytest-agentcassette" in str(error.value)
