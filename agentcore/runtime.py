@@ -151,6 +151,26 @@ class Session:
         self._approved_all = False
         self._toolsets: dict[str, list[Toolset]] = {}
 
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release what the agents' toolsets hold (a memory database); a later turn builds
+        them again. The team closes the sessions it made when it closes.
+        """
+        toolsets, self._toolsets = self._toolsets, {}
+        errors = []
+        for toolset in (t for built in toolsets.values() for t in built):
+            try:
+                toolset.close()
+            except Exception as error:  # close the others; report the first
+                errors.append(error)
+        if errors:
+            raise errors[0]
+
     def stream(self, prompt: str) -> Generator[events.Event, None, None]:
         """Send ``prompt`` as the next user message and stream what happens."""
         if not prompt.strip():

@@ -6,6 +6,7 @@ import asyncio
 import os
 import threading
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -85,6 +86,7 @@ class Team:
         self._providers: dict[str, Provider] = {}
         self._lock = threading.Lock()
         self.servers = McpServers(Timeouts(start=mcp_start_timeout, call=mcp_call_timeout))
+        self._sessions: weakref.WeakSet[Session] = weakref.WeakSet()
 
     def __enter__(self) -> Team:
         return self
@@ -95,12 +97,18 @@ class Team:
         self.close()
 
     def close(self) -> None:
-        """Stop the MCP servers that run, and close the HTTP client (if the team made it)."""
+        """Close the sessions it made (their toolsets' resources), stop the MCP servers that
+        run, and close the HTTP client (if the team made it).
+        """
         try:
-            self.servers.close()
+            for session in list(self._sessions):
+                session.close()
         finally:
-            if self._own_client:
-                self.client.close()
+            try:
+                self.servers.close()
+            finally:
+                if self._own_client:
+                    self.client.close()
 
     def provider_for(self, agent: str) -> Provider:
         """The provider of ``agent``'s model (one per model, shared by the agents using it)."""
@@ -131,7 +139,9 @@ class Team:
         ``approve`` is asked before tools that need approval; ``extend`` when an agent
         reaches its ``max_iterations`` (see :data:`agentcore.runtime.Extend`).
         """
-        return Session(self, agent=agent, yolo=yolo, approve=approve, extend=extend)
+        session = Session(self, agent=agent, yolo=yolo, approve=approve, extend=extend)
+        self._sessions.add(session)
+        return session
 
     def stream(
         self, *prompts: str, agent: str = "root", yolo: bool = False, approve: Approve | None = None
@@ -139,20 +149,20 @@ class Team:
         """Run ``prompts`` as successive turns of one conversation, yielding events as they
         happen (text deltas, tool calls and results, transfers, usage).
         """
-        session = self.session(agent=agent, yolo=yolo, approve=approve)
-        for prompt in prompts:
-            yield from session.stream(prompt)
+        with self.session(agent=agent, yolo=yolo, approve=approve) as session:
+            for prompt in prompts:
+                yield from session.stream(prompt)
 
     def run(
         self, *prompts: str, agent: str = "root", yolo: bool = False, approve: Approve | None = None
     ) -> Result:
         """Run ``prompts`` as successive turns of one conversation and return the result."""
-        session = self.session(agent=agent, yolo=yolo, approve=approve)
         collected: list[events.Event] = []
         start = 0
-        for prompt in prompts:
-            start = len(session.messages)
-            collected.extend(session.stream(prompt))
+        with self.session(agent=agent, yolo=yolo, approve=approve) as session:
+            for prompt in prompts:
+                start = len(session.messages)
+                collected.extend(session.stream(prompt))
         last_turn = session.messages[start:]
         output = next(
             (m.content for m in reversed(last_turn) if m.role == "assistant" and m.content), ""

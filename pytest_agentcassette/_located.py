@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["LocatedError", "Where", "display_path", "where_text"]
+__all__ = ["LocatedError", "Where", "display_path", "json_problem", "where_text"]
 
 Where = tuple[str | int, ...]
 """A YAML path: mapping keys and list indexes, from the document's root
@@ -60,6 +60,21 @@ class LocatedError(ValueError):
         self.under(*prefix)
         self.rooted = True
         return self
+
+
+def json_problem(error: ValueError | RecursionError) -> str:
+    """Where text that should be JSON is not, in this project's words (CPython's own
+    wording of the problem changes between versions): ``line 3, column 1, near '...'``.
+    """
+    if isinstance(error, RecursionError):
+        return "it is nested too deeply"
+    position = getattr(error, "pos", None)
+    document = getattr(error, "doc", None)
+    if not isinstance(position, int) or not isinstance(document, str):
+        return "it is not JSON"
+    line, column = getattr(error, "lineno", 1), getattr(error, "colno", 1)
+    near = document[max(0, position - 12) : position + 12]
+    return f"line {line}, column {column}, near {near!r}"
 
 
 def where_text(where: Where) -> str:

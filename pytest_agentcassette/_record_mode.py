@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from pytest_agentcassette._errors import CassetteError, did_you_mean
 
 __all__ = ["RECORD_MODE_CHOICES", "RecordMode"]
 
 
-class RecordMode(str, Enum):
+class RecordMode(StrEnum):
     """What a cassette does with a request.
 
     - ``NONE`` (default): replay only; a request without a recorded match is an error and

@@ -164,34 +164,36 @@ def _converse(
 ) -> None:
     approve = _approver(options, printer, console)
     extend = _Extender(options, console)
-    session = team.session(agent=options.agent, yolo=options.yolo, approve=approve, extend=extend)
-    for prompt in prompts:
-        printer.start_turn()
-        extend.used = 0
-        for event in session.stream(prompt):
-            printer(event)
-    if prompts or options.command != "run":
-        return
-    # run without a prompt: one turn per line, as cagent's loop prints it, until EOF or exit
-    console.write(WELCOME)
-    first = True
-    while True:
-        console.write("> " if first else "\n\n> ")
-        first = False
-        try:
-            line = console.stdin.readline()
-        except Interrupted:  # SIGTERM or SIGHUP: the run stops, as mid-turn
-            raise
-        except KeyboardInterrupt:  # at the prompt, Ctrl-C ends the session as EOF does
-            line = ""
-        if not line or line.strip() in ("exit", "quit", "/exit", "/quit"):
-            console.write("\n" if not line else "")
-            return
-        printer.start_turn()
-        extend.used = 0
-        if line.strip():
-            for event in session.stream(line.strip()):
+    with team.session(
+        agent=options.agent, yolo=options.yolo, approve=approve, extend=extend
+    ) as session:
+        for prompt in prompts:
+            printer.start_turn()
+            extend.used = 0
+            for event in session.stream(prompt):
                 printer(event)
+        if prompts or options.command != "run":
+            return
+        # run without a prompt: one turn per line, as cagent's loop prints it, until EOF or exit
+        console.write(WELCOME)
+        first = True
+        while True:
+            console.write("> " if first else "\n\n> ")
+            first = False
+            try:
+                line = console.stdin.readline()
+            except Interrupted:  # SIGTERM or SIGHUP: the run stops, as mid-turn
+                raise
+            except KeyboardInterrupt:  # at the prompt, Ctrl-C ends the session as EOF does
+                line = ""
+            if not line or line.strip() in ("exit", "quit", "/exit", "/quit"):
+                console.write("\n" if not line else "")
+                return
+            printer.start_turn()
+            extend.used = 0
+            if line.strip():
+                for event in session.stream(line.strip()):
+                    printer(event)
 
 
 class _Extender:

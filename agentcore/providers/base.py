@@ -240,7 +240,8 @@ class Provider(ABC):
         except httpx.HTTPError as error:
             raise ProviderError(self.name, 0, f"the answer broke off: {error}", url=url) from error
         except ValueError as error:  # a data line that is not JSON
-            raise ProviderError(self.name, 0, f"unreadable answer: {error}", url=url) from error
+            problem = f"unreadable answer: {_not_json(error)}"
+            raise ProviderError(self.name, 0, problem, url=url) from error
         except (AttributeError, TypeError, LookupError, ArithmeticError) as error:
             # JSON, but not in the provider's shapes (a list, a string, a number out of range)
             raise ProviderError(
@@ -259,3 +260,13 @@ class Provider(ABC):
         return ProviderError(
             self.name, 0, "the answer ended before the model finished (the stream was cut)"
         )
+
+
+def _not_json(error: ValueError) -> str:
+    """What was wrong with the answer, in agentcore's words (CPython's wording of a JSON
+    error changes between versions).
+    """
+    if not isinstance(error, json.JSONDecodeError):
+        return str(error)
+    near = error.doc[max(0, error.pos - 12) : error.pos + 12]
+    return f"not JSON at line {error.lineno}, column {error.colno}, near {near!r}"

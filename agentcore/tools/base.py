@@ -63,13 +63,20 @@ class Tool:
         return self.definition.name
 
 
+def _holds_nothing() -> None:
+    """The ``close`` of a toolset that holds no resource."""
+
+
 @dataclass
 class Toolset:
-    """A toolset of an agent: its tools, and the system message that explains them."""
+    """A toolset of an agent: its tools, the system message that explains them, and
+    ``close``, which releases what it holds (a database) when its session closes.
+    """
 
     type: str
     tools: list[Tool] = field(default_factory=list)
     instruction: str = ""
+    close: Callable[[], None] = _holds_nothing
 
 
 def object_schema(properties: dict[str, Any], required: Iterable[str]) -> dict[str, Any]:

@@ -28,7 +28,9 @@ _COLUMNS = "SELECT id, created_at, memory, category FROM memories"
 
 def memory_toolset(path: Path, clock: Callable[[], datetime]) -> Toolset:
     """Memory tools over the SQLite database at ``path`` (created when missing)."""
-    return Toolset("memory", bind_tools(MEMORY_TOOLS, Memories(path, clock)), MEMORY_INSTRUCTION)
+    memories = Memories(path, clock)
+    tools = bind_tools(MEMORY_TOOLS, memories)
+    return Toolset("memory", tools, MEMORY_INSTRUCTION, close=memories.close)
 
 
 class Memories:
@@ -45,6 +47,10 @@ class Memories:
         )
         self.database.commit()
         self.clock = clock
+
+    def close(self) -> None:
+        """Close the database (a closed one refuses further calls)."""
+        self.database.close()
 
     def change(self, statement: str, parameters: tuple[Any, ...]) -> sqlite3.Cursor:
         """Run and commit one statement that changes the memories."""

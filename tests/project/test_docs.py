@@ -206,8 +206,9 @@ def test_the_development_commands_are_the_ones_ci_runs() -> None:
     block = _example("console", 'pip install -e ".[test]"\n')
     commands = block.splitlines()
     assert commands == ['pip install -e ".[test]"', "pytest"]
+    ci_lines = [line.strip() for line in ci.splitlines()]
     for command in commands:
-        assert f"\n{command}\n" in ci
+        assert command in ci_lines
     # The README's Development section is its last, and holds that block alone.
     development = README[README.index("\n## Development\n") :]
     assert "\n## " not in development[1:]
@@ -574,6 +575,34 @@ def test_the_session_summary_reads_as_shown(
     assert re.fullmatch(r"-+ agentcassette -+", first)
     patterns = ["*-- agentcassette --*"] + [re.sub(r"\d[\d,.]*", "*", line) for line in rest]
     result.stdout.fnmatch_lines(patterns, consecutive=True)
+
+
+def test_the_shared_cassette_example_records_once_and_replays_each_test_alone(
+    pytester: pytest.Pytester, provider_server: ProviderServer
+) -> None:
+    example = _example("python", 'import pytest\n\npytestmark = pytest.mark.cassette("reviewer")')
+    shown = _example("text", "cassettes: 1 recorded\nwritten (review and commit):")
+    # The provider echoes the prompt: each question is put so that its answer holds what
+    # the example's test looks for.
+    review = f"""
+
+def review(path, ask="the bug"):
+    import httpx
+
+    question = {{"the bug": "find the nil pointer", "a fix": "write if user == nil"}}[ask]
+    body = {{"model": "gpt-4o", "messages": [{{"role": "user", "content": f"{{question}} in {{path}}"}}]}}
+    answer = httpx.post({provider_server.url + "/v1/chat/completions"!r}, json=body).json()
+    return answer["choices"][0]["message"]["content"]
+"""
+    pytester.mkdir("tests")
+    (pytester.path / "tests" / "test_reviewer.py").write_text(example + review)
+    recorded = pytester.runpytest("--record-mode=once")
+    recorded.assert_outcomes(passed=2)
+    recorded.stdout.fnmatch_lines(shown.splitlines(), consecutive=True)
+    provider_server.stop()
+    pytester.runpytest().assert_outcomes(passed=2)
+    pytester.runpytest("-k", "fix").assert_outcomes(passed=1, deselected=1)
+    pytester.runpytest("-n", "2").assert_outcomes(passed=2)
 
 
 # -- options ---------------------------------------------------------------------------------

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+import agentcore
 from agentcore.config import ToolsetConfig
 from agentcore.tools import ToolContext, ToolError, build_toolset
 from agentcore.tools.names import TOOL_NAMES
@@ -157,6 +160,46 @@ def test_memories_persist_in_sqlite(project: Path) -> None:
     ]
     with pytest.raises(ToolError, match="memory 7 does not exist"):
         call(again, "delete_memory", id=7)
+    memory.close()
+    again.close()
+    with pytest.raises(sqlite3.ProgrammingError, match="closed database"):
+        call(again, "get_memories")
+
+
+def test_a_session_and_its_team_close_the_memory_databases_they_opened(
+    project: Path, provider_server: ProviderServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[sqlite3.Connection] = []
+    connect = sqlite3.connect
+
+    def tracked(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        opened.append(connect(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(sqlite3, "connect", tracked)
+    agent = project / "agent.yaml"
+    agent.write_text(
+        "agents:\n  root:\n    model: openai/gpt-4o\n    instruction: Remember.\n"
+        "    toolsets:\n    - type: memory\n      path: memory.db\n"
+    )
+    env = {"OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": provider_server.url + "/v1"}
+    with agentcore.Team(agentcore.load_config(agent), working_dir=project, env=env) as team:
+        team.run("Hello")  # a session of its own, closed when the run ends
+        assert len(opened) == 1
+        assert _closed(opened[0])
+        session = team.session()
+        list(session.stream("Hello again"))
+        assert len(opened) == 2
+        assert not _closed(opened[1])
+    assert _closed(opened[1])  # the team closed the session it made
+
+
+def _closed(database: sqlite3.Connection) -> bool:
+    try:
+        database.total_changes  # noqa: B018 - a closed database refuses even this
+    except sqlite3.ProgrammingError:
+        return True
+    return False
 
 
 def test_fetch_goes_through_the_recorded_client_and_respects_robots(
@@ -198,6 +241,7 @@ def test_the_tools_filter_and_instruction_override(project: Path) -> None:
 def test_each_toolset_has_the_tools_the_config_checks_against(kind: str, project: Path) -> None:
     built = toolset(kind, project, path=str(project / "memory.db"))  # memory's database
     assert tuple(t.name for t in built.tools) == TOOL_NAMES[kind]
+    built.close()
 
 
 def test_each_toolset_built_gets_schemas_of_its_own(project: Path) -> None:

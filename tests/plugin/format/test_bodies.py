@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Any
 
 import pytest
@@ -129,12 +130,14 @@ def test_chunk_sizes_that_do_not_add_up_are_refused_on_use() -> None:
 
 
 def test_json_text_that_is_not_json_is_refused_on_use() -> None:
-    with pytest.raises(LocatedError, match="json is not valid JSON: Expecting"):
+    with pytest.raises(
+        LocatedError, match=re.escape("json is not valid JSON: line 1, column 2, near '{nope'")
+    ):
         stored_body({"json": "{nope"}).content  # noqa: B018
 
 
 def test_invalid_base64_is_refused_on_use() -> None:
-    with pytest.raises(LocatedError, match="base64 is not valid base64"):
+    with pytest.raises(LocatedError, match="base64 is not valid base64: its 3 characters"):
         stored_body({"base64": "abc"}).content  # noqa: B018
 
 

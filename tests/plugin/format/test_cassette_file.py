@@ -173,7 +173,7 @@ def test_json_text_that_is_not_json_fails_on_use_with_the_file_and_place(
         httpx.post("https://api.example.com/v1/chat/completions", json={"model": "gpt-4o"})
     assert str(caught.value).startswith(
         f"cassette {path}, line {line} (at interactions[0].{side}.body.json): json is not valid "
-        f"JSON: Expecting property name enclosed in double quotes"
+        f"JSON: line 1, column 2, near '{{nope'"
     )
 
 

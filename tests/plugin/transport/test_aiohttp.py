@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,8 @@ def test_requests_record_as_sent_and_replay_as_real_client_responses(
         recorded = _run(ask)
     provider_server.stop()
     chat, models, form, upload = (i.request for i in recording.recorded)
-    assert chat.header("user-agent") == f"Python/3.11 aiohttp/{aiohttp.__version__}"
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert chat.header("user-agent") == f"Python/{python} aiohttp/{aiohttp.__version__}"
     assert chat.header("content-type") == "application/json"
     assert json.loads(chat.body.content) == WHOLE
     assert models.url == url + "/v1/models?limit=5"
