@@ -269,6 +269,13 @@ class Interaction:
     test: str | None = None
 
 
+AGENT_HEADER = "x-agentcore-agent"
+"""The request header in which agentcore names the agent that asked (a transcript's speaker)."""
+
+KEPT_REQUEST_HEADERS = frozenset({"content-type", AGENT_HEADER})
+"""Request headers a recording keeps even when matching never compares them: how the body
+reads, and which agent asked."""
+
 STDIO_SCHEME = "stdio:"
 """The URL of an MCP server over stdio is ``stdio:`` and its command line."""
 

@@ -223,6 +223,7 @@ def _token_count(value: Any, name: str, source: str) -> int | None:
 
 
 UnusedPolicy = Literal["fail", "warn", "ignore"]
+RequestHeaders = Literal["compared", "all"]
 SecretsPolicy = Literal["redact", "refuse"]
 
 
@@ -305,6 +306,17 @@ class CassetteOptions(TypedDict, total=False):
             _names,
             ini="linelist",
             adds_up=True,
+        ),
+    ]
+    request_headers: Annotated[
+        RequestHeaders,
+        Option(
+            "compared",
+            "which request headers a recording keeps: compared (those matching can compare, "
+            "with Content-Type and agentcore's x-agentcore-agent; none of the SDK's "
+            "bookkeeping) or all.",
+            _one_of(*get_args(RequestHeaders)),
+            see="cassette-format.md#request-headers",
         ),
     ]
     ignore_json_pointers: Annotated[

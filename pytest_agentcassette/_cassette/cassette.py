@@ -56,6 +56,7 @@ from pytest_agentcassette._matching import (
     normalize_url,
 )
 from pytest_agentcassette._model import (
+    KEPT_REQUEST_HEADERS,
     STDIO_SCHEME,
     Body,
     Interaction,
@@ -139,6 +140,7 @@ class Cassette:
         self.secrets: str = values["secrets"]
         self.max_tokens: int | None = values["max_tokens"]
         self.record_outages: bool = values["record_outages"]
+        self.request_headers: str = values["request_headers"]
         self.redacted_headers = lowercase_set(DEFAULT_REDACTED_HEADERS, values["redact_headers"])
         self.redacted_query_parameters = lowercase_set(
             DEFAULT_REDACTED_QUERY_PARAMETERS, values["redact_query_parameters"]
@@ -371,6 +373,7 @@ class Cassette:
         if not (self.recorded or self._rewrites_unplayed()):
             return
         self._refuse_outage()
+        self._quiet_recorded()
         with save_turn(self.path):  # another process may have saved this file meanwhile
             try:
                 interactions = self._to_write()
@@ -397,6 +400,24 @@ class Cassette:
         if self.record_mode in (RecordMode.ALL, RecordMode.UPDATE):
             return self.interactions
         return merged(self.path, self._opened, self.interactions, self.recorded)
+
+    def _quiet_recorded(self) -> None:
+        """Keep in the requests recorded now only the headers that matching can compare
+        (and :data:`KEPT_REQUEST_HEADERS`), unless ``request_headers="all"``: an SDK's
+        bookkeeping (``Host``, ``User-Agent``, ``x-stainless-*``...) is noise in review.
+        """
+        if self.request_headers == "all":
+            return
+        config = self._match_config
+        for interaction in self.recorded:
+            request = interaction.request
+            kept = [
+                (name, value)
+                for name, value in request.headers
+                if name.lower() in KEPT_REQUEST_HEADERS or config.compares_header(name)
+            ]
+            if len(kept) != len(request.headers):
+                interaction.request = replace(request, headers=kept)
 
     def _refuse_outage(self) -> None:
         """A recording in which no request got a response (each met a transport error:

@@ -16,11 +16,10 @@ from pytest_agentcassette._conversation.conversation import Conversation, Exchan
 from pytest_agentcassette._conversation.mcp import McpCall
 from pytest_agentcassette._conversation.requests import SentMessage, sent_messages
 from pytest_agentcassette._conversation.shapes import parse_arguments
-from pytest_agentcassette._model import NOT_JSON, Interaction, json_value
+from pytest_agentcassette._model import AGENT_HEADER, NOT_JSON, Interaction, json_value
 
 __all__ = ["AGENT_HEADER", "Transcript", "TranscriptMessage", "Turn"]
 
-AGENT_HEADER = "x-agentcore-agent"
 """The request header in which agentcore names the agent that sends a request."""
 
 

@@ -117,6 +117,14 @@ class MatchConfig:
         """The user's ``(live, recorded) -> bool`` matchers."""
         return tuple(m for m in self.match_on if callable(m))
 
+    def compares_header(self, name: str) -> bool:
+        """Whether header ``name`` can take part in matching: ``headers`` is compared and
+        does not leave it out, or a matcher of the user's may read any header.
+        """
+        if self.callables:
+            return True
+        return "headers" in self.match_on and not self.sequential and not self._ignored(name)
+
     def _ignored(self, name: str) -> bool:
         name = name.lower()
         return any(

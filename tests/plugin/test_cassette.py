@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import threading
 from pathlib import Path
+from typing import Any
 
 import httpx
 import httpx2
 import pytest
+import yaml
 
 from pytest_agentcassette import CassetteError, CassetteMismatchError, use_cassette
 from tests.support.clients import CLIENT_KINDS, send
@@ -126,7 +128,9 @@ def test_no_credential_reaches_the_cassette(
     url = f"{provider_server.url}{path}?alt=sse&{query}"
     body = ENDPOINTS["gemini-stream"][1]
     cassette_file = tmp_path / "secrets.yaml"
-    with use_cassette(cassette_file, record_mode="once", redact_headers=["X-Custom-Token"]):
+    with use_cassette(
+        cassette_file, record_mode="once", redact_headers=["X-Custom-Token"], request_headers="all"
+    ):
         send(kind, "POST", url, json=body, headers=SECRETS)
         cookie = send(kind, "GET", provider_server.url + "/cookie")
     sent = provider_server.requests[0]
@@ -370,3 +374,41 @@ def test_requests_made_after_the_cassette_closed_are_not_intercepted(
         pass
     _chat(provider_server, "after")
     assert len(provider_server.requests) == 1
+
+
+SDK_HEADERS = {
+    "Authorization": "Bearer sk-test-123",
+    "User-Agent": "OpenAI/Python 2.8.1",
+    "x-stainless-lang": "python",
+    "x-stainless-retry-count": "0",
+    "OpenAI-Beta": "assistants=v2",
+}
+
+
+@pytest.mark.parametrize(
+    ("options", "kept"),
+    [
+        ({}, ["Content-Type"]),
+        ({"match_on": ["method", "url", "body", "headers"], "ignore_headers": ["x-stainless-*"]},
+         ["Accept", "Content-Type", "OpenAI-Beta"]),
+        ({"request_headers": "all"},
+         ["Host", "Accept", "Accept-Encoding", "Connection", "Authorization", "User-Agent",
+          "x-stainless-lang", "x-stainless-retry-count", "OpenAI-Beta", "Content-Length",
+          "Content-Type"]),
+    ],
+)  # fmt: skip
+def test_a_recording_keeps_the_request_headers_matching_can_compare(
+    tmp_path: Path, provider_server: ProviderServer, options: dict[str, Any], kept: list[str]
+) -> None:
+    path = tmp_path / "quiet.yaml"
+    url = provider_server.url + "/v1/chat/completions"
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
+    with use_cassette(path, record_mode="once", **options) as recording:
+        httpx.post(url, json=body, headers=SDK_HEADERS)
+    stored = yaml.safe_load(path.read_text())["interactions"][0]["request"]["headers"]
+    assert sorted(stored) == sorted(kept)
+    assert [name for name, _ in recording.recorded[0].request.headers] == list(stored)
+    assert "sk-test-123" not in path.read_text()
+    with use_cassette(path, **options) as replay:
+        httpx.post(url, json=body, headers=SDK_HEADERS)
+    assert len(replay.played) == 1

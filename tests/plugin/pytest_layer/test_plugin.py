@@ -22,7 +22,8 @@ def inner(
 
 OPTIONS = (
     "record_mode, match_on, allow_playback_repeats, unused_interactions, redact_headers, "
-    "redact_query_parameters, ignore_headers, ignore_json_pointers, normalize_text, "
+    "redact_query_parameters, ignore_headers, request_headers, ignore_json_pointers, "
+    "normalize_text, "
     "null_is_absent, allowed_hosts, replay_retry_after, websocket_pacing, secrets, max_tokens, "
     "record_outages"
 )

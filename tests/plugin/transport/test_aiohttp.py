@@ -62,7 +62,7 @@ def test_requests_record_as_sent_and_replay_as_real_client_responses(
         return seen
 
     path = tmp_path / "aiohttp.yaml"
-    with use_cassette(path, record_mode="once") as recording:
+    with use_cassette(path, record_mode="once", request_headers="all") as recording:
         recorded = _run(ask)
     provider_server.stop()
     chat, models, form, upload = (i.request for i in recording.recorded)
@@ -296,7 +296,7 @@ def test_a_credential_header_is_redacted_in_the_cassette_and_still_replays(
             return await response.json()
 
     path = tmp_path / "secret.yaml"
-    with use_cassette(path, record_mode="once"):
+    with use_cassette(path, record_mode="once", request_headers="all"):
         recorded = _run(ask)
     assert provider_server.requests[0].headers["Authorization"] == f"Bearer {SECRET}"
     provider_server.stop()
@@ -391,7 +391,7 @@ def test_the_session_follows_redirects_itself_and_each_hop_replays(
             await runner.cleanup()
 
     path = tmp_path / "redirect.yaml"
-    with use_cassette(path, record_mode="once") as recording:
+    with use_cassette(path, record_mode="once", request_headers="all") as recording:
         url, recorded = asyncio.run(record())
     assert recorded == ([302], url + "/end", {"session": "s-1"})
     start, end = recording.recorded

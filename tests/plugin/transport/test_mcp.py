@@ -238,7 +238,8 @@ def test_an_mcp_server_over_streamable_http_replays_with_the_server_stopped(
     with http_server(tmp_path) as url, use_cassette(path, record_mode="once") as recording:
         recorded = asyncio.run(over_http(url))
     (stream,) = [i for i in recording.recorded if i.request.method == "GET"]
-    assert stream.request.header("mcp-session-id")  # the event stream held open for the server
+    # the event stream held open for the server
+    assert stream.response.header("content-type") == "text/event-stream"
 
     began = time.perf_counter()
     with network_cut, use_cassette(path) as replay:

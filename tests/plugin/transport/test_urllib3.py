@@ -426,7 +426,7 @@ def test_file_and_generator_bodies_are_recorded_as_the_bytes_sent(
         return [filed.json(), streamed.json()]
 
     path = tmp_path / "bodies.yaml"
-    with use_cassette(path, record_mode="once") as recording:
+    with use_cassette(path, record_mode="once", request_headers="all") as recording:
         recorded = session()
     assert recorded == [
         {"got": '{"a": 1}', "framing": "length"},
@@ -446,7 +446,7 @@ def test_credentials_are_redacted_and_a_requests_cassette_replays_through_httpx(
     url = provider_server.url + "/v1/chat/completions"
     path = tmp_path / "shared.yaml"
     with (
-        use_cassette(path, record_mode="once"),
+        use_cassette(path, record_mode="once", request_headers="all"),
         requests.post(
             url, json=CHAT, headers={"Authorization": "Bearer sk-proj-abc123secret"}, stream=True
         ) as response,
@@ -630,7 +630,7 @@ def test_botocore_bedrock_converse_replays_with_the_server_gone_and_sigv4_redact
 
     path = tmp_path / "bedrock.yaml"
     try:
-        with use_cassette(path, record_mode="once") as recording:
+        with use_cassette(path, record_mode="once", request_headers="all") as recording:
             recorded = converse()
     finally:
         server.shutdown()
