@@ -41,9 +41,27 @@ _CONVERT = (
 )
 
 
+class _Help(argparse.HelpFormatter):
+    """argparse's help, with each command on a line of its own and no ``COMMAND`` line
+    above them.
+    """
+
+    def _format_action(self, action: argparse.Action) -> str:
+        if isinstance(action, argparse._SubParsersAction):
+            return "".join(self._format_action(a) for a in action._get_subactions())
+        return super()._format_action(action)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m pytest_agentcassette")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{scan,show,convert}")
+    parser = argparse.ArgumentParser(
+        formatter_class=_Help,
+        prog="python -m pytest_agentcassette",
+        description="The cassettes' command-line tools (pytest itself needs none of them).",
+        epilog="python -m pytest_agentcassette COMMAND --help says more of each.",
+    )
+    commands = parser.add_subparsers(
+        dest="command", required=True, title="commands", metavar="COMMAND"
+    )
     scan = commands.add_parser("scan", help="report credentials in YAML files",
                                description=_DESCRIPTION)  # fmt: skip
     scan.add_argument("paths", nargs="+", metavar="PATH", help="a YAML file or a folder")

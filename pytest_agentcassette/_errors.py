@@ -19,6 +19,8 @@ Hierarchy::
 from __future__ import annotations
 
 import difflib
+import sys
+import threading
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
@@ -83,8 +85,15 @@ class CassetteMismatchError(CassetteError):
         super().__init__(f"{details}\n{advice}", path=path)
         self.details = details
         self.advice = advice
-        # Where the request was sent from, even if the code that sent it swallows this error.
+        # Where the request was sent from, even if the code that sent it swallows this error;
+        # from a thread of its own (a streamed or background run), where the main thread (the
+        # test's) was meanwhile.
         self.stack: list[traceback.FrameSummary] = traceback.extract_stack()[:-1]
+        self.thread = threading.current_thread().name
+        self.main_stack: list[traceback.FrameSummary] = []
+        if threading.current_thread() is not threading.main_thread():
+            frame = sys._current_frames().get(threading.main_thread().ident or 0)
+            self.main_stack = traceback.extract_stack(frame) if frame is not None else []
         self.method = method
         self.url = url
         self.record_mode = record_mode

@@ -141,8 +141,11 @@ def _show(value: Any) -> str:
     return _shorten(json.dumps(value, ensure_ascii=False))
 
 
-def _around_change(old: str, new: str) -> tuple[str, str]:
-    """Both strings cut down to the changed part and a little context on each side."""
+def _around_change(old: str, new: str, *, json_text: bool = False) -> tuple[str, str]:
+    """Both strings cut down to the changed part and a little context on each side, so
+    that what differs is always shown (``json_text``: two values' JSON, shown as is; else
+    two strings, shown quoted).
+    """
     start = 0
     while start < min(len(old), len(new)) and old[start] == new[start]:
         start += 1
@@ -156,13 +159,24 @@ def _around_change(old: str, new: str) -> tuple[str, str]:
         middle = text[begin:stop]
         if len(middle) > _VALUE_WIDTH:
             middle = middle[: _VALUE_WIDTH // 2] + "…" + middle[-_VALUE_WIDTH // 2 :]
-        return (
-            ("…" if begin else "")
-            + json.dumps(middle, ensure_ascii=False)[1:-1]
-            + ("…" if stop < len(text) else "")
-        )
+        shown = middle if json_text else json.dumps(middle, ensure_ascii=False)[1:-1]
+        return ("…" if begin else "") + shown + ("…" if stop < len(text) else "")
 
+    if json_text:
+        return cut(old), cut(new)
     return f'"{cut(old)}"', f'"{cut(new)}"'
+
+
+def _replaced(old: Any, new: Any) -> tuple[str, str]:
+    """The before and after of a replaced value, each shortened only where that cannot make
+    two different values read the same.
+    """
+    if isinstance(old, str) and isinstance(new, str):
+        return _around_change(old, new)
+    before, after = json.dumps(old, ensure_ascii=False), json.dumps(new, ensure_ascii=False)
+    if max(len(before), len(after)) <= _VALUE_WIDTH:
+        return before, after
+    return _around_change(before, after, json_text=True)
 
 
 _MISSING: Any = object()
@@ -189,11 +203,7 @@ def render_patch(patch: list[dict[str, Any]], recorded: Any = None) -> list[str]
         op, path = operation["op"], operation["path"]
         if op == "replace":
             old = _old_value(document, path)
-            old = None if old is _MISSING else old
-            if isinstance(old, str) and isinstance(operation["value"], str):
-                before, after = _around_change(old, operation["value"])
-            else:
-                before, after = _show(old), _show(operation["value"])
+            before, after = _replaced(None if old is _MISSING else old, operation["value"])
             lines.append(f"replace {path}: {before} → {after}")
         elif op == "add":
             lines.append(f"add {path}: {_show(operation['value'])}")

@@ -13,7 +13,6 @@ import pytest
 
 from pytest_agentcassette._errors import (
     CassetteError,
-    CassetteMismatchError,
     CassetteSecretError,
     SecretRedactedWarning,
     TokenBudgetError,
@@ -21,13 +20,13 @@ from pytest_agentcassette._errors import (
     UnusedInteractionsError,
 )
 from pytest_agentcassette._options import OPTIONS
+from pytest_agentcassette.plugin._call_site import call_site
 from pytest_agentcassette.plugin._settings import (
     MARKER,
     add_options,
     allow_every_record_mode,
     check_ini_record_mode,
     marker_help,
-    node_for_command,
     session_option,
 )
 from pytest_agentcassette.plugin._settings import resolve as resolve_settings
@@ -181,20 +180,6 @@ def _agent_cassette_marker(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("agent_cassette")
 
 
-def _call_site(item: pytest.Item, error: CassetteMismatchError) -> str:
-    """``sent from: tests/test_x.py:12``: the test function's line that led to the request
-    (or, failing that, the innermost line of the test file on the stack).
-    """
-    test_file = str(item.path)
-    function = getattr(item, "originalname", item.name)
-    in_file = [frame for frame in error.stack if frame.filename == test_file]
-    in_test = [frame for frame in in_file if frame.name == function]
-    frames = in_test or in_file
-    if not frames:
-        return ""
-    return f"\n  sent from:   {node_for_command(item).partition('::')[0]}:{frames[-1].lineno}"
-
-
 def _fail_on_mismatch(cassette: Cassette, item: pytest.Item) -> None:
     """Fail with the first miss or stopped connection: its details, where the test sent
     it, and the fix (even if the code caught the error, as SDKs do before retrying).
@@ -208,7 +193,7 @@ def _fail_on_mismatch(cassette: Cassette, item: pytest.Item) -> None:
         return
     first, *others = cassette.mismatches
     more = f"\n  ({len(others)} more unmatched request{'s' if len(others) > 1 else ''})"
-    text = first.details + _call_site(item, first) + (more if others else "")
+    text = first.details + call_site(item, first) + (more if others else "")
     raise pytest.fail.Exception(f"{text}\n{first.advice}", pytrace=False) from None
 
 

@@ -367,6 +367,20 @@ def test_usage_errors_exit_with_2(tmp_path: Path, capsys: pytest.CaptureFixture[
     )
 
 
+def test_the_tools_help_lists_each_command_once(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--help"])
+    assert exited.value.code == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "usage: python -m pytest_agentcassette [-h] COMMAND ..."
+    commands = lines[lines.index("commands:") + 1 :]
+    assert [line.split()[0] for line in commands if line.startswith("  ")] == [
+        "scan",
+        "show",
+        "convert",
+    ]
+
+
 def test_a_cassette_that_does_not_convert_is_named_with_its_line_and_place(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

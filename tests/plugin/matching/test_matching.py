@@ -122,6 +122,28 @@ def test_long_values_are_cut_down_around_the_change(
     )
 
 
+def test_a_long_replaced_object_is_cut_where_it_changed_never_where_both_read_alike(
+    tmp_path: Path, provider_server: ProviderServer
+) -> None:
+    path = tmp_path / "object.yaml"
+    url = provider_server.url + "/v1/chat/completions"
+    described = "Read a file from the working directory and return its content, numbered"
+
+    def send(options: Any) -> None:
+        body = {"model": "gpt-4o", "messages": [], "response_format": options}
+        httpx.post(url, json=body)
+
+    with use_cassette(path, record_mode="once"):
+        send({"description": described})
+    with use_cassette(path), pytest.raises(CassetteMismatchError) as caught:
+        send(["a list now", described])  # a new shape, the same long text
+    assert caught.value.details.splitlines()[-1] == (
+        '    replace /response_format: {"description": "Read a file from th…y and return its '
+        'content, numbered"} → ["a list now", "Read a file from the…y and return its content, '
+        'numbered"]'
+    )
+
+
 def test_swapped_messages_fail(tmp_path: Path, provider_server: ProviderServer) -> None:
     path = tmp_path / "order.yaml"
     url = provider_server.url + "/v1/chat/completions"

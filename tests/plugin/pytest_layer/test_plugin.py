@@ -228,6 +228,53 @@ def test_a_miss_fails_the_test_even_when_the_code_swallows_the_error(
     )
 
 
+def test_a_request_sent_by_a_thread_of_its_own_names_the_thread_and_the_tests_line(
+    inner: pytest.Pytester,
+) -> None:
+    inner.makepyfile(
+        agent="""
+        import os
+        import threading
+
+        import httpx
+
+
+        def run_in_background(prompt):
+            def send():
+                body = {"model": "gpt-4o", "messages": [{"role": "user", "content": prompt}]}
+                httpx.post(os.environ["PROVIDER_URL"] + "/v1/chat/completions", json=body)
+
+            worker = threading.Thread(target=send, name="agent-worker")
+            worker.start()
+            return worker
+        """
+    )
+    test_file = write_tests(
+        inner,
+        """
+        import time
+
+        from agent import run_in_background
+
+
+        @pytest.mark.cassette
+        def test_answer():
+            worker = run_in_background("hello")
+            while worker.is_alive():
+                time.sleep(0.001)  # the test waits here
+        """,
+    )
+    result = inner.runpytest()
+    result.assert_outcomes(failed=1)
+    agent_line = line_of(inner.path / "agent.py", "httpx.post(")
+    result.stdout.fnmatch_lines(
+        [
+            f"  sent from:   test_chat.py:{line_of(test_file, '# the test waits here')} "
+            f"(by thread 'agent-worker', agent.py:{agent_line}, meanwhile)",
+        ]
+    )
+
+
 def test_several_misses_are_counted(inner: pytest.Pytester) -> None:
     test_file = write_tests(
         inner,
