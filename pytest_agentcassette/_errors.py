@@ -35,6 +35,7 @@ __all__ = [
     "CassetteMismatchError",
     "CassetteSecretError",
     "NetworkBlockedError",
+    "ResponseDriftError",
     "SecretRedactedWarning",
     "TokenBudgetError",
     "TokenBudgetWarning",
@@ -101,6 +102,18 @@ class CassetteMismatchError(CassetteError):
         self.reason = reason
         self.patch = patch or []
         self.record_command = record_command
+
+
+class ResponseDriftError(CassetteError):
+    """``record_mode="verify"`` found live responses whose shape is no longer the
+    recording's (a field renamed or gone, another type, other event types), or requests
+    that no recorded interaction matches. ``changes`` holds one line per difference, under
+    the interaction it concerns.
+    """
+
+    def __init__(self, message: str, *, path: Path, changes: list[str]):
+        super().__init__(message, path=path)
+        self.changes = changes
 
 
 class UnusedInteractionsError(CassetteError):

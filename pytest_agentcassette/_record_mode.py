@@ -23,6 +23,9 @@ class RecordMode(StrEnum):
       followed by what it recorded, and drop the rest (what followed the change).
     - ``ALL``: send everything for real and write a fresh cassette that replaces the old one.
       ``"rewrite"`` is accepted as an alias.
+    - ``VERIFY``: send every request for real and compare each response's shape (status,
+      JSON keys and types, event types in order; never the text) with the recorded one that
+      matches the request; write nothing, and fail with the differences.
     """
 
     NONE = "none"
@@ -30,6 +33,7 @@ class RecordMode(StrEnum):
     NEW_EPISODES = "new_episodes"
     UPDATE = "update"
     ALL = "all"
+    VERIFY = "verify"
 
     @classmethod
     def parse(cls, value: str | RecordMode, *, source: str = "record_mode") -> RecordMode:
@@ -54,5 +58,5 @@ class RecordMode(StrEnum):
         return self.value
 
 
-RECORD_MODE_CHOICES = ("none", "once", "new_episodes", "update", "all", "rewrite")
+RECORD_MODE_CHOICES = ("none", "once", "new_episodes", "update", "all", "rewrite", "verify")
 """What :meth:`RecordMode.parse` accepts (``rewrite`` is ``all``), as a message lists them."""

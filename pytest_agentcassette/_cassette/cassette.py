@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, Unpack, cast
 import httpx
 
 from pytest_agentcassette._cassette.budget import check_budget
+from pytest_agentcassette._cassette.drift import drift_lines, drift_message
 from pytest_agentcassette._cassette.messages import (
     fix_hint,
     mismatch_error,
@@ -35,6 +36,7 @@ from pytest_agentcassette._errors import (
     CassetteError,
     CassetteMismatchError,
     NetworkBlockedError,
+    ResponseDriftError,
     UnusedInteractionsError,
     UnusedInteractionsWarning,
 )
@@ -170,6 +172,8 @@ class Cassette:
         self._diverged = False
         self._used: list[Interaction | _Pending] = []
         self._recordings: list[_Pending] = []
+        self._verified: list[tuple[Interaction | None, _Pending]] = []  # verify: (recorded, live)
+        self.drift: list[str] = []  # verify: what changed, a line each
         self._mismatches: list[CassetteMismatchError] = []
         self._blocked: list[NetworkBlockedError] = []
         self._refused = False  # the cassette raised an error to the code
@@ -334,6 +338,7 @@ class Cassette:
             self._token = None
         self._source = None  # a problem found in saving is in the file as it is now
         self._close()
+        self._check_drift()  # even after a failure: the provider's change may be its cause
         if check:
             self._check_unused()
             self._check_budget()
@@ -347,7 +352,7 @@ class Cassette:
     def _open(self) -> None:
         self._loaded, self._used, self._recordings, self._mismatches = [], [], [], []
         self._blocked, self.secrets_found, self.saved, self._refused = [], [], False, False
-        self.outage, self._shared = False, SharedParts()
+        self.outage, self._shared, self._verified, self.drift = False, SharedParts(), [], []
         self.existed, self._opened = self.path.exists(), file_state(self.path)
         self._shown_path, self._source = display_path(self.path), None
         try:
@@ -359,7 +364,12 @@ class Cassette:
         except (LocatedError, OSError) as error:
             raise self._public(error) from None
         self.had_recording = self.existed and (self.test is None or bool(self._loaded))
-        recording_modes = (RecordMode.ALL, RecordMode.NEW_EPISODES, RecordMode.UPDATE)
+        recording_modes = (
+            RecordMode.ALL,
+            RecordMode.NEW_EPISODES,
+            RecordMode.UPDATE,
+            RecordMode.VERIFY,
+        )
         self._may_record = self.record_mode in recording_modes or (
             self.record_mode is RecordMode.ONCE and not self.had_recording
         )
@@ -368,7 +378,7 @@ class Cassette:
     def _close(self) -> None:
         for recording in list(self._recordings):
             recording.close()
-        if not self._may_record:
+        if not self._may_record or self.record_mode is RecordMode.VERIFY:
             return
         if not (self.recorded or self._rewrites_unplayed()):
             return
@@ -513,14 +523,41 @@ class Cassette:
         if self._may_record:
             recording = Recording(live, self.redacted_headers)
             self._record_pending(recording)
+            if self.record_mode is RecordMode.VERIFY:
+                with self._lock:
+                    self._verified.append((self._recorded_match(live), recording))
             raise RecordThrough(recording)
         raise self._refuse(live)
 
-    def _replays(self) -> bool:
-        """Whether a request may be answered from the file (not in ``all``, nor in
-        ``update`` once a request no longer matched the recording).
+    def _recorded_match(self, live: RecordedRequest) -> Interaction | None:
+        """The recorded interaction ``live`` matches, taken but not replayed (``verify``
+        compares its response with the live one).
         """
-        return self.record_mode is not RecordMode.ALL and not self._diverged
+        try:
+            found = self._index.take(live)
+            if found is None and (probe := redacted_for_matching(live)) is not live:
+                found = self._index.take(probe)
+        except LocatedError as error:
+            raise self._public(error) from None
+        return found
+
+    def _check_drift(self) -> None:
+        """In ``verify``: fail with every response whose shape is no longer the recorded
+        one's, and every request nothing recorded matches.
+        """
+        if self.record_mode is not RecordMode.VERIFY:
+            return
+        self.drift = drift_lines(self._verified)
+        if self.drift:
+            message = drift_message(self.drift, self._shown_path, self.record_command)
+            raise ResponseDriftError(message, path=self.path, changes=self.drift)
+
+    def _replays(self) -> bool:
+        """Whether a request may be answered from the file (not in ``all`` or ``verify``,
+        nor in ``update`` once a request no longer matched the recording).
+        """
+        live_modes = (RecordMode.ALL, RecordMode.VERIFY)
+        return self.record_mode not in live_modes and not self._diverged
 
     def _answer_connection(self, live: RecordedRequest) -> Interaction | None:
         """The recorded opening of a WebSocket connection that answers ``live`` (its

@@ -24,7 +24,7 @@ class CassetteUse:
 
     path: Path
     outcome: str  # replayed, recorded, rewritten, extended, unused, refused, outage, skipped,
-    # xfailed
+    # xfailed, verified, drifted
     interactions: int
     played: int
     unused: int
@@ -59,6 +59,8 @@ class CassetteUse:
             outcome = "refused"
         elif cassette.outage:
             outcome = "outage"
+        elif cassette.record_mode.value == "verify":
+            outcome = "drifted" if cassette.drift else "verified"
         elif not_run:
             outcome = not_run
         else:
@@ -182,6 +184,10 @@ def _counts(uses: list[CassetteUse]) -> str:
             parts.append(f"{len(outcomes[outcome])} {outcome}")
     if "unused" in outcomes:
         parts.append(f"{len(outcomes['unused'])} with nothing played")
+    if "verified" in outcomes:
+        parts.append(f"{len(outcomes['verified'])} verified against the live API")
+    if "drifted" in outcomes:
+        parts.append(f"{len(outcomes['drifted'])} no longer as the live API answers")
     for outcome in ("skipped", "xfailed"):  # pytest's words for the tests
         if outcome in outcomes:
             parts.append(f"{len(outcomes[outcome])} {outcome}")

@@ -40,6 +40,7 @@ import pytest_agentcassette
 from pytest_agentcassette import RecordMode, use_cassette
 from tests.support.cli_runs import NO_NETWORK, SCRIPT, TEAM, agent_file
 from tests.support.cli_runs import agentcore as agentcore_cli
+from tests.support.drifting_provider import drifting_provider
 from tests.support.network import NetworkCut
 from tests.support.provider_server import ProviderServer
 from tests.support.stand_in import STAND_IN_CONFTEST
@@ -603,6 +604,33 @@ def review(path, ask="the bug"):
     pytester.runpytest().assert_outcomes(passed=2)
     pytester.runpytest("-k", "fix").assert_outcomes(passed=1, deselected=1)
     pytester.runpytest("-n", "2").assert_outcomes(passed=2)
+
+
+def test_the_verify_example_fails_as_shown_when_the_provider_renames_a_field(
+    pytester: pytest.Pytester,
+) -> None:
+    (command,) = _lines(_example("console", "pytest --record-mode=verify"))
+    shown = _example("text", "The live API no longer answers as recorded")
+    with drifting_provider() as provider:
+        pytester.makepyfile(
+            test_drift=f"""
+import httpx
+import pytest
+
+
+@pytest.mark.cassette
+def test_chat():
+    body = {{"model": "gpt-4o", "messages": [{{"role": "user", "content": "hello"}}]}}
+    httpx.post({provider.url + "/v1/chat/completions"!r}, json=body)
+"""
+        )
+        pytester.runpytest("--record-mode=once").assert_outcomes(passed=1)
+        assert pytester.runpytest(*command[1:]).ret == 0
+        provider.renamed = True
+        result = pytester.runpytest(*command[1:])
+    result.assert_outcomes(passed=1, errors=1)
+    lines = [line.replace("https://api.openai.com", provider.url) for line in shown.splitlines()]
+    result.stdout.fnmatch_lines(lines, consecutive=True)
 
 
 # -- options ---------------------------------------------------------------------------------
