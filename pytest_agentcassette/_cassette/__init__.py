@@ -2,6 +2,6 @@
 on (:mod:`.messages`).
 """
 
-from pytest_agentcassette._cassette.cassette import Cassette, use_cassette
+from pytest_agentcassette._cassette.cassette import Cassette, opened_paths, use_cassette
 
-__all__ = ["Cassette", "use_cassette"]
+__all__ = ["Cassette", "opened_paths", "use_cassette"]

@@ -91,10 +91,17 @@ if TYPE_CHECKING:
     from pytest_agentcassette._conversation import Conversation, ToolCall, Usage
     from pytest_agentcassette._options import CassetteOptions
 
-__all__ = ["Cassette", "use_cassette"]
+__all__ = ["Cassette", "opened_paths", "use_cassette"]
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+
+_OPENED: set[Path] = set()  # every cassette file opened in this process, as given
+
+
+def opened_paths() -> set[Path]:
+    """Every cassette file opened in this process so far (``use_cassette`` blocks too)."""
+    return set(_OPENED)
 
 
 class _Pending(Protocol):
@@ -354,6 +361,7 @@ class Cassette:
         self._blocked, self.secrets_found, self.saved, self._refused = [], [], False, False
         self.outage, self._shared, self._verified, self.drift = False, SharedParts(), [], []
         self.existed, self._opened = self.path.exists(), file_state(self.path)
+        _OPENED.add(self.path)
         self._shown_path, self._source = display_path(self.path), None
         try:
             if self.existed and (self.record_mode is not RecordMode.ALL or self.test):

@@ -43,7 +43,20 @@ class CassetteFolders:
 
     def to_wire(self) -> dict[str, list[str]]:
         """The folders and files as plain data, for a pytest-xdist worker to send."""
+        self._use_opened()
         return {name: sorted(map(str, getattr(self, name))) for name in _WIRE}
+
+    def _use_opened(self) -> None:
+        """Count as used the cassettes this process opened, ``use_cassette`` blocks
+        inside tests included (only if a cassette was ever opened: the engine is not
+        imported for nothing).
+        """
+        import sys
+
+        if "pytest_agentcassette._cassette.cassette" in sys.modules:
+            from pytest_agentcassette._cassette import opened_paths
+
+            self.use(opened_paths())
 
     def add_wire(self, wire: dict[str, list[str]]) -> None:
         """Add what a worker sent (see :meth:`to_wire`)."""
@@ -52,6 +65,7 @@ class CassetteFolders:
 
     def orphans(self) -> list[Path]:
         """The cassette files of the whole modules' folders that no test uses."""
+        self._use_opened()
         found = []
         for folder in sorted(self.whole - self.partial):
             if not folder.is_dir():

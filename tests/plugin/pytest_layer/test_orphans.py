@@ -138,3 +138,32 @@ def test_an_xdist_run_lists_each_orphan_once(inner: pytest.Pytester) -> None:
     assert _orphans_listed(result) == ["  cassettes/test_chat/test_old_name.yaml"]
     narrowed = inner.runpytest_subprocess("-n", "2", "-p", "no:randomly", "-k", "answer")
     assert _orphans_listed(narrowed) == []
+
+
+def test_a_cassette_a_test_opens_with_use_cassette_is_no_orphan(
+    pytester: pytest.Pytester, provider_server: ProviderServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PROVIDER_URL", provider_server.url)
+    write_tests(
+        pytester,
+        """
+        from pathlib import Path
+
+        from pytest_agentcassette import use_cassette
+
+        FOLDER = Path(__file__).parent / "cassettes" / "test_chat"
+
+
+        def test_by_hand():
+            with use_cassette(FOLDER / "by_hand.yaml", record_mode="once"):
+                ask("by hand")
+        """,
+    )
+    pytester.runpytest("--record-mode=once").assert_outcomes(passed=1)
+    folder = pytester.path / "cassettes" / "test_chat"
+    shutil.copy(folder / "by_hand.yaml", folder / "test_old_name.yaml")
+    for workers in ("0", "2"):
+        result = pytester.runpytest("-n", workers)
+        result.assert_outcomes(passed=1)
+        assert _orphans_listed(result) == ["  cassettes/test_chat/test_old_name.yaml"]
+        result.stdout.no_fnmatch_line("*by_hand.yaml*")
