@@ -241,7 +241,8 @@ class CassetteOptions(TypedDict, total=False):
             "record the cassette if it does not exist yet; new_episodes: record what is not "
             "in the cassette yet, keeping all it holds; update: replay until a request "
             "changed, record from there on, drop the rest; all (alias rewrite): record it "
-            "again from scratch.",
+            "again from scratch; verify: send every request and fail if a response's shape "
+            "is no longer the recording's, writing nothing.",
             _record_mode,
             see="#record-modes",
         ),

@@ -86,6 +86,7 @@ from pytest_agentcassette._transport.mcp.held_stream import GatedStream, gated, 
 from pytest_agentcassette._transport.mcp.jsonrpc import code_answer_id, reanswered, request_id
 from pytest_agentcassette._transport.replay import replayed_response
 from pytest_agentcassette._transport.tee import Recording
+from pytest_agentcassette._transport.telemetry import download_for_host, telemetry_of
 
 if TYPE_CHECKING:
     from pytest_agentcassette._conversation import Conversation, ToolCall, Usage
@@ -99,9 +100,22 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 _OPENED: set[Path] = set()  # every cassette file opened in this process, as given
 
 
-def opened_paths() -> set[Path]:
-    """Every cassette file opened in this process so far (``use_cassette`` blocks too)."""
-    return set(_OPENED)
+def _is_telemetry(interaction: Interaction) -> bool:
+    """Whether ``interaction`` is an export to a known tracing service."""
+    url = interaction.request.url
+    if not url.startswith(("http://", "https://")):
+        return False
+    return telemetry_of(httpx.URL(url)) is not None
+
+
+def opened_paths(*, forget: bool = False) -> set[Path]:
+    """Every cassette file opened in this process so far (``use_cassette`` blocks too);
+    ``forget`` starts the count again (a new pytest session in the same process).
+    """
+    opened = set(_OPENED)
+    if forget:
+        _OPENED.clear()
+    return opened
 
 
 class _Pending(Protocol):
@@ -243,8 +257,10 @@ class Cassette:
 
     @property
     def unplayed(self) -> list[Interaction]:
-        """Interactions loaded from the file that no request has replayed."""
-        return self._index.unplayed()
+        """Interactions loaded from the file that no request has replayed (a trace export
+        an earlier release recorded is not counted: such requests are answered locally now).
+        """
+        return [i for i in self._index.unplayed() if not _is_telemetry(i)]
 
     @property
     def mismatches(self) -> list[CassetteMismatchError]:
@@ -616,8 +632,15 @@ class Cassette:
         )
 
     def _refuse(self, live: RecordedRequest) -> CassetteMismatchError:
-        """The error for a request with nothing to replay, kept for the test to fail with."""
+        """The error for a request with nothing to replay, kept for the test to fail with
+        (for a known download, such as tiktoken's, with the cache that avoids it).
+        """
         error = self._mismatch(redacted_for_matching(live))  # no credential in the error
+        host = httpx.URL(live.url).host if live.url.startswith(("http:", "https:")) else ""
+        download = download_for_host(host) if host else None
+        if download is not None:
+            error.advice += f"\n{host} serves {download.what}: {download.advice}."
+            error.args = (f"{error.details}\n{error.advice}",)
         with self._lock:
             self._mismatches.append(error)
             self._refused = True

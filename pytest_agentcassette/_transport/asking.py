@@ -8,7 +8,8 @@ A patch turns the library's request into an ``httpx.Request`` and calls :func:`a
 - a :class:`PendingRecording` comes back: send the request for real, then hand the
   response head to ``start`` and feed the returned tape each chunk as it arrives (or call
   ``fail`` if no response came);
-- ``None``: no cassette is open any more; send the request as if nothing were patched.
+- ``None``: no cassette is open any more, or the request is telemetry sent while
+  recording; send the request as if nothing were patched.
 
 It raises :class:`~pytest_agentcassette.CassetteError` (a mismatch, a broken file) for the
 code to meet as it is, and :class:`~.faults.ReplayedTransportError` for a recorded request
@@ -20,6 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from pytest_agentcassette._transport.registry import cassette_for_this_request
+from pytest_agentcassette._transport.telemetry import answer_telemetry, telemetry_of
 
 if TYPE_CHECKING:
     import httpx
@@ -49,11 +51,16 @@ class RecordThrough(Exception):
 
 def answer(request: httpx.Request) -> httpx.Response | PendingRecording | None:
     """The cassette's answer to ``request``: a replayed response, a recording to feed, or
-    ``None`` when no cassette is open.
+    ``None`` when no cassette is open, or for a known tracing endpoint while recording
+    (sent live, never recorded; in a replay it is answered locally:
+    :mod:`~pytest_agentcassette._transport.telemetry`).
     """
     cassette = cassette_for_this_request()
     if cassette is None:
         return None
+    telemetry = telemetry_of(request.url)
+    if telemetry is not None:
+        return answer_telemetry(telemetry, request, recording=cassette.is_recording)
     try:
         return cassette._answer_http(request)
     except RecordThrough as through:

@@ -29,9 +29,8 @@ from respx.mocks import HTTPCoreMocker
 from respx.models import PassThrough
 
 from pytest_agentcassette._errors import CassetteError
-from pytest_agentcassette._transport.asking import RecordThrough
+from pytest_agentcassette._transport.asking import RecordThrough, answer
 from pytest_agentcassette._transport.faults import ReplayedTransportError, core_exception
-from pytest_agentcassette._transport.registry import cassette_for_this_request
 from pytest_agentcassette._transport.replay import ReplayStream
 from pytest_agentcassette._transport.tee import AsyncTee, ResponseHead, SyncTee
 
@@ -239,14 +238,18 @@ class Httpcore2CassetteMocker(_CassetteMocker):
 
 
 def _answer(request: httpx.Request) -> httpx.Response:
-    """The cassette's answer (replayed, or raising to record); with no cassette open any
-    more, the request passes through. Called directly, not through a respx router: a
-    route lookup per request is all cost and no use here.
+    """The cassette's answer (replayed, or raising to record), asked as every client asks
+    (:func:`~pytest_agentcassette._transport.asking.answer`); with no cassette open any
+    more, or for telemetry sent while recording, the request passes through. Called
+    directly, not through a respx router: a route lookup per request is all cost and no
+    use here.
     """
-    cassette = cassette_for_this_request()
-    if cassette is None:
-        raise PassThrough("no cassette is open", request=request, origin=None)  # type: ignore[arg-type]
-    return cassette._answer_http(request)
+    answered = answer(request)
+    if answered is None:
+        raise PassThrough("not for the cassette", request=request, origin=None)  # type: ignore[arg-type]
+    if isinstance(answered, httpx.Response):
+        return answered
+    raise RecordThrough(answered)
 
 
 def patch(module: ModuleType) -> Callable[[], None]:

@@ -10,24 +10,46 @@ servers; ``allowed_hosts`` opens named hosts.
 The guards are installed with the client patches when the first cassette opens
 (:mod:`pytest_agentcassette._transport.interception`) and take whatever ``connect`` and
 ``getaddrinfo`` are at that moment as the real ones.
+
+Once a cassette replayed, the guard stays until the process ends (:func:`release`):
+threads that the replay started and that outlive it, and anything once the session is
+over (:func:`session_over`: exit handlers, threads joined at exit), are refused a
+connection off the machine, and each refusal is kept for the session's summary
+(:func:`take_refused`), or written to stderr once the summary is gone.
 """
 
 from __future__ import annotations
 
+import atexit
 import fnmatch
 import ipaddress
 import socket
-from collections.abc import Callable
+import sys
+import threading
+import weakref
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_agentcassette._errors import NetworkBlockedError
 from pytest_agentcassette._transport.registry import ActiveCassette
+from pytest_agentcassette._transport.telemetry import download_for_host, telemetry_for_host
 
-__all__ = ["install", "is_local", "uninstall"]
+__all__ = [
+    "closed",
+    "disarm",
+    "install",
+    "is_local",
+    "opened",
+    "release",
+    "session_over",
+    "take_refused",
+    "uninstall",
+]
 
 InCharge = Callable[[], ActiveCassette | None]
 
-_restore: list[tuple[Any, str, Any]] = []
+_restore: list[tuple[Any, str, Any, Any]] = []  # owner, name, original, guard
 _LOCAL_NAMES = ("localhost", "localhost.", "ip6-localhost", "ip6-loopback")
 
 
@@ -43,10 +65,25 @@ def is_local(host: str) -> bool:
     return address.is_loopback or address.is_unspecified
 
 
-def _allowed(cassette: ActiveCassette, host: str) -> bool:
+def _allowed_by(patterns: Iterable[str], host: str) -> bool:
     return is_local(host) or any(
-        fnmatch.fnmatchcase(host.lower(), pattern.lower()) for pattern in cassette.allowed_hosts
+        fnmatch.fnmatchcase(host.lower(), pattern.lower()) for pattern in patterns
     )
+
+
+def _allowed(cassette: ActiveCassette, host: str) -> bool:
+    return _allowed_by(cassette.allowed_hosts, host)
+
+
+def _known_advice(host: str) -> str:
+    """What keeps a known download or tracing service at ``host`` off the network."""
+    download = download_for_host(host)
+    if download is not None:
+        return f"{host} serves {download.what}: {download.advice}."
+    telemetry = telemetry_for_host(host)
+    if telemetry is not None:
+        return f"If this is {telemetry.service}, turn it off in tests: {telemetry.switch}."
+    return ""
 
 
 def _blocked_host(cassette: ActiveCassette, host: str, port: int | None) -> NetworkBlockedError:
@@ -59,8 +96,9 @@ def _blocked_host(cassette: ActiveCassette, host: str, port: int | None) -> Netw
         f"(httpx, httpx2, aiohttp, urllib3 and requests, websockets, MCP's stdio_client): "
         f"another client, a driver, a raw socket."
     )
+    known = _known_advice(host)
     command = cassette.record_command
-    record = (
+    record = known or (
         f"To record its traffic, send it through one of those clients and run:\n"
         f"  {command.replace('{mode}', 'rewrite')}"
         if command
@@ -76,16 +114,147 @@ def _blocked_host(cassette: ActiveCassette, host: str, port: int | None) -> Netw
 
 
 def _check(in_charge: InCharge, host: Any, port: Any) -> None:
-    cassette = in_charge()
-    if cassette is None or cassette.is_recording:
-        return
     if isinstance(host, bytes):
         host = host.decode("ascii", "replace")
-    if host is None or _allowed(cassette, str(host)):
+    cassette = in_charge()
+    if cassette is None:
+        _check_lingering(host, port)
+        return
+    if cassette.is_recording or host is None or _allowed(cassette, str(host)):
         return
     error = _blocked_host(cassette, str(host), port if isinstance(port, int) else None)
     cassette._note_blocked(error)
     raise error
+
+
+@dataclass
+class _Lingering:
+    """The guard's state once a cassette replayed: armed until the process ends."""
+
+    armed: bool = False
+    allowed: set[str] = field(default_factory=set)  # the replaying cassettes' allowed_hosts
+    before: dict[int, set[threading.Thread]] = field(default_factory=dict)  # per cassette
+    threads: weakref.WeakSet[threading.Thread] = field(default_factory=weakref.WeakSet)
+    over: bool = False  # the session ended: every thread is refused
+    on_stderr: bool = False  # the summary is written: refusals go to stderr
+    refused: list[NetworkBlockedError] = field(default_factory=list)
+    written: set[str] = field(default_factory=set)
+
+
+_lingering = _Lingering()
+_lingering_lock = threading.Lock()
+
+
+def opened(cassette: ActiveCassette) -> None:
+    """A cassette opened: a replaying one arms the guard until the process ends."""
+    if cassette.is_recording:
+        return
+    with _lingering_lock:
+        if not _lingering.armed:
+            atexit.register(_write_at_exit)
+        _lingering.armed = True
+        _lingering.allowed.update(cassette.allowed_hosts)
+        _lingering.before[id(cassette)] = set(threading.enumerate())
+
+
+def closed(cassette: ActiveCassette) -> None:
+    """A cassette closed: the threads its replay started and left running are noted."""
+    with _lingering_lock:
+        before = _lingering.before.pop(id(cassette), None)
+        if before is not None:
+            current = threading.current_thread()
+            for thread in threading.enumerate():
+                if thread not in before and thread is not current:
+                    _lingering.threads.add(thread)
+
+
+def _refused_after(host: str, port: int | None, thread: threading.Thread) -> NetworkBlockedError:
+    where = f"{host}:{port}" if port else host
+    when = "after the session ended" if _lingering.over else "after its test ended"
+    details = (
+        f"agentcassette stopped a connection to {where} from thread {thread.name!r} {when}: "
+        f"a cassette of this session replayed, and nothing leaves a replaying run (nothing "
+        f"was sent)."
+    )
+    advice = _known_advice(host) or (
+        f"Stop what sends it before its test ends (join the thread, flush or shut the client "
+        f"down in a fixture), or, if {host} may be reached, allow it: "
+        f'allowed_hosts=["{host}"] on the cassette marker (or agentcassette_allowed_hosts in '
+        f"the ini file)."
+    )
+    return NetworkBlockedError(details, advice, path=None, host=host, port=port)
+
+
+def _check_lingering(host: Any, port: Any) -> None:
+    """Refuse a thread that outlived its replay, or anything after the session."""
+    if not _lingering.armed or host is None or _allowed_by(_lingering.allowed, str(host)):
+        return
+    thread = threading.current_thread()
+    if not (_lingering.over or thread in _lingering.threads):
+        return
+    error = _refused_after(str(host), port if isinstance(port, int) else None, thread)
+    with _lingering_lock:
+        if _lingering.on_stderr:
+            _write(error)
+        else:
+            _lingering.refused.append(error)
+    raise error
+
+
+def _write(error: NetworkBlockedError) -> None:
+    """``error`` on stderr, once per host, port and thread."""
+    key = f"{error.host}:{error.port}:{threading.current_thread().name}"
+    if key not in _lingering.written:
+        _lingering.written.add(key)
+        sys.stderr.write(f"agentcassette: {error.details}\n  {error.advice}\n")
+        sys.stderr.flush()
+
+
+def _write_at_exit() -> None:
+    with _lingering_lock:
+        _lingering.on_stderr, _lingering.over = True, True
+        refused, _lingering.refused = _lingering.refused, []
+        for error in refused:
+            _write(error)
+
+
+def take_refused() -> list[NetworkBlockedError]:
+    """The connections refused since the last call, for the session's summary."""
+    with _lingering_lock:
+        refused, _lingering.refused = _lingering.refused, []
+    return refused
+
+
+def session_over(*, summary_written: bool = True) -> None:
+    """The session ended: from now on every thread is refused; with
+    ``summary_written``, refusals go straight to stderr.
+    """
+    with _lingering_lock:
+        _lingering.over = True
+        _lingering.on_stderr = _lingering.on_stderr or summary_written
+
+
+def summary_written() -> None:
+    """The session's summary is written: later refusals go to stderr."""
+    with _lingering_lock:
+        _lingering.on_stderr = True
+
+
+def disarm() -> None:
+    """Forget the replays (a pytest session run inside another one ended); the guard goes
+    if no cassette is open.
+    """
+    global _lingering
+    with _lingering_lock:
+        _lingering = _Lingering()
+    if _in_charge is not None and _in_charge() is None:
+        uninstall()
+
+
+def release() -> None:
+    """The last cassette closed: the guard goes, unless a cassette replayed."""
+    if not _lingering.armed:
+        uninstall()
 
 
 def _address(address: Any) -> tuple[Any, Any] | None:
@@ -121,19 +290,38 @@ def _guard_sockets(in_charge: InCharge) -> None:
 
 
 def _swap(owner: Any, name: str, replacement: Any) -> None:
-    _restore.append((owner, name, getattr(owner, name)))
+    current = getattr(owner, name)
+    original = getattr(current, "_agentcassette_original", current)  # not a guard twice
+    replacement._agentcassette_original = original
+    _restore.append((owner, name, original, replacement))
     setattr(owner, name, replacement)
+
+
+def _in_place() -> bool:
+    """Whether every guard is still where :func:`install` put it (code that restored its
+    own ``connect`` meanwhile took it away).
+    """
+    return bool(_restore) and all(
+        getattr(owner, name) is guard for owner, name, _, guard in _restore
+    )
+
+
+_in_charge: InCharge | None = None
 
 
 def install(in_charge: InCharge) -> None:
     """Guard sockets; ``in_charge()`` names the cassette a request belongs to."""
-    if _restore:
+    global _in_charge
+    if _in_place():
         return
+    _restore.clear()  # what is left there is no guard of this module's any more
+    _in_charge = in_charge
     _guard_sockets(in_charge)
 
 
 def uninstall() -> None:
     """Put back what :func:`install` replaced."""
     while _restore:
-        owner, name, original = _restore.pop()
-        setattr(owner, name, original)
+        owner, name, original, guard = _restore.pop()
+        if getattr(owner, name) is guard:  # else: replaced since, and not this one's to undo
+            setattr(owner, name, original)

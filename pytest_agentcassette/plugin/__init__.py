@@ -6,6 +6,7 @@ when a test actually uses a cassette.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -48,6 +49,8 @@ _ORPHANS = pytest.StashKey[list[str]]()  # the summary's lines about orphaned ca
 
 
 _parsers: list[pytest.Parser] = []
+_sessions: list[pytest.Session] = []  # more than one: pytester runs a session in a session
+_TRANSPORT = "pytest_agentcassette._transport.network_guard"  # imported by a first cassette
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
@@ -274,6 +277,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if workeroutput is None:
         _find_orphans(session)
         return
+    if _TRANSPORT in sys.modules:
+        from pytest_agentcassette.plugin import _lingering
+
+        workeroutput["agentcassette_lingering"] = _lingering.to_wire()
     if _REPORT in stash:
         workeroutput["agentcassette"] = stash[_REPORT].to_wire()
     if _FOLDERS in stash:
@@ -288,6 +295,10 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
     output = getattr(node, "workeroutput", {})
     if output.get("agentcassette"):
         _report(node.config).add_wire(output["agentcassette"])
+    if output.get("agentcassette_lingering"):
+        from pytest_agentcassette.plugin import _lingering
+
+        _lingering.from_worker(output["agentcassette_lingering"])
     if output.get("agentcassette_folders"):
         from pytest_agentcassette.plugin._orphans import CassetteFolders
 
@@ -301,7 +312,28 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     """
     orphans: list[str] = config.stash.get(_ORPHANS, [])
     lines = [*(config.stash[_REPORT].lines() if _REPORT in config.stash else []), *orphans]
+    if _TRANSPORT in sys.modules:  # telemetry, and connections refused after their test
+        from pytest_agentcassette.plugin import _lingering
+
+        lines += _lingering.lines()
     if lines:
         terminalreporter.write_sep("-", "agentcassette")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Note the session: one that ends inside another (pytester) leaves the guard off."""
+    _sessions.append(session)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The session is over: if a cassette replayed, every connection off the machine is
+    refused until the process ends (exit handlers, threads joined at exit), on stderr.
+    """
+    ending = [session for session in _sessions if session.config is config]
+    _sessions[:] = [session for session in _sessions if session.config is not config]
+    if ending and _TRANSPORT in sys.modules:
+        from pytest_agentcassette.plugin import _lingering
+
+        _lingering.session_over(nested=bool(_sessions))

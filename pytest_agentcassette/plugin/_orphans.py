@@ -11,6 +11,7 @@ the controller joins what the workers saw and what their tests opened.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,8 +52,6 @@ class CassetteFolders:
         inside tests included (only if a cassette was ever opened: the engine is not
         imported for nothing).
         """
-        import sys
-
         if "pytest_agentcassette._cassette.cassette" in sys.modules:
             from pytest_agentcassette._cassette import opened_paths
 
@@ -123,6 +122,10 @@ def collected_folders(
     from pytest_agentcassette.plugin._settings import cassette_file, module_folder, uses_a_cassette
 
     folders = CassetteFolders()
+    if "pytest_agentcassette._cassette.cassette" in sys.modules:  # an earlier session's
+        from pytest_agentcassette._cassette import opened_paths
+
+        opened_paths(forget=True)
     narrowed = _narrowed(config)
     if narrowed is None:
         return folders

@@ -378,7 +378,7 @@ def test_options_from_the_config_fixture_the_ini_file_and_the_marker_add_up(
             'cassette(record_mode="sometimes")',
             "@pytest.mark.cassette(...) on "
             "test_chat.py::test_answer: record_mode: unknown record mode 'sometimes'; choose "
-            "one of none, once, new_episodes, update, all, rewrite.",
+            "one of none, once, new_episodes, update, all, rewrite, verify.",
         ),
         (
             'cassette(redact_headers="x-a", allow_playback_repeat=True)',
@@ -426,7 +426,7 @@ def test_a_wrong_record_mode_in_the_ini_file_stops_the_run(inner: pytest.Pyteste
     result.stderr.fnmatch_lines(
         [
             "ERROR: ini option agentcassette_record_mode in */tox.ini: unknown record mode "
-            "'onse'; choose one of none, once, new_episodes, update, all, rewrite. Did you mean 'once'?"
+            "'onse'; choose one of none, once, new_episodes, update, all, rewrite, verify. Did you mean 'once'?"
         ]
     )
 
