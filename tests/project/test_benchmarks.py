@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import recording, replay, scaling, transports
-from benchmarks.__main__ import table, targets
+from benchmarks import cassetter_venv, recording, replay, scaling, shared, transports
+from benchmarks.__main__ import agent_targets, memory_targets, suite_targets, table, targets
 
 
 def test_the_replay_contenders_run_as_pytest_sessions(tmp_path: Path) -> None:
@@ -38,6 +38,21 @@ def test_scaling_recording_and_memory_measure_something(tmp_path: Path) -> None:
     assert float(recorded["last event ms"]) >= 60 * recording.PAUSE * 1000 * 0.9  # type: ignore[arg-type]
     memory = recording.memory_row(tmp_path / "size-100.yaml")
     assert float(memory["peak RSS MB"]) > 0  # type: ignore[arg-type]
+    assert str(memory["added / cassette"]).endswith("x")
+
+
+def test_the_shared_client_agent_and_the_suite_run_for_every_contender(tmp_path: Path) -> None:
+    # cassetter only if its env already exists: this test never downloads anything.
+    cassetter = cassetter_venv.cassetter_python(install=False)
+    rows = shared.agent_rows(tmp_path, cassetter, turns=3, tests=2, rounds=1)
+    assert [row["contender"] for row in rows] == ["floor", "agentcassette", "cassetter", "vcrpy"]
+    for row in rows:
+        measured = isinstance(row["steady ms"], float)
+        assert measured or str(row["steady ms"]).startswith("skipped ("), row
+    assert isinstance(rows[1]["cold ms"], float)
+    (floor, ours, theirs, _) = shared.suite_rows(tmp_path, cassetter, tests=3, rounds=1)
+    assert float(ours["run s"]) > 0  # type: ignore[arg-type]
+    assert len(suite_targets([floor, ours, theirs])) == 1
 
 
 def test_an_httpx_only_test_imports_nothing_of_the_other_transports(tmp_path: Path) -> None:
@@ -77,3 +92,27 @@ def test_targets_are_judged_on_the_figures_given() -> None:
         "  [ok] first event within 1 ms of the direct path: +0.40 ms",
     ]
     assert table("t", [{"a": 1.234, "b": "x"}]) == "t\n     a  b\n  1.23  x\n"
+
+
+def test_the_agent_suite_and_memory_targets_say_when_cassetter_was_skipped() -> None:
+    agent: list[dict[str, object]] = [
+        {"contender": "floor", "steady ms": 60.0, "cold ms": 90.0},
+        {"contender": "agentcassette", "steady ms": 90.0, "cold ms": 150.0},
+        {"contender": "cassetter", "steady ms": "skipped (no network)", "cold ms": ""},
+    ]
+    assert agent_targets(agent) == [
+        "  [MISSED] agent steady within 1.35x the floor: 1.50x",
+        "  [skipped] agent steady within 0.85x cassetter: cassetter skipped (no network)",
+        "  [ok] agent cold within the floor + 80 ms: 150 ms vs 90 ms (+60)",
+    ]
+    suite: list[dict[str, object]] = [
+        {"contender": "agentcassette", "run s": 2.0},
+        {"contender": "cassetter", "run s": 2.5},
+    ]
+    assert suite_targets(suite) == [
+        "  [ok] 200 short tests faster than cassetter: 2.00 s vs 2.50 s (0.80x)"
+    ]
+    memory: dict[str, object] = {"cassette MB": 10.0, "added by the replay MB": 25.0}
+    assert memory_targets(memory) == [
+        "  [MISSED] replay peak within 2x the cassette above baseline: +25.0 MB for 10.0 MB (2.50x)"
+    ]
