@@ -70,17 +70,30 @@ class Contender:
     body: str = "    run_agent(CLIENT, URL, TURNS)"
 
 
+# The project's own test tools register pytest plugins that a user's environment (and
+# cassetter's, made fresh with pytest, respx and httpx) does not have; hypothesis's alone
+# imports hypothesis at the end of every run. Every contender that runs in this project's
+# environment leaves them out, so that each pays for its own plugin only.
+_NOT_A_USERS = (
+    *("-p", "no:hypothesispytest", "-p", "no:xdist", "-p", "no:xdist.looponfail"),
+    *("-p", "no:platformdirs"),
+)
+
 CONTENDERS = {
     "floor": Contender(
         "import respx",
         "REPLIES = replies(TURNS)",
         "()",
-        ("-p", "no:agentcassette", "-p", "no:recording"),
+        ("-p", "no:agentcassette", "-p", "no:recording", *_NOT_A_USERS),
         None,
         _FLOOR_BODY,
     ),
     "agentcassette": Contender(
-        "", "", 'pytest.mark.cassette(f"s{n}")', ("-p", "no:recording"), "agentcassette"
+        "",
+        "",
+        'pytest.mark.cassette(f"s{n}")',
+        ("-p", "no:recording", *_NOT_A_USERS),
+        "agentcassette",
     ),
     "cassetter": Contender(
         "",
@@ -95,7 +108,7 @@ CONTENDERS = {
             config={"match_on": ["method", "scheme", "host", "port", "path", "query", "body"]}
         ),
         'pytest.mark.vcr(f"s{n}.yaml")',
-        ("-p", "no:agentcassette"),
+        ("-p", "no:agentcassette", *_NOT_A_USERS),
         "vcrpy",
     ),
 }
