@@ -21,7 +21,6 @@ from pytest_agentcassette._errors import (
     UnusedInteractionsError,
 )
 from pytest_agentcassette._options import OPTIONS
-from pytest_agentcassette.plugin._call_site import call_site
 from pytest_agentcassette.plugin._settings import (
     MARKER,
     add_options,
@@ -196,6 +195,8 @@ def _fail_on_mismatch(cassette: Cassette, item: pytest.Item) -> None:
         return
     first, *others = cassette.mismatches
     more = f"\n  ({len(others)} more unmatched request{'s' if len(others) > 1 else ''})"
+    from pytest_agentcassette.plugin._call_site import call_site  # sysconfig: on need only
+
     text = first.details + call_site(item, first) + (more if others else "")
     raise pytest.fail.Exception(f"{text}\n{first.advice}", pytrace=False) from None
 
