@@ -14,6 +14,7 @@ __all__ = [
     "AgentStarted",
     "Event",
     "Handoff",
+    "HookWarning",
     "MaxIterationsReached",
     "TextDelta",
     "ToolCallFinished",
@@ -115,6 +116,17 @@ class MaxIterationsReached:
     depth: int = 0
 
 
+@dataclass(frozen=True)
+class HookWarning:
+    """A hook's ``system_message`` around one of ``agent``'s tool calls (cagent shows it
+    as a warning).
+    """
+
+    agent: str
+    message: str
+    depth: int = 0
+
+
 Event = (
     AgentStarted
     | TextDelta
@@ -125,4 +137,5 @@ Event = (
     | Handoff
     | UsageReported
     | MaxIterationsReached
+    | HookWarning
 )

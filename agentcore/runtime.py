@@ -10,6 +10,8 @@ and returns its last message; ``handoff`` moves the conversation to another agen
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from collections.abc import Callable, Generator
 from datetime import datetime
 from pathlib import Path
@@ -17,13 +19,22 @@ from typing import Any, Protocol
 
 import agentcore.events as events
 import agentcore.prompts as prompts
+from agentcore.commands import resolve_command
 from agentcore.config.model import AgentConfig, Config
 from agentcore.errors import ConfigError
+from agentcore.hooks import BLOCKED, HookRunner
 from agentcore.messages import Message, ToolCall, ToolDefinition
+from agentcore.permissions import DENIED, Decision, arguments_for_check, decide
 from agentcore.providers.base import ModelTurn, Provider
 from agentcore.providers.base import TextDelta as ProviderText
+from agentcore.rag.tool import rag_toolset
 from agentcore.tools import Tool, ToolContext, ToolError, ToolFailed, Toolset, build_toolset
+from agentcore.tools.base import go_json
+from agentcore.tools.builtin.model_picker import picked_model
+from agentcore.tools.builtin.user_prompt import Answer, Ask, Question
+from agentcore.tools.deferred import defer_tools
 from agentcore.tools.delegation import HANDOFF, TRANSFER_TASK
+from agentcore.tools.names import TOOL_NAMES
 
 __all__ = ["DEFAULT_MAX_ITERATIONS", "Approve", "Extend", "Session", "TeamServices"]
 
@@ -46,8 +57,12 @@ class TeamServices(Protocol):
     def clock(self) -> Callable[[], datetime]:
         """Tells the date (for ``add_date``)."""
 
-    def provider_for(self, agent: str) -> Provider:
-        """The provider of ``agent``'s model."""
+    def provider_for(
+        self, agent: str, *, thinking: bool | None = None, model: str | None = None
+    ) -> Provider:
+        """The provider of ``agent``'s model (``thinking``: whether the session reasons;
+        ``model``: another model of the file, for this call).
+        """
 
     def tool_context(self) -> ToolContext:
         """What the team's tools may touch."""
@@ -135,6 +150,7 @@ class Session:
         yolo: bool = False,
         approve: Approve | None = None,
         extend: Extend | None = None,
+        ask: Ask | None = None,
     ):
         if agent not in team.config.agents:
             raise ConfigError(
@@ -147,9 +163,16 @@ class Session:
         self.yolo = yolo
         self.approve = approve
         self.extend = extend
+        self.ask = ask
+        self.thinking = team.config.thinking_configured(agent)
+        """Whether the session reasons: fixed by the agent it starts with, as in cagent."""
         self.messages: list[Message] = []
         self._approved_all = False
         self._toolsets: dict[str, list[Toolset]] = {}
+        self._tool_models: dict[str, dict[str, str]] = {}
+        """Per agent: the tools whose toolset sets a ``model``, with that model."""
+        self.id = str(uuid.uuid4())
+        """The session's id, given to hooks as ``session_id``."""
 
     def __enter__(self) -> Session:
         return self
@@ -175,17 +198,63 @@ class Session:
         """Send ``prompt`` as the next user message and stream what happens."""
         if not prompt.strip():
             raise ValueError("the prompt is empty: there is nothing to send to the model")
-        self.messages.append(Message("user", prompt))
+        self.messages.append(Message("user", self._resolve(prompt)))
         self.agent = yield from self._loop(self.agent, self.messages, 0)
+        self._user_input(self.agent)  # the turn ended: cagent's "stream stopped"
+
+    def _hooks(self, name: str) -> HookRunner | None:
+        """Agent ``name``'s hooks, if it has any."""
+        hooks = self.team.config.agents[name].hooks
+        if hooks is None:
+            return None
+        env = self.team.tool_context().env
+        return HookRunner(hooks, self.id, self.team.working_dir, env)
+
+    def _user_input(self, name: str) -> None:
+        """``on_user_input`` hooks of agent ``name``: the user is (about to be) asked."""
+        runner = self._hooks(name)
+        if runner is not None:
+            runner.on_user_input()
+
+    def _asker(self, name: str) -> Ask | None:
+        """The session's ``ask``, running agent ``name``'s ``on_user_input`` hooks first."""
+        ask = self.ask
+        if ask is None:
+            return None
+
+        def asking(agent: str, question: Question) -> Answer:
+            self._user_input(name)
+            return ask(agent, question)
+
+        return asking
+
+    def _resolve(self, prompt: str) -> str:
+        """``/name args``, a command of the current agent, as its instruction (commands.py)."""
+        agent = self.team.config.agents[self.agent]
+        if not agent.commands:
+            return prompt
+        env = self.team.tool_context().env
+        return resolve_command(prompt, agent.commands, lambda: self._tools_of(agent), env)
 
     # -- tools -------------------------------------------------------------------------
 
     def _toolsets_of(self, name: str) -> list[Toolset]:
         if name not in self._toolsets:
-            context = self.team.tool_context()
-            self._toolsets[name] = [
-                build_toolset(c, context) for c in self.team.config.agents[name].toolsets
-            ]
+            context = dataclasses.replace(
+                self.team.tool_context(), agent=name, ask=self._asker(name)
+            )
+            configs = self.team.config.agents[name].toolsets
+            built = [build_toolset(c, context) for c in configs]
+            self._tool_models[name] = {
+                tool.name: c.model
+                for c, b in zip(configs, built, strict=True)
+                if c.model
+                for tool in b.tools
+            }
+            built = defer_tools(configs, built)  # search_tool, add_tool
+            config = self.team.config
+            rag = [rag_toolset(config.rag[n], config, context) for n in config.agents[name].rag]
+            self._toolsets[name] = built + rag  # after the toolsets, as in cagent
         return self._toolsets[name]
 
     def _tools_of(self, agent: AgentConfig) -> dict[str, Tool]:
@@ -242,6 +311,7 @@ class Session:
         yield events.AgentStarted(name, depth)
         iteration = 0
         extended_to = 0
+        tool_model: str | None = None  # a toolset's model, for the turn after its results
         while True:
             agent = self.team.config.agents[name]
             limit = max(agent.max_iterations or DEFAULT_MAX_ITERATIONS, extended_to)
@@ -254,12 +324,16 @@ class Session:
                 conversation.append(Message("assistant", text, agent=name))
                 return name
             iteration += 1
-            turn = yield from self._ask(name, agent, conversation, depth)
+            turn = yield from self._ask(name, agent, conversation, depth, tool_model)
+            tool_model = None
             if turn is None or (not turn.text.strip() and not turn.tool_calls):
                 return name  # nothing said (providers refuse blank messages in the history)
             conversation.append(Message("assistant", turn.text, list(turn.tool_calls), agent=name))
             handed_to = yield from self._calls(agent, turn.tool_calls, conversation, depth)
+            models = self._tool_models.get(name, {})
+            tool_model = next((models[c.name] for c in turn.tool_calls if c.name in models), None)
             if handed_to is not None:
+                tool_model = None
                 yield events.Handoff(name, handed_to, depth)
                 name = handed_to
                 yield events.AgentStarted(name, depth)
@@ -268,13 +342,24 @@ class Session:
                 return name
 
     def _ask(
-        self, name: str, agent: AgentConfig, conversation: list[Message], depth: int
+        self,
+        name: str,
+        agent: AgentConfig,
+        conversation: list[Message],
+        depth: int,
+        tool_model: str | None = None,
     ) -> Generator[events.Event, None, ModelTurn | None]:
         """One model call of agent ``name``: its system messages and the (trimmed)
         conversation go out, its text streams back as events; returns the whole turn.
+        The model is the one a toolset names for reading its results (``tool_model``),
+        else the one ``model_picker`` picked, else the agent's.
         """
         messages = self._system_messages(agent) + _trim(conversation, agent.num_history_items)
-        provider = self.team.provider_for(name)
+        model = tool_model or picked_model(self._toolsets_of(name))
+        if model is None:
+            provider = self.team.provider_for(name, thinking=self.thinking)
+        else:
+            provider = self.team.provider_for(name, thinking=self.thinking, model=model)
         turn = None
         for item in provider.stream(messages, self._definitions(agent), agent=name):
             if isinstance(item, ProviderText):
@@ -308,12 +393,28 @@ class Session:
                 )
         return handed_to
 
-    def _approval(self, agent: AgentConfig, call: ToolCall, read_only: bool) -> tuple[bool, bool]:
-        """``(approved, asked)``: yolo, an earlier "all" and read-only tools need no one."""
-        if self.yolo or self._approved_all or read_only:
+    def _decision(self, call: ToolCall) -> Decision:
+        """What the file's ``permissions`` say of ``call``; yolo and an earlier "all" come
+        first, as in cagent (a denied tool runs under ``--yolo``).
+        """
+        if self.yolo or self._approved_all:
+            return Decision.ASK
+        arguments = arguments_for_check(call.arguments)
+        return decide(self.team.config.permissions, call.name, arguments)
+
+    def _approval(
+        self, agent: AgentConfig, call: ToolCall, read_only: bool, decision: Decision
+    ) -> tuple[bool, bool]:
+        """``(approved, asked)``: yolo, an earlier "all", an allow pattern and read-only tools
+        (unless an ask pattern matches them) need no one.
+        """
+        if self.yolo or self._approved_all or decision is Decision.ALLOW:
+            return True, False
+        if read_only and decision is not Decision.FORCE_ASK:
             return True, False
         if self.approve is None:
             return False, False
+        self._user_input(agent.name)  # cagent's "tool confirmation"
         answer = self.approve(agent.name, call)
         if isinstance(answer, str):
             answer = answer.strip().lower()
@@ -332,7 +433,15 @@ class Session:
             output = prompts.UNKNOWN_TOOL.format(name=call.name)
             yield events.ToolCallFinished(agent.name, call, output, error=True, depth=depth)
             return output, None
-        approved, asked = self._approval(agent, call, tool.definition.read_only if tool else True)
+        decision = self._decision(call)
+        if decision is Decision.DENY:  # an error result, as a rejection without asking
+            output = DENIED.format(name=call.name)
+            yield events.ToolCallFinished(
+                agent.name, call, output, error=True, rejected=True, depth=depth
+            )
+            return output, None
+        read_only = tool.definition.read_only if tool else True
+        approved, asked = self._approval(agent, call, read_only, decision)
         if not approved:
             yield events.ToolCallFinished(
                 agent.name, call, prompts.REJECTED, rejected=True, depth=depth
@@ -348,7 +457,7 @@ class Session:
             if tool is None:
                 output, error, target = yield from self._delegate(agent, call, arguments, depth)
             else:
-                output, error = _run_tool(tool, arguments)
+                output, error = yield from self._hooked(agent, tool, call, arguments, depth)
         if not output.strip():
             output = prompts.NO_OUTPUT
         # a sub-agent's answer is a message, an MCP tool's what its server said: cagent keeps
@@ -357,6 +466,31 @@ class Session:
             output = prompts.truncate(output)
         yield events.ToolCallFinished(agent.name, call, output, error=error, depth=depth)
         return output, target
+
+    def _hooked(
+        self, agent: AgentConfig, tool: Tool, call: ToolCall, arguments: dict[str, Any], depth: int
+    ) -> Generator[events.Event, None, tuple[str, bool]]:
+        """Run ``tool`` between the agent's ``pre_tool_use`` and ``post_tool_use`` hooks: the
+        first may block the call or replace its arguments (``model_picker``'s tools, which
+        cagent's runtime answers itself, run without hooks).
+        """
+        runner = self._hooks(agent.name)
+        if runner is None or call.name in TOOL_NAMES["model_picker"]:
+            return _run_tool(tool, arguments)
+        raw = call.arguments
+        before = runner.pre_tool_use(call.name, call.id, raw)
+        if not before.allowed:
+            return BLOCKED.format(message=before.message), True
+        if before.system_message:
+            yield events.HookWarning(agent.name, before.system_message, depth)
+        if before.modified_input is not None:
+            arguments = before.modified_input
+            raw = go_json(arguments)
+        output, error = _run_tool(tool, arguments)
+        after = runner.post_tool_use(call.name, call.id, raw)
+        if after.system_message:
+            yield events.HookWarning(agent.name, after.system_message, depth)
+        return output, error
 
     def _delegate(
         self, agent: AgentConfig, call: ToolCall, arguments: dict[str, Any], depth: int

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import threading
 import time
 import weakref
@@ -17,11 +18,14 @@ import httpx
 
 import agentcore.events as events
 from agentcore.config import Config, load_config
+from agentcore.config.model import StructuredOutput
 from agentcore.mcp.servers import McpServers, Timeouts
 from agentcore.messages import Message, Usage
 from agentcore.providers import HttpExchange, Provider, Sleep, create_provider
+from agentcore.providers.choice import Cooldowns, ModelChoice
 from agentcore.runtime import Approve, Extend, Session
 from agentcore.tools import ToolContext
+from agentcore.tools.builtin.user_prompt import Ask
 
 __all__ = ["Result", "Team", "load"]
 
@@ -56,7 +60,9 @@ class Team:
 
     ``working_dir`` confines the tools (default: the current directory); ``env`` supplies API
     keys and shell variables (default: ``os.environ``); ``sleep`` waits between retries and
-    ``clock`` tells the date, so that tests neither sleep nor depend on the day.
+    ``clock`` tells the date, so that tests neither sleep nor depend on the day; ``rng``
+    picks the model of an alloy for each call (seed it, e.g. ``random.Random(1)``, so that a
+    replay asks for the models the recording did).
 
     MCP servers start when their tools are first needed and stop when the team closes: use
     it in a ``with`` block, or call :meth:`close`. ``mcp_start_timeout`` bounds a server's
@@ -75,6 +81,7 @@ class Team:
         max_retries: int = 2,
         mcp_start_timeout: float = Timeouts.start,
         mcp_call_timeout: float = Timeouts.call,
+        rng: random.Random | None = None,
     ):
         self.config = config
         self.working_dir = Path(working_dir or os.getcwd()).resolve()
@@ -84,6 +91,9 @@ class Team:
         self.http = HttpExchange(self.client, sleep=sleep, max_retries=max_retries)
         self.clock = clock
         self._providers: dict[str, Provider] = {}
+        self._choices: dict[str, ModelChoice] = {}
+        self._cooldowns: Cooldowns = {}
+        self.rng = rng if rng is not None else random.Random()
         self._lock = threading.Lock()
         self.servers = McpServers(Timeouts(start=mcp_start_timeout, call=mcp_call_timeout))
         self._sessions: weakref.WeakSet[Session] = weakref.WeakSet()
@@ -110,15 +120,103 @@ class Team:
                 if self._own_client:
                     self.client.close()
 
-    def provider_for(self, agent: str) -> Provider:
-        """The provider of ``agent``'s model (one per model, shared by the agents using it)."""
-        model = self.config.model_for(agent)
+    def provider_for(
+        self, agent: str, *, thinking: bool | None = None, model: str | None = None
+    ) -> Provider:
+        """The provider of ``agent``'s model: one per model (shared by the agents using it),
+        or a :class:`ModelChoice` for an alloy or a ``fallback``; ``thinking``: whether the
+        session reasons (default: whether ``agent`` sets a ``thinking_budget``); ``model``:
+        another model of the file for this call (picked by ``model_picker``, or a toolset's
+        ``model``), without the agent's ``structured_output`` or ``fallback``, as in cagent.
+        """
+        if thinking is None:
+            thinking = self.config.thinking_configured(agent)
+        if model is not None:
+            return self._override(agent, model, thinking)
+        primaries = [
+            self._provider(m.name, thinking, agent=agent) for m in self.config.models_for(agent)
+        ]
+        fallback = self.config.agents[agent].fallback
+        if len(primaries) == 1 and fallback is None:
+            return primaries[0]
+        fallbacks = [
+            self._provider(n, thinking, single=True, agent=agent)
+            for n in (fallback.models if fallback else ())
+        ]
+        if fallback is not None:
+            primaries = [
+                self._provider(m.name, thinking, single=True, agent=agent)
+                for m in self.config.models_for(agent)
+            ]
         with self._lock:
-            if model.name not in self._providers:
-                self._providers[model.name] = create_provider(
-                    model, self.config, self.http, self.env
+            key = f"{agent}\x00{thinking}"
+            if key not in self._choices:
+                self._choices[key] = ModelChoice(
+                    agent,
+                    primaries,
+                    fallbacks,
+                    fallback,
+                    rng=self.rng,
+                    sleep=self.http.sleep,
+                    cooldowns=self._cooldowns,
                 )
-            return self._providers[model.name]
+            return self._choices[key]
+
+    def _override(self, agent: str, ref: str, thinking: bool) -> Provider:
+        """The provider of ``ref`` (a model, or an alloy of ``models:``) for ``agent``."""
+        entry = self.config.models[ref]
+        names = [n.strip() for n in entry.model.split(",")] if not entry.provider else [ref]
+        if len(names) == 1:
+            return self._provider(names[0], thinking)
+        with self._lock:
+            key = f"{agent}\x00{thinking}\x00{ref}"
+            if key not in self._choices:
+                primaries = [self._provider(n, thinking, locked=True) for n in names]
+                self._choices[key] = ModelChoice(
+                    agent,
+                    primaries,
+                    [],
+                    None,
+                    rng=self.rng,
+                    sleep=self.http.sleep,
+                    cooldowns=self._cooldowns,
+                )
+            return self._choices[key]
+
+    def _provider(
+        self,
+        name: str,
+        thinking: bool,
+        *,
+        single: bool = False,
+        agent: str = "",
+        locked: bool = False,
+    ) -> Provider:
+        """The provider of the model ``name``; ``single``: with no retries of its own (a
+        fallback chain retries by cagent's rules); ``agent``: whose ``structured_output`` it
+        asks for, if any; ``locked``: the caller holds the team's lock.
+        """
+        output = self.config.agents[agent].structured_output if agent else None
+        key = f"{name}\x00{thinking}\x00{single}\x00{agent if output else ''}"
+        if locked:
+            return self._new_provider(key, name, thinking, single, output)
+        with self._lock:
+            return self._new_provider(key, name, thinking, single, output)
+
+    def _new_provider(
+        self, key: str, name: str, thinking: bool, single: bool, output: StructuredOutput | None
+    ) -> Provider:
+        """The provider under ``key``, made the first time (the caller holds the lock)."""
+        if key not in self._providers:
+            http = self.http
+            if single:
+                http = HttpExchange(self.client, sleep=self.http.sleep, max_retries=0)
+            provider = create_provider(
+                self.config.models[name], self.config, http, self.env, thinking=thinking
+            )
+            provider.structured_output = output
+            self._providers[key] = provider
+        return self._providers[key]
 
     def tool_context(self) -> ToolContext:
         """What this team's tools may touch."""
@@ -133,13 +231,16 @@ class Team:
         yolo: bool = False,
         approve: Approve | None = None,
         extend: Extend | None = None,
+        ask: Ask | None = None,
     ) -> Session:
         """A new conversation; call ``session.stream(prompt)`` once per user turn.
 
         ``approve`` is asked before tools that need approval; ``extend`` when an agent
-        reaches its ``max_iterations`` (see :data:`agentcore.runtime.Extend`).
+        reaches its ``max_iterations`` (see :data:`agentcore.runtime.Extend`); ``ask`` answers
+        the model's ``user_prompt`` questions (see :data:`agentcore.tools.builtin.user_prompt.Ask`;
+        without it they are declined).
         """
-        session = Session(self, agent=agent, yolo=yolo, approve=approve, extend=extend)
+        session = Session(self, agent=agent, yolo=yolo, approve=approve, extend=extend, ask=ask)
         self._sessions.add(session)
         return session
 

@@ -17,6 +17,7 @@ from agentcore.cli.arguments import Options, UsageError, parse_arguments
 from agentcore.cli.cassettes import CommandFailed, recording, replaying
 from agentcore.cli.console import Console
 from agentcore.cli.printer import JsonPrinter, TranscriptPrinter
+from agentcore.cli.questions import asker
 from agentcore.cli.signals import Interrupted, exit_status, signals_as_interrupts
 from agentcore.errors import AgentcoreError, ProviderError
 from agentcore.messages import ToolCall
@@ -164,8 +165,9 @@ def _converse(
 ) -> None:
     approve = _approver(options, printer, console)
     extend = _Extender(options, console)
+    ask = asker(console, json=options.json)
     with team.session(
-        agent=options.agent, yolo=options.yolo, approve=approve, extend=extend
+        agent=options.agent, yolo=options.yolo, approve=approve, extend=extend, ask=ask
     ) as session:
         for prompt in prompts:
             printer.start_turn()

@@ -20,31 +20,35 @@ from agentcore.config.nodes import (
     text,
     typed,
 )
+from agentcore.config.parts.api import read_api_config
+from agentcore.config.parts.script import post_edits, script_commands
 from agentcore.tools.names import TOOL_NAMES
 
 __all__ = ["TOOLSET_TYPES", "toolset"]
 
 TOOLSET_COMMON = ("type", "tools", "instruction")
-TOOLSET_NOT_SUPPORTED_KEYS = ("toon", "model", "defer")
+TOOLSET_NOT_SUPPORTED_KEYS = ("toon", "sandbox")  # sandbox: versions 3 to 5 only
+TOOLSET_MODEL = "model"  # every type but mcp: the model of the turn after its results
+TOOLSET_DEFER = "defer"  # every type but mcp: true, or the names of the tools to defer
 TOOLSET_TYPES: dict[str, tuple[str, ...]] = {
-    "filesystem": ("ignore_vcs",),
+    "filesystem": ("ignore_vcs", "post_edit"),
     "shell": ("env",),
     "think": (),
     "todo": ("shared",),
     "memory": ("path",),
     "fetch": ("timeout",),
+    "script": ("shell", "env"),
+    "user_prompt": (),
+    "model_picker": ("models",),
+    "api": ("api_config",),
     "mcp": tuple(key for key in MCP_KEYS if key not in TOOLSET_COMMON),
 }
 """The toolset types agentcore implements, with the options each takes besides the common ones."""
 TOOLSET_NOT_SUPPORTED = (
     "tasks",
-    "script",
-    "api",
     "a2a",
     "lsp",
-    "user_prompt",
     "openapi",
-    "model_picker",
     "background_agents",
 )
 
@@ -76,30 +80,70 @@ def toolset(
     if kind == "mcp":
         return mcp_toolset(doc, node, entries, where, definitions or {})
     keys = check_keys(
-        doc, entries, where, (*TOOLSET_COMMON, *TOOLSET_TYPES[kind]), TOOLSET_NOT_SUPPORTED_KEYS
+        doc,
+        entries,
+        where,
+        (*TOOLSET_COMMON, *TOOLSET_TYPES[kind], TOOLSET_DEFER, TOOLSET_MODEL),
+        TOOLSET_NOT_SUPPORTED_KEYS,
     )
-    tools = None
-    if "tools" in keys:
-        listed = name_list(doc, keys["tools"], f"{where}.tools")
-        valid = TOOL_NAMES[kind]
-        for index, (tool_name, item) in enumerate(listed):
-            if tool_name not in valid:
-                raise doc.error(
-                    item,
-                    f"{where}.tools[{index}]",
-                    f"unknown tool '{tool_name}' for toolset type {kind}; its tools: "
-                    f"{', '.join(valid)}.{suggest(tool_name, valid)}",
-                )
-        tools = tuple(name for name, _ in listed)
-    instruction = (
-        text(doc, keys["instruction"], f"{where}.instruction") if "instruction" in keys else None
-    )
+    if kind in _REQUIRED and _REQUIRED[kind][0] not in keys:
+        raise doc.error(node, where, f"missing '{_REQUIRED[kind][0]}' ({_REQUIRED[kind][1]})")
     options = {
         key: _option(doc, key, value, f"{where}.{key}")
         for key, value in keys.items()
-        if key not in TOOLSET_COMMON
+        if key not in (*TOOLSET_COMMON, TOOLSET_DEFER, TOOLSET_MODEL)
     }
-    return ToolsetConfig(kind, tools, instruction, options)
+    valid = _valid_names(kind, options)
+    tools = (
+        _tool_names(doc, keys["tools"], f"{where}.tools", kind, valid) if "tools" in keys else None
+    )
+    if TOOLSET_DEFER in keys:
+        node = keys[TOOLSET_DEFER]
+        at = f"{where}.{TOOLSET_DEFER}"
+        options[TOOLSET_DEFER] = (
+            typed(doc, node, at, bool, "true, or a list of tool names")
+            if isinstance(node, yaml.ScalarNode)
+            else _tool_names(doc, node, at, kind, valid)
+        )
+    instruction = (
+        text(doc, keys["instruction"], f"{where}.instruction") if "instruction" in keys else None
+    )
+    model = None
+    if TOOLSET_MODEL in keys:
+        model = text(doc, keys[TOOLSET_MODEL], f"{where}.{TOOLSET_MODEL}")
+    return ToolsetConfig(kind, tools, instruction, options, model=model)
+
+
+_REQUIRED = {
+    "script": ("shell", "the script's tools: name: {cmd: ...}"),
+    "api": ("api_config", "the tool: name, endpoint, method..."),
+    "model_picker": ("models", "the models the agent may switch to"),
+}
+
+
+def _valid_names(kind: str, options: dict[str, Any]) -> tuple[str, ...]:
+    """The tool names a toolset of type ``kind`` has (``tools:`` and ``defer:`` pick some)."""
+    if kind == "script":
+        return tuple(options["shell"])
+    if kind == "api":
+        return (options["api_config"].name,)
+    return TOOL_NAMES[kind]
+
+
+def _tool_names(
+    doc: Document, node: yaml.Node, where: str, kind: str, valid: tuple[str, ...]
+) -> tuple[str, ...]:
+    """A list of the toolset's tool names (``tools:``, ``defer:``), each checked."""
+    listed = name_list(doc, node, where)
+    for index, (tool_name, item) in enumerate(listed):
+        if tool_name not in valid:
+            raise doc.error(
+                item,
+                f"{where}[{index}]",
+                f"unknown tool '{tool_name}' for toolset type {kind}; its tools: "
+                f"{', '.join(valid)}.{suggest(tool_name, valid)}",
+            )
+    return tuple(name for name, _ in listed)
 
 
 def _option(doc: Document, key: str, node: yaml.Node, where: str) -> Any:
@@ -108,6 +152,17 @@ def _option(doc: Document, key: str, node: yaml.Node, where: str) -> Any:
         return typed(doc, node, where, bool, "true or false")
     if key == "path":
         return text(doc, node, where)
+    if key == "shell":
+        return script_commands(doc, node, where)
+    if key == "post_edit":
+        return post_edits(doc, node, where)
+    if key == "api_config":
+        return read_api_config(doc, node, where)
+    if key == "models":
+        models = tuple(name for name, _ in name_list(doc, node, where))
+        if not models:
+            raise doc.error(node, where, "list at least one model to switch to")
+        return models
     if key == "timeout":
         seconds = typed(doc, node, where, float, "a number of seconds")
         if not 0 < seconds <= 300:

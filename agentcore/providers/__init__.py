@@ -12,8 +12,10 @@ from collections.abc import Mapping
 
 from agentcore.config.model import Config, ModelConfig
 from agentcore.providers.anthropic import Anthropic
+from agentcore.providers.auto import auto_model
 from agentcore.providers.base import HttpExchange, ModelTurn, Provider, Sleep, TextDelta, api_key
 from agentcore.providers.catalog import BUILTIN_PROVIDERS, uses_responses_api
+from agentcore.providers.dmr import DmrChat, dmr_base_url
 from agentcore.providers.gemini import Gemini
 from agentcore.providers.openai_chat import OpenAIChat
 from agentcore.providers.openai_responses import OpenAIResponses
@@ -22,11 +24,27 @@ __all__ = ["HttpExchange", "ModelTurn", "Provider", "Sleep", "TextDelta", "creat
 
 
 def create_provider(
-    model: ModelConfig, config: Config, http: HttpExchange, env: Mapping[str, str]
+    model: ModelConfig,
+    config: Config,
+    http: HttpExchange,
+    env: Mapping[str, str],
+    *,
+    thinking: bool = False,
 ) -> Provider:
     """The provider that serves ``model``; its key is read from ``env`` now, and a missing
-    key only matters if a request is refused for it (a replay needs none).
+    key only matters if a request is refused for it (a replay needs none); ``thinking``:
+    whether the session reasons.
     """
+    if model.provider == "auto":
+        model = auto_model(model, env)
+    provider = _create(model, config, http, env)
+    provider.thinking = thinking
+    return provider
+
+
+def _create(
+    model: ModelConfig, config: Config, http: HttpExchange, env: Mapping[str, str]
+) -> Provider:
     custom = config.providers.get(model.provider)
     if custom is not None:
         api_type = model.provider_opts.get("api_type", custom.api_type)
@@ -43,6 +61,9 @@ def create_provider(
     # as the official SDKs: the file's base_url, else their variable, else the default
     from_env = env.get(spec.base_url_variable, "").strip() if spec.base_url_variable else ""
     base_url = model.base_url or from_env or spec.base_url
+    if model.provider == "dmr":
+        base_url = model.base_url or dmr_base_url(env)
+        return DmrChat(model, base_url=base_url, key="", missing_key=None, http=http, name="dmr")
     if spec.api == "anthropic":
         kind = Anthropic
     elif spec.api == "google":

@@ -11,6 +11,7 @@ import httpx
 from agentcore.errors import ProviderError
 from agentcore.messages import Message, ToolCall, ToolDefinition, Usage
 from agentcore.providers.base import ModelTurn, Provider, TextDelta, iter_sse
+from agentcore.providers.thinking import budget_for, interleaved
 
 __all__ = ["DEFAULT_MAX_TOKENS", "Anthropic", "anthropic_messages"]
 
@@ -24,6 +25,10 @@ _STOP = {
     "tool_use": "tool_calls",
 }
 _CACHE = {"type": "ephemeral"}
+INTERLEAVED_BETAS = "interleaved-thinking-2025-05-14,fine-grained-tool-streaming-2025-05-14"
+"""The beta header cagent sends with interleaved thinking."""
+STRUCTURED_OUTPUTS_BETA = "structured-outputs-2025-11-13"
+"""Added to the beta header with a ``structured_output`` (which goes through the beta API)."""
 
 
 def _input(call: ToolCall) -> Any:
@@ -54,6 +59,15 @@ def anthropic_messages(messages: list[Message]) -> list[dict[str, Any]]:
                 result.append({"content": [block], "role": "user", "tool_results": True})
             continue
         blocks: list[dict[str, Any]] = []
+        thought = message.tool_calls[0].extra if message.tool_calls else {}
+        if thought.get("signature"):  # the model's thinking goes back with its calls
+            blocks.append(
+                {
+                    "signature": thought["signature"],
+                    "thinking": thought.get("thinking", ""),
+                    "type": "thinking",
+                }
+            )
         if message.content.strip():  # Anthropic refuses blank text blocks
             blocks.append({"text": message.content, "type": "text"})
         for call in message.tool_calls:
@@ -77,19 +91,30 @@ class Anthropic(Provider):
     ) -> tuple[str, dict[str, Any], dict[str, str]]:
         """The URL, JSON body and headers of the streaming call."""
         model = self.model
+        budget = budget_for(model, "anthropic", self.thinking)
+        tokens = budget if isinstance(budget, int) else 0
+        output = self.structured_output
+        beta = interleaved(model, self.thinking) or output is not None
+        max_tokens = model.max_tokens or DEFAULT_MAX_TOKENS
+        if tokens >= max_tokens and model.max_tokens is None:
+            max_tokens = tokens + DEFAULT_MAX_TOKENS  # cagent's room for the answer
         body: dict[str, Any] = {
-            "max_tokens": model.max_tokens or DEFAULT_MAX_TOKENS,
+            "max_tokens": max_tokens,
             "messages": anthropic_messages(messages),
             "model": model.model,
         }
+        if output is not None:
+            body["output_config"] = {"format": {"schema": output.schema, "type": "json_schema"}}
         system: list[dict[str, Any]] = [
             {"text": m.content, "type": "text"} for m in messages if m.role == "system"
         ]
         if system:
             system[-1]["cache_control"] = _CACHE
             body["system"] = system
+        if 1024 <= tokens < max_tokens:
+            body["thinking"] = {"budget_tokens": tokens, "type": "enabled"}
         for key in ("temperature", "top_p"):
-            if getattr(model, key) is not None:
+            if getattr(model, key) is not None and "thinking" not in body and not beta:
                 body[key] = getattr(model, key)
         body["tools"] = [
             {"name": tool.name, "description": tool.description, "input_schema": tool.parameters}
@@ -97,14 +122,19 @@ class Anthropic(Provider):
         ]
         body["stream"] = True
         headers = {"anthropic-version": ANTHROPIC_VERSION}
+        if beta:
+            headers["anthropic-beta"] = INTERLEAVED_BETAS
+            if output is not None:
+                headers["anthropic-beta"] += f",{STRUCTURED_OUTPUTS_BETA}"
         if self.key:
             headers["x-api-key"] = self.key
-        return f"{self.base_url}/v1/messages", body, headers
+        return f"{self.base_url}/v1/messages{'?beta=true' if beta else ''}", body, headers
 
     def read(self, response: httpx.Response) -> Iterator[TextDelta | ModelTurn]:
         """Text deltas as they stream, then the whole turn."""
         turn = ModelTurn()
         blocks: dict[int, ToolCall] = {}  # the tool calls, by content block index
+        thought = {"thinking": "", "signature": ""}
         finished = False
         input_tokens = output_tokens = 0
         for event, data in iter_sse(response.iter_lines()):
@@ -118,7 +148,7 @@ class Anthropic(Provider):
                 text = (
                     _block_start(document, turn, blocks)
                     if kind == "content_block_start"
-                    else _block_delta(document, blocks)
+                    else _block_delta(document, blocks, thought)
                 )
                 if text:
                     turn.text += text
@@ -139,6 +169,8 @@ class Anthropic(Provider):
                 )
         if not finished and not turn.finish_reason:
             raise self.unfinished()
+        if turn.tool_calls and thought["signature"]:
+            turn.tool_calls[0].extra.update(thought)
         turn.usage = Usage(input_tokens, output_tokens)
         yield turn
 
@@ -167,11 +199,17 @@ def _block_start(document: dict[str, Any], turn: ModelTurn, blocks: dict[int, To
     return None
 
 
-def _block_delta(document: dict[str, Any], blocks: dict[int, ToolCall]) -> Any:
-    """``content_block_delta``: more text (returned, to stream), or a piece of the JSON
-    arguments of an open tool call.
+def _block_delta(
+    document: dict[str, Any], blocks: dict[int, ToolCall], thought: dict[str, str]
+) -> Any:
+    """``content_block_delta``: more text (returned, to stream), a piece of the JSON
+    arguments of an open tool call, or of the model's thinking and its signature.
     """
     delta = document.get("delta") or {}
+    if delta.get("type") in ("thinking_delta", "signature_delta"):
+        key = "thinking" if delta["type"] == "thinking_delta" else "signature"
+        thought[key] += str(delta.get(key) or "")
+        return None
     if delta.get("type") == "text_delta" and delta.get("text"):
         return delta["text"]
     if delta.get("type") == "input_json_delta":

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from agentcore.config.model import ModelConfig
+from agentcore.config.model import ModelConfig, StructuredOutput
 from agentcore.errors import MissingAPIKeyError, ProviderError
 from agentcore.messages import Message, ToolCall, ToolDefinition, Usage
 
@@ -196,7 +196,13 @@ def api_key(
 
 
 class Provider(ABC):
-    """A model behind an HTTP API; subclasses speak one wire format."""
+    """A model behind an HTTP API; subclasses speak one wire format. ``thinking``: whether
+    the session reasons (see :mod:`agentcore.providers.thinking`).
+    """
+
+    thinking: bool = False
+    structured_output: StructuredOutput | None = None
+    """The agent's ``structured_output``: the response format each request asks for."""
 
     def __init__(
         self,

@@ -50,11 +50,12 @@ BUILTIN_PROVIDERS = {
         ProviderSpec("requesty", "openai", "https://router.requesty.ai/v1", ("REQUESTY_API_KEY",)),
         ProviderSpec("minimax", "openai", "https://api.minimax.io/v1", ("MINIMAX_API_KEY",)),
         ProviderSpec("ollama", "openai", "http://localhost:11434/v1", ()),
+        ProviderSpec("dmr", "openai", "http://127.0.0.1:12434/engines/v1", ()),
     )
 }
 """Built-in providers (cagent's core providers and its OpenAI-compatible aliases)."""
 
-NOT_SUPPORTED_PROVIDERS = ("amazon-bedrock", "azure", "dmr")
+NOT_SUPPORTED_PROVIDERS = ("amazon-bedrock", "azure")
 """Providers cagent has that agentcore does not implement yet."""
 
 _RESPONSES_MODELS = re.compile(r"^(gpt-4\.1|o1|o3|o4|gpt-5|codex)|-codex$")

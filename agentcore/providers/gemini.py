@@ -11,9 +11,11 @@ from typing import Any
 
 import httpx
 
+from agentcore.config.parts.thinking import is_gemini3
 from agentcore.errors import ProviderError
 from agentcore.messages import Message, ToolCall, ToolDefinition, Usage
 from agentcore.providers.base import ModelTurn, Provider, TextDelta, iter_sse
+from agentcore.providers.thinking import budget_for
 
 __all__ = ["Gemini", "gemini_contents", "gemini_schema"]
 
@@ -107,6 +109,22 @@ def gemini_contents(messages: list[Message]) -> list[dict[str, Any]]:
     return contents
 
 
+def _thinking_config(model: str, thinking: bool, budget: int | str | None) -> dict[str, Any] | None:
+    """``thinkingConfig`` as cagent sends it: off (budget 0, or level LOW on Gemini 3, which
+    cannot stop thinking) without thinking; else the budget, or the level on Gemini 3 (none
+    for a model that has no default budget, such as gemini-2.0-flash).
+    """
+    gemini3 = is_gemini3(model)
+    if not thinking:
+        off: dict[str, Any] = {"thinkingLevel": "LOW"} if gemini3 else {"thinkingBudget": 0}
+        return {"includeThoughts": False, **off}
+    if budget is None:
+        return None
+    if gemini3 and isinstance(budget, str):
+        return {"includeThoughts": True, "thinkingLevel": budget.upper()}
+    return {"includeThoughts": True, "thinkingBudget": budget if isinstance(budget, int) else 0}
+
+
 class Gemini(Provider):
     """Streams ``GenerateContentResponse`` chunks; calls arrive whole, without ids (the
     client mints ``call_<uuid>`` ids, as cagent does).
@@ -141,6 +159,14 @@ class Gemini(Provider):
         ):
             if getattr(model, key) is not None:
                 generation[name] = getattr(model, key)
+        thinking = _thinking_config(
+            model.model, self.thinking, budget_for(model, "google", self.thinking)
+        )
+        if thinking is not None:
+            generation["thinkingConfig"] = thinking
+        if self.structured_output is not None:
+            generation["responseMimeType"] = "application/json"
+            generation["responseJsonSchema"] = self.structured_output.schema
         body["generationConfig"] = generation
         headers = {"x-goog-api-key": self.key} if self.key else {}
         url = f"{self.base_url}/v1beta/models/{model.model}:streamGenerateContent?alt=sse"

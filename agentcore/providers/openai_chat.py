@@ -10,9 +10,11 @@ from typing import Any
 
 import httpx
 
+from agentcore.config.parts.thinking import is_openai_reasoning
 from agentcore.errors import ProviderError
 from agentcore.messages import Message, ToolCall, ToolDefinition, Usage
 from agentcore.providers.base import ModelTurn, Provider, TextDelta, iter_sse
+from agentcore.providers.thinking import budget_for
 
 __all__ = ["OpenAIChat", "chat_messages", "chat_tools"]
 
@@ -81,6 +83,20 @@ class OpenAIChat(Provider):
                 body[key] = value
         if model.parallel_tool_calls is not None and tools:
             body["parallel_tool_calls"] = model.parallel_tool_calls
+        effort = budget_for(model, "openai", self.thinking)
+        if isinstance(effort, str) and is_openai_reasoning(model.model):
+            body["reasoning_effort"] = effort
+        output = self.structured_output
+        if output is not None:  # as openai-go writes ResponseFormatJSONSchemaParam
+            body["response_format"] = {
+                "json_schema": {
+                    "name": output.name,
+                    "description": output.description,
+                    "schema": output.schema,
+                    "strict": output.strict,
+                },
+                "type": "json_schema",
+            }
         body["stream_options"] = {"include_usage": True}
         if tools:
             body["tools"] = chat_tools(tools)

@@ -10,9 +10,11 @@ from typing import Any
 
 import httpx
 
+from agentcore.config.parts.thinking import is_openai_reasoning
 from agentcore.errors import ProviderError
 from agentcore.messages import Message, ToolCall, ToolDefinition, Usage
 from agentcore.providers.base import ModelTurn, Provider, TextDelta, iter_sse
+from agentcore.providers.thinking import budget_for
 
 __all__ = ["OpenAIResponses", "responses_input"]
 
@@ -60,7 +62,22 @@ class OpenAIResponses(Provider):
                 body[key] = getattr(model, key)
         if model.parallel_tool_calls is not None and tools:
             body["parallel_tool_calls"] = model.parallel_tool_calls
+        effort = budget_for(model, "openai", self.thinking)
+        if effort is not None and is_openai_reasoning(model.model):
+            reasoning = {"effort": effort} if isinstance(effort, str) else {}
+            body["reasoning"] = {**reasoning, "summary": "detailed"}
         body["stream"] = True
+        output = self.structured_output
+        if output is not None:
+            body["text"] = {
+                "format": {
+                    "name": output.name,
+                    "schema": output.schema,
+                    "description": output.description,
+                    "strict": output.strict,
+                    "type": "json_schema",
+                }
+            }
         if tools:
             body["tools"] = [
                 {

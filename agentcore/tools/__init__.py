@@ -7,13 +7,17 @@ from pathlib import Path
 from agentcore.config.model import ToolsetConfig
 from agentcore.mcp.toolset import mcp_toolset
 from agentcore.tools.base import Tool, ToolError, ToolFailed, Toolset
+from agentcore.tools.builtin.api import api_toolset
+from agentcore.tools.builtin.fetch import fetch_toolset
+from agentcore.tools.builtin.filesystem import filesystem_toolset
+from agentcore.tools.builtin.memory import memory_toolset
+from agentcore.tools.builtin.model_picker import model_picker_toolset
+from agentcore.tools.builtin.script import script_toolset
+from agentcore.tools.builtin.shell import shell_toolset
+from agentcore.tools.builtin.think import think_toolset
+from agentcore.tools.builtin.todo import todo_toolset
+from agentcore.tools.builtin.user_prompt import user_prompt_toolset
 from agentcore.tools.context import ToolContext
-from agentcore.tools.fetch import fetch_toolset
-from agentcore.tools.filesystem import filesystem_toolset
-from agentcore.tools.memory import memory_toolset
-from agentcore.tools.shell import shell_toolset
-from agentcore.tools.think import think_toolset
-from agentcore.tools.todo import todo_toolset
 
 __all__ = ["Tool", "ToolContext", "ToolError", "ToolFailed", "Toolset", "build_toolset"]
 
@@ -40,11 +44,19 @@ def build_toolset(config: ToolsetConfig, context: ToolContext) -> Toolset:
     elif kind == "think":
         toolset = think_toolset()
     elif kind == "todo":
-        toolset = todo_toolset()
+        toolset = todo_toolset(shared=bool(config.options.get("shared")))
     elif kind == "memory":
         toolset = memory_toolset(_memory_path(config, context), context.clock)
     elif kind == "fetch":
         toolset = fetch_toolset(context.client, config.options)
+    elif kind == "script":
+        toolset = script_toolset(context.working_dir, config.options, context.env)
+    elif kind == "user_prompt":
+        toolset = user_prompt_toolset(context.agent, context.ask)
+    elif kind == "model_picker":
+        toolset = model_picker_toolset(tuple(config.options["models"]))
+    elif kind == "api":
+        toolset = api_toolset(config.options["api_config"], context.client, context.env)
     elif kind == "mcp":
         toolset = mcp_toolset(config, context)
     else:  # the config loader refuses other types

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -24,6 +25,7 @@ __all__ = [
     "ToolSpec",
     "Toolset",
     "bind_tools",
+    "go_json",
     "object_schema",
 ]
 
@@ -116,3 +118,13 @@ class ToolSpec(Generic[State]):
 def bind_tools(specs: Iterable[ToolSpec[State]], state: State) -> list[Tool]:
     """The tools ``specs`` declare, in their order, all running on ``state``."""
     return [spec.bind(state) for spec in specs]
+
+
+def go_json(value: Any) -> str:
+    """``value`` as Go's ``json.Marshal`` writes it: compact, map keys sorted, and ``<``,
+    ``>``, ``&``, U+2028 and U+2029 escaped.
+    """
+    text = json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    for char in "<>&\u2028\u2029":
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return text

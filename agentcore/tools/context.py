@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 
 from agentcore.mcp.servers import McpServers
+from agentcore.tools.builtin.user_prompt import Ask
 
 __all__ = ["ToolContext"]
 
@@ -18,7 +19,8 @@ __all__ = ["ToolContext"]
 class ToolContext:
     """What tools may touch: the working directory, the environment, the HTTP client, the
     clock, where the agent file lives (for the default memory database), and the team's
-    MCP servers (started on first need, stopped with the team).
+    MCP servers (started on first need, stopped with the team); a session adds the agent
+    whose tools these are and ``ask``, who answers its ``user_prompt`` questions.
     """
 
     working_dir: Path
@@ -27,3 +29,5 @@ class ToolContext:
     clock: Callable[[], datetime]
     config_path: Path
     servers: McpServers = field(default_factory=McpServers)
+    agent: str = ""
+    ask: Ask | None = None

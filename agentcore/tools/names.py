@@ -17,4 +17,6 @@ TOOL_NAMES: dict[str, tuple[str, ...]] = {
     "todo": ("create_todo", "create_todos", "update_todos", "list_todos"),
     "memory": ("add_memory", "get_memories", "delete_memory", "search_memories", "update_memory"),
     "fetch": ("fetch",),
+    "user_prompt": ("user_prompt",),
+    "model_picker": ("change_model", "revert_model"),
 }

@@ -14,6 +14,7 @@ UTF-8, cookies, and a stream that holds its last events until the test lets it g
 from __future__ import annotations
 
 import gzip
+import hashlib
 import http.server
 import json
 import secrets
@@ -49,6 +50,19 @@ def _last_user_text(body: dict[str, Any]) -> str:
                 if isinstance(part, dict) and part.get("text"):
                     return str(part["text"])
     return ""
+
+
+EMBEDDING_DIMENSIONS = 8
+
+
+def embedding(text: str) -> list[float]:
+    """A deterministic vector for ``text``: how many of its words fall in each of 8 buckets
+    (by a hash of the lowercased word), so texts sharing words point the same way.
+    """
+    vector = [0.0] * EMBEDDING_DIMENSIONS
+    for word in text.lower().split():
+        vector[hashlib.sha256(word.encode()).digest()[0] % EMBEDDING_DIMENSIONS] += 1.0
+    return vector
 
 
 @dataclass
@@ -177,6 +191,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 b"<ul><li>isolated</li><li>portable</li></ul></body></html>"
             )
             self._send(200, page, "text/html; charset=utf-8")
+        elif path.startswith("/api/"):  # an HTTP API (the api toolset): the path and headers
+            seen = {"method": "GET", "path": self.path, "auth": self.headers.get("x-auth", "")}
+            self._send(200, compact(seen).encode(), "application/json")
         elif path == "/v1/models":
             models = {"object": "list", "data": [{"id": "gpt-4o", "created": int(time.time())}]}
             self._send(200, compact(models).encode(), "application/json")
@@ -214,7 +231,23 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             upload = {"id": f"file-{secrets.token_hex(6)}", "bytes": len(raw)}
             self._send(200, compact(upload).encode(), "application/json")
             return
+        if path.startswith("/api/"):  # an HTTP API (the api toolset): what it was sent
+            seen = {"method": "POST", "path": self.path, "body": raw.decode()}
+            self._send(200, compact(seen).encode(), "application/json")
+            return
         body = json.loads(raw) if raw else {}
+        if path.endswith("/engines/_configure"):  # Docker Model Runner: configure a model
+            self._send(202, b"", "text/plain")
+            return
+        if path.endswith("/embeddings"):  # OpenAI-style: vectors that depend on the words only
+            vectors = [embedding(str(text)) for text in body.get("input") or []]
+            data = [
+                {"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vectors)
+            ]
+            usage = {"prompt_tokens": len(vectors), "total_tokens": len(vectors)}
+            answer = {"object": "list", "data": data, "model": body.get("model"), "usage": usage}
+            self._send(200, compact(answer).encode(), "application/json")
+            return
         reply = self.provider.next_reply(body)
         if path == "/mistral/v1/chat/completions":
             self._reply(wire_formats.openai_chat(body, reply, mistral=True))

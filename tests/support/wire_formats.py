@@ -19,6 +19,9 @@ class Reply:
 
     text: str = ""
     tool: tuple[str, dict[str, Any]] | None = None
+    thinking: str = ""
+    """Anthropic: a thinking block (with a signature) before the text, if the request
+    enables thinking."""
 
 
 @dataclass
@@ -212,6 +215,9 @@ def anthropic(body: dict[str, Any], reply: Reply) -> Wire:
     message_id = f"msg_01{secrets.token_urlsafe(18)[:22]}"
     tool_id = f"toolu_01{secrets.token_urlsafe(18)[:22]}"
     blocks: list[dict[str, Any]] = []
+    if reply.thinking and body.get("thinking"):
+        signature = f"sig-{secrets.token_hex(4)}"
+        blocks.append({"type": "thinking", "thinking": reply.thinking, "signature": signature})
     if reply.text:
         blocks.append({"type": "text", "text": reply.text})
     if reply.tool:
@@ -255,6 +261,14 @@ def anthropic(body: dict[str, Any], reply: Reply) -> Wire:
                         index=index,
                         delta={"type": "text_delta", "text": word},
                     )
+            elif block["type"] == "thinking":
+                thinking = {"type": "thinking", "thinking": ""}
+                yield event("content_block_start", index=index, content_block=thinking)
+                for piece in (
+                    {"type": "thinking_delta", "thinking": block["thinking"]},
+                    {"type": "signature_delta", "signature": block["signature"]},
+                ):
+                    yield event("content_block_delta", index=index, delta=piece)
             else:
                 opening = {**block, "input": {}}
                 yield event("content_block_start", index=index, content_block=opening)

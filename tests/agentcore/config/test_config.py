@@ -83,12 +83,13 @@ CASES = {
     "unknown toolset type": (
         GOOD.replace("      - type: think", "      - type: thinking"),
         "line 16 (at agents.root.toolsets[1].type): unknown toolset type 'thinking'; valid "
-        "types: filesystem, shell, think, todo, memory, fetch, mcp.",
+        "types: filesystem, shell, think, todo, memory, fetch, script, user_prompt, model_picker, "
+        "api, mcp.",
         "Did you mean 'think'?",
     ),
     "toolset not supported yet": (
-        GOOD.replace("      - type: think", "      - type: script"),
-        "line 16 (at agents.root.toolsets[1].type): toolset type 'script' is not supported yet by "
+        GOOD.replace("      - type: think", "      - type: openapi"),
+        "line 16 (at agents.root.toolsets[1].type): toolset type 'openapi' is not supported yet by "
         "agentcore",
         "",
     ),
@@ -99,8 +100,9 @@ CASES = {
         "Did you mean 'weather'?",
     ),
     "key not supported yet": (
-        GOOD.replace("    description: The coordinator", "    commands:\n      fix: Fix it"),
-        "line 11 (at agents.root.commands): 'commands' is not supported yet by agentcore "
+        GOOD.replace("    description: The coordinator", "    code_mode_tools: true"),
+        "line 11 (at agents.root.code_mode_tools): 'code_mode_tools' is not supported yet by "
+        "agentcore "
         "(cagent accepts it); remove it to run this file here",
         "",
     ),
@@ -128,9 +130,14 @@ CASES = {
         "Did you mean 'read_file'?",
     ),
     "unsupported version": (
-        GOOD.replace('version: "2"', 'version: "0"'),
-        "line 1 (at version): unsupported version '0' (version 0 used another format; cagent "
-        "migrates it)",
+        GOOD.replace('version: "2"', 'version: "8"'),
+        "line 1 (at version): unsupported version '8'; valid: 0, 1, 2, 3, 4, 5, 6, 7",
+        "",
+    ),
+    "a version 1 file with handoffs": (
+        GOOD.replace('version: "2"', 'version: "1"').replace("sub_agents:", "handoffs:"),
+        "line 13 (at agents.root.handoffs): 'handoffs' needs version: \"2\" or later; this "
+        'file says version: "1". Set version: "2" (or later), or remove \'handoffs\'',
         "",
     ),
     "not YAML": ("agents:\n  root: [unclosed\n", "line 3, column 1: not valid YAML:", ""),

@@ -317,7 +317,7 @@ def test_a_deep_or_huge_tree_stays_bounded(root: Path, monkeypatch: pytest.Monke
     assert len(json.loads(shown.rsplit("\n[", 1)[0])) == 1_000
     found = call(fs, "search_files_content", path="many", query="needle")
     assert len(found) < 30_000 + 100  # stops once the model would see no more
-    monkeypatch.setattr("agentcore.tools.filesystem._MAX_SEARCHED", 10)
+    monkeypatch.setattr("agentcore.tools.builtin.filesystem._MAX_SEARCHED", 10)
     found = call(fs, "search_files_content", path="many", query="needle")
     assert found.splitlines()[-2:] == [
         "many/f0009.txt:1:1: needle",

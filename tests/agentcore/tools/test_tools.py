@@ -239,7 +239,10 @@ def test_the_tools_filter_and_instruction_override(project: Path) -> None:
 
 @pytest.mark.parametrize("kind", sorted(TOOL_NAMES))
 def test_each_toolset_has_the_tools_the_config_checks_against(kind: str, project: Path) -> None:
-    built = toolset(kind, project, path=str(project / "memory.db"))  # memory's database
+    options: dict[str, Any] = {"path": str(project / "memory.db")}  # memory's database
+    if kind == "model_picker":
+        options["models"] = ("a/b",)
+    built = toolset(kind, project, **options)
     assert tuple(t.name for t in built.tools) == TOOL_NAMES[kind]
     built.close()
 

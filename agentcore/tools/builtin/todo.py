@@ -6,6 +6,8 @@ arguments, declared in :data:`TODO_TOOLS`.
 
 from __future__ import annotations
 
+import functools
+import threading
 from typing import Any
 
 from agentcore.tools.base import Arguments, ToolError, Toolset, ToolSpec, bind_tools
@@ -21,9 +23,13 @@ TODO_INSTRUCTION = (
 )
 
 
-def todo_toolset() -> Toolset:
-    """``create_todo``, ``create_todos``, ``update_todos`` and ``list_todos``."""
-    return Toolset("todo", bind_tools(TODO_TOOLS, TodoList()), TODO_INSTRUCTION)
+def todo_toolset(*, shared: bool = False) -> Toolset:
+    """``create_todo``, ``create_todos``, ``update_todos`` and ``list_todos``, on a list of
+    their own, or (``shared``) on the one list of the process, which every agent with a
+    ``shared: true`` todo toolset sees (cagent's ``NewSharedTodoTool``).
+    """
+    todos = shared_todo_list() if shared else TodoList()
+    return Toolset("todo", bind_tools(TODO_TOOLS, todos), TODO_INSTRUCTION)
 
 
 class TodoList:
@@ -31,13 +37,15 @@ class TodoList:
 
     def __init__(self) -> None:
         self.todos: dict[str, dict[str, str]] = {}
+        self.lock = threading.Lock()  # a shared list is used by sessions on other threads
 
     def add(self, description: Any) -> str:
         """Add a pending todo; the line that reports it."""
         if not isinstance(description, str) or not description.strip():
             raise ToolError("a todo needs a description")
-        key = f"todo_{len(self.todos) + 1}"
-        self.todos[key] = {"description": description, "status": "pending"}
+        with self.lock:
+            key = f"todo_{len(self.todos) + 1}"
+            self.todos[key] = {"description": description, "status": "pending"}
         return f"Created todo [{key}]: {description}"
 
     def update(self, update: Any) -> str:
@@ -51,6 +59,12 @@ class TodoList:
             raise ToolError(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
         self.todos[key]["status"] = status
         return f"Updated todo [{key}] to {status}"
+
+
+@functools.cache
+def shared_todo_list() -> TodoList:
+    """The process's one shared todo list, made when first needed."""
+    return TodoList()
 
 
 def create_todo(todos: TodoList, args: Arguments) -> str:
@@ -79,7 +93,8 @@ def list_todos(todos: TodoList, args: Arguments) -> str:
     if not todos.todos:
         return "No todos"
     return "\n".join(
-        f"[{key}] ({todo['status']}) {todo['description']}" for key, todo in todos.todos.items()
+        f"[{key}] ({todo['status']}) {todo['description']}"
+        for key, todo in dict(todos.todos).items()
     )
 
 

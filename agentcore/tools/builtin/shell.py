@@ -19,7 +19,7 @@ from typing import Any
 from agentcore.tools.base import Arguments, ToolError, Toolset, ToolSpec, bind_tools
 from agentcore.tools.sandbox import MAX_READ, Sandbox
 
-__all__ = ["shell_toolset"]
+__all__ = ["exit_error", "run_command", "shell_toolset"]
 
 SHELL_INSTRUCTION = (
     "## Shell Tool\n\n"
@@ -52,14 +52,16 @@ class Shell:
         return {**os.environ, **self.team_env, **self.own_env}
 
 
-def _run(command: str, cwd: Path, env: dict[str, str], timeout: float) -> tuple[bytes, int | None]:
+def run_command(
+    command: str, cwd: Path, env: dict[str, str], timeout: float, *, shell: str = "/bin/sh"
+) -> tuple[bytes, int | None]:
     """Run ``command``: its first :data:`MAX_READ` bytes of output (the rest is read and
     dropped, so a chatty command cannot fill the memory) and its exit status, or None if it
     timed out. Its process group is killed then, and no process that left the group and
     still holds the output can keep the tool waiting.
     """
     process = subprocess.Popen(
-        ["/bin/sh", "-c", command],
+        [shell, "-c", command],
         cwd=cwd,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -90,6 +92,14 @@ def _run(command: str, cwd: Path, env: dict[str, str], timeout: float) -> tuple[
     return bytes(kept), None
 
 
+def exit_error(status: int) -> str:
+    """Go's ``exec.ExitError`` text: ``exit status 2``, or ``signal: killed``."""
+    if status > 0:
+        return f"exit status {status}"
+    name = signal.strsignal(-status) or f"signal {-status}"
+    return f"signal: {name[0].lower()}{name[1:]}"
+
+
 def _kill(process: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
@@ -110,7 +120,7 @@ def shell(state: Shell, args: Arguments) -> str:
     timeout = args.get("timeout") or 30
     if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
         raise ToolError(f"'timeout' must be a number of seconds, got {timeout!r}")
-    out, status = _run(command, cwd, state.environment(), float(timeout))
+    out, status = run_command(command, cwd, state.environment(), float(timeout))
     if status is None:
         raise ToolError(f"command timed out after {timeout} seconds: {command}")
     output = out.decode("utf-8", errors="replace")

@@ -8,16 +8,28 @@ function of the sandbox and the call's arguments, declared in :data:`FILESYSTEM_
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import json
+import math
 import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from agentcore.config.parts.script import PostEdit
 from agentcore.prompts import MAX_TOOL_OUTPUT
-from agentcore.tools.base import Arguments, ToolError, Toolset, ToolSpec, bind_tools
+from agentcore.tools.base import (
+    Arguments,
+    Tool,
+    ToolError,
+    ToolFailed,
+    Toolset,
+    ToolSpec,
+    bind_tools,
+)
+from agentcore.tools.builtin.shell import exit_error, run_command
 from agentcore.tools.sandbox import VCS, Sandbox
 
 __all__ = ["filesystem_toolset"]
@@ -36,9 +48,45 @@ _MAX_SEARCHED = 20_000  # files, as cagent bounds its own file walks
 
 
 def filesystem_toolset(root: Path, options: dict[str, Any]) -> Toolset:
-    """The filesystem tools, reading and writing below ``root``."""
+    """The filesystem tools, reading and writing below ``root``; ``write_file`` and
+    ``edit_file`` run the ``post_edit`` commands whose pattern matches the file's name.
+    """
     sandbox = Sandbox(root, ignore_vcs=bool(options.get("ignore_vcs", True)))
-    return Toolset("filesystem", bind_tools(FILESYSTEM_TOOLS, sandbox), FILESYSTEM_INSTRUCTION)
+    tools = bind_tools(FILESYSTEM_TOOLS, sandbox)
+    post_edits: tuple[PostEdit, ...] = tuple(options.get("post_edit") or ())
+    if post_edits:
+        tools = [
+            _with_post_edits(tool, sandbox, post_edits) if tool.name in _EDITING else tool
+            for tool in tools
+        ]
+    return Toolset("filesystem", tools, FILESYSTEM_INSTRUCTION)
+
+
+_EDITING = {"write_file": "written", "edit_file": "edited"}
+
+
+def _with_post_edits(tool: Tool, sandbox: Sandbox, post_edits: tuple[PostEdit, ...]) -> Tool:
+    """``tool``, then the commands of ``post_edits`` that match the file it changed, as
+    cagent runs them: ``/bin/sh -c cmd`` in the working directory with ``$path`` (the
+    file's absolute path), until one fails; the failure is the tool's error result.
+    """
+
+    def handler(args: Arguments) -> str:
+        output = tool.handler(args)
+        path = sandbox.path(args.get("path"))
+        for post_edit in post_edits:
+            if not fnmatch.fnmatchcase(path.name, post_edit.path):
+                continue
+            env = {**os.environ, "path": str(path)}
+            _, status = run_command(post_edit.cmd, sandbox.root, env, math.inf)
+            if status:
+                raise ToolFailed(
+                    f"File {_EDITING[tool.name]} successfully but post-edit command failed: "
+                    f"post-edit command failed for {path}: {exit_error(status)}"
+                )
+        return output
+
+    return dataclasses.replace(tool, handler=handler)
 
 
 # -- arguments and files -------------------------------------------------------------------
