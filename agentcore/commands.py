@@ -14,33 +14,17 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from agentcore.config.model import Command
-from agentcore.jstemplate import UNDEFINED, JsError, evaluate
+from agentcore.jstemplate import UNDEFINED, EnvView, JsError, evaluate
 from agentcore.tools import Tool, ToolFailed
 
 __all__ = ["resolve_command", "tokenize"]
 
 _ARGS_PLACEHOLDER = re.compile(r"\$\{args[^}]*\}")
 _WORD = re.compile(r"[A-Za-z0-9_]")
-
-
-class _Env(Mapping[str, str]):
-    """``env`` in an expression: a variable's value, ``""`` when it is not set."""
-
-    def __init__(self, env: Mapping[str, str]):
-        self.env = env
-
-    def __getitem__(self, name: str) -> str:
-        return self.env.get(name, "")
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.env)
-
-    def __len__(self) -> int:
-        return len(self.env)
 
 
 def resolve_command(
@@ -58,7 +42,7 @@ def resolve_command(
     command = commands.get(head[1:])
     if command is None:
         return prompt
-    loaded = evaluate(command.instruction, {"env": _Env(env)})
+    loaded = evaluate(command.instruction, {"env": EnvView(env)})
     instruction = loaded
     if "${" in instruction:
         scope: dict[str, Any] = {"args": tokenize(rest)}

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from agentcore.config.model import HookCommand, HookMatcher, Hooks
+from agentcore.tools.base import go_json, go_sorted
 
 __all__ = ["BLOCKED", "HookResult", "HookRunner"]
 
@@ -50,22 +51,6 @@ class _Run:
     stdout: str
     stderr: str
     status: int
-
-
-def _go_json(value: Any) -> str:
-    """JSON as Go's encoder writes a struct (fields in order) holding maps (keys sorted)."""
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    for char in "<>&\u2028\u2029":
-        text = text.replace(char, f"\\u{ord(char):04x}")
-    return text
-
-
-def _sorted(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _sorted(value[key]) for key in sorted(value)}
-    if isinstance(value, list):
-        return [_sorted(item) for item in value]
-    return value
 
 
 def _matches(matcher: HookMatcher, tool: str) -> bool:
@@ -106,7 +91,7 @@ class HookRunner:
             parsed = None
         extra: dict[str, Any] = {"tool_name": tool, "tool_use_id": call_id}
         if isinstance(parsed, dict) and parsed:
-            extra["tool_input"] = _sorted(parsed)
+            extra["tool_input"] = go_sorted(parsed)
         return self._run(event, hooks, extra)
 
     def _run(
@@ -118,7 +103,7 @@ class HookRunner:
         if not unique:
             return HookResult()
         payload = {"session_id": self.session_id, "cwd": str(self.cwd), "hook_event_name": event}
-        data = _go_json({**payload, **extra}).encode("utf-8")
+        data = go_json({**payload, **extra}, sort_keys=False).encode("utf-8")
         with ThreadPoolExecutor(max_workers=len(unique)) as pool:
             runs = list(pool.map(lambda hook: self._execute(hook, data), unique.values()))
         return _aggregate([run for run in runs if run is not None], event)

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["UNDEFINED", "JsError", "Unsupported", "check", "evaluate", "to_text"]
+__all__ = ["UNDEFINED", "EnvView", "JsError", "Unsupported", "check", "evaluate", "to_text"]
 
 
 class _Undefined:
@@ -397,3 +397,19 @@ def _number_text(number: float) -> str:
     if 1e-6 <= abs(number) < 1e21:
         return format(Decimal(repr(number)), "f")
     return re.sub(r"e([+-])0*(\d)", r"e\1\2", repr(number))
+
+
+class EnvView(Mapping[str, str]):
+    """``env`` in an expression: a variable's value, ``""`` when it is not set."""
+
+    def __init__(self, env: Mapping[str, str]):
+        self.env = env
+
+    def __getitem__(self, name: str) -> str:
+        return self.env.get(name, "")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.env)
+
+    def __len__(self) -> int:
+        return len(self.env)

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
 from agentcore.errors import ProviderError
 from agentcore.providers.base import Provider
 from agentcore.rag.store import ChunkStore, Hit
 
-__all__ = ["Embedder", "cosine", "vector_search"]
+__all__ = ["Embedder", "cosine", "post_json", "vector_search"]
 
 
 class Embedder:
@@ -35,15 +36,7 @@ class Embedder:
     def _batch(self, texts: list[str]) -> list[list[float]]:
         provider = self.provider
         url = f"{provider.base_url}/embeddings"
-        body = {"input": texts, "model": provider.model.model}
-        headers = {"authorization": f"Bearer {provider.key}"} if provider.key else {}
-        response = provider.http.stream(
-            provider.name, url, body, headers, missing_key=provider.missing_key
-        )
-        try:
-            answer = json.loads(response.read())
-        finally:
-            response.close()
+        answer = post_json(provider, "/embeddings", {"input": texts, "model": provider.model.model})
         try:
             data = sorted(answer["data"], key=lambda item: item.get("index", 0))
             vectors = [[float(x) for x in item["embedding"]] for item in data]
@@ -83,3 +76,18 @@ def vector_search(store: ChunkStore, embedder: Embedder, query: str) -> list[Hit
     hits = [Hit(row, cosine(wanted, row.vector or [])) for row in store.rows()]
     hits.sort(key=lambda hit: -hit.similarity)
     return [hit for hit in hits[: strategy.limit] if hit.similarity >= strategy.threshold]
+
+
+def post_json(provider: Provider, path: str, body: dict[str, Any]) -> Any:
+    """POST ``body`` to ``path`` of an OpenAI-compatible ``provider`` (its key as a bearer
+    token), through the team's client so that a cassette records it; the answer's JSON.
+    """
+    headers = {"authorization": f"Bearer {provider.key}"} if provider.key else {}
+    url = f"{provider.base_url}{path}"
+    response = provider.http.stream(
+        provider.name, url, body, headers, missing_key=provider.missing_key
+    )
+    try:
+        return json.loads(response.read())
+    finally:
+        response.close()

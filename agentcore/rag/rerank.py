@@ -12,6 +12,7 @@ from typing import Any
 
 from agentcore.errors import AgentcoreError
 from agentcore.providers.base import Provider
+from agentcore.rag.embeddings import post_json
 from agentcore.rag.settings import Reranking
 from agentcore.rag.store import Hit
 
@@ -92,15 +93,7 @@ def rerank_request(
 
 
 def _scores(provider: Provider, body: dict[str, Any], count: int) -> list[float]:
-    headers = {"authorization": f"Bearer {provider.key}"} if provider.key else {}
-    url = f"{provider.base_url}/chat/completions"
-    response = provider.http.stream(
-        provider.name, url, body, headers, missing_key=provider.missing_key
-    )
-    try:
-        answer = json.loads(response.read())
-    finally:
-        response.close()
+    answer = post_json(provider, "/chat/completions", body)
     raw = str(answer["choices"][0]["message"]["content"]).strip()
     try:
         scores = json.loads(raw)["scores"]

@@ -26,6 +26,7 @@ __all__ = [
     "Toolset",
     "bind_tools",
     "go_json",
+    "go_sorted",
     "object_schema",
 ]
 
@@ -120,11 +121,21 @@ def bind_tools(specs: Iterable[ToolSpec[State]], state: State) -> list[Tool]:
     return [spec.bind(state) for spec in specs]
 
 
-def go_json(value: Any) -> str:
-    """``value`` as Go's ``json.Marshal`` writes it: compact, map keys sorted, and ``<``,
-    ``>``, ``&``, U+2028 and U+2029 escaped.
+def go_json(value: Any, *, sort_keys: bool = True) -> str:
+    """``value`` as Go's ``json.Marshal`` writes it: compact, map keys sorted (a struct's
+    fields keep their order: ``sort_keys=False``), and ``<``, ``>``, ``&``, U+2028 and
+    U+2029 escaped.
     """
-    text = json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    text = json.dumps(value, separators=(",", ":"), sort_keys=sort_keys, ensure_ascii=False)
     for char in "<>&\u2028\u2029":
         text = text.replace(char, f"\\u{ord(char):04x}")
     return text
+
+
+def go_sorted(value: Any) -> Any:
+    """``value`` with every mapping's keys sorted, as Go's JSON encoder writes maps."""
+    if isinstance(value, dict):
+        return {key: go_sorted(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [go_sorted(item) for item in value]
+    return value

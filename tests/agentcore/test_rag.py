@@ -118,3 +118,35 @@ def test_an_agent_names_a_source_that_does_not_exist(tmp_path: Path) -> None:
     path.write_text("agents:\n  root:\n    model: openai/gpt-4o\n    rag: [kb]\n")
     with pytest.raises(ConfigError, match=r"line 4 \(at agents.root.rag\[0\]\): rag source 'kb'"):
         load_config(path)
+
+
+def test_reranking_asks_the_model_for_scores_and_reorders_the_results(tmp_path: Path) -> None:
+    server = ProviderServer().start()
+    server.script = [
+        Reply(tool=("kb", {"query": "blorks eat moss"})),
+        Reply(text='{"scores": [0.2, 0.9]}'),  # the reranking call: notes first, guide dropped
+        Reply(text="Moss."),
+    ]
+    path = _project(tmp_path, server.url, ["bm25"])
+    path.write_text(
+        path.read_text().replace(
+            "    results:\n      limit: 3\n",
+            "    results:\n      limit: 3\n      reranking:\n        model: chat\n",
+        )
+    )
+    cassette = tmp_path / "rerank.yaml"
+    try:
+        recorded = _run(path, cassette)
+    finally:
+        server.stop()
+    chats = [json.loads(r.body) for r in server.requests if r.path.endswith("/chat/completions")]
+    assert len(chats) == 3
+    rerank = chats[1]
+    assert rerank["temperature"] == 0
+    assert rerank["response_format"]["json_schema"]["name"] == "rerank_scores"
+    assert "blorks eat moss" in json.dumps(rerank["messages"])
+    found = json.loads(recorded[0])
+    assert [hit["source_path"] for hit in found] == [str(tmp_path / "docs" / "notes.txt")]
+    for database in tmp_path.glob("*.db"):
+        database.unlink()
+    assert _run(path, cassette) == recorded

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
 from agentcore.config.parts.api import ApiConfig
-from agentcore.jstemplate import evaluate
+from agentcore.jstemplate import EnvView, evaluate
 from agentcore.messages import ToolDefinition
 from agentcore.tools.base import Arguments, Tool, ToolError, Toolset, go_json
 
@@ -23,22 +23,6 @@ __all__ = ["api_toolset"]
 
 TIMEOUT = 30.0
 MAX_BODY = 1 << 20
-
-
-class _Env(Mapping[str, str]):
-    """``env`` in a template: a variable's value, ``""`` when it is not set."""
-
-    def __init__(self, env: Mapping[str, str]):
-        self.env = env
-
-    def __getitem__(self, name: str) -> str:
-        return self.env.get(name, "")
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.env)
-
-    def __len__(self) -> int:
-        return len(self.env)
 
 
 def _typed(properties: dict[str, Any]) -> dict[str, Any]:
@@ -80,7 +64,7 @@ def _call(client: httpx.Client, config: ApiConfig, env: Mapping[str, str], args:
     if config.method == "GET":
         if any(not isinstance(value, str) for value in args.values()):
             raise ToolError("invalid arguments: every argument of a GET must be a string")
-        endpoint = evaluate(endpoint, {"env": _Env(env), **args})
+        endpoint = evaluate(endpoint, {"env": EnvView(env), **args})
     else:
         content = go_json(args).encode("utf-8")
         headers["Content-Type"] = "application/json"
@@ -100,7 +84,7 @@ def _call(client: httpx.Client, config: ApiConfig, env: Mapping[str, str], args:
 
 def api_toolset(config: ApiConfig, client: httpx.Client, env: Mapping[str, str]) -> Toolset:
     """The one tool of ``config``; ``${env.NAME}`` in the endpoint and headers is filled now."""
-    scope = {"env": _Env(env)}
+    scope = {"env": EnvView(env)}
     config = dataclasses.replace(
         config,
         endpoint=evaluate(config.endpoint, scope),

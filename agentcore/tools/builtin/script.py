@@ -21,7 +21,7 @@ from typing import Any
 from agentcore.config.parts.script import ScriptCommand
 from agentcore.messages import ToolDefinition
 from agentcore.prompts import truncate
-from agentcore.tools.base import Arguments, Tool, ToolFailed, Toolset
+from agentcore.tools.base import Arguments, Tool, ToolFailed, Toolset, go_sorted
 from agentcore.tools.builtin.shell import exit_error, run_command
 
 __all__ = ["script_toolset"]
@@ -51,15 +51,6 @@ def _instruction(commands: Iterable[ScriptCommand]) -> str:
     return text
 
 
-def _sorted(value: Any) -> Any:
-    """``value`` with every mapping's keys sorted, as Go's JSON encoder writes maps."""
-    if isinstance(value, dict):
-        return {key: _sorted(value[key]) for key in sorted(value)}
-    if isinstance(value, list):
-        return [_sorted(item) for item in value]
-    return value
-
-
 def _typed(properties: dict[str, Any], default: str) -> dict[str, Any]:
     """Every property with a ``type`` (``default`` if missing), nested ones ``object``."""
     typed = {}
@@ -78,7 +69,7 @@ def _definition(command: ScriptCommand) -> ToolDefinition:
     if command.required is not None:
         schema["required"] = list(command.required)
     description = command.description or f"Execute shell command: {command.cmd}"
-    return ToolDefinition(command.name, description, _sorted(schema))
+    return ToolDefinition(command.name, description, go_sorted(schema))
 
 
 def go_text(value: Any) -> str:
