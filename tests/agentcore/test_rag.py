@@ -4,6 +4,7 @@ the plugin and replayed with the provider gone; and the config errors."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -43,11 +44,16 @@ def _project(tmp_path: Path, url: str, kinds: list[str]) -> Path:
     return path
 
 
+def _indexed_at() -> datetime:
+    return datetime(2026, 1, 2, 3, 4, 5)
+
+
 def _run(path: Path, cassette: Path) -> list[str]:
     env = {"OPENAI_API_KEY": "k"}
     with (
         use_cassette(cassette, record_mode="once"),
-        Team(load_config(path), working_dir=path.parent, env=env) as team,
+        # a fixed clock: a reranking prompt shows when each chunk was indexed
+        Team(load_config(path), working_dir=path.parent, env=env, clock=_indexed_at) as team,
     ):
         result = team.run("What do blorks eat?", yolo=True)
     return [m.content for m in result.messages if m.role == "tool"]
