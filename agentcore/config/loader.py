@@ -363,7 +363,7 @@ def load_config(path: str | Path, *, model_overrides: dict[str, str] | None = No
         _check_team(doc, f"agents.{name}", agent_keys[name], agents)
     metadata = _metadata(doc, top)
     rag = _rag(doc, top, agent_keys, models, providers)
-    permissions = _permissions(doc, root, version)
+    permissions = _permissions(doc, root)
     return Config(path, version, agents, models, providers, metadata, permissions, rag)
 
 
@@ -397,11 +397,11 @@ def _rag(
     return sources
 
 
-def _permissions(doc: Document, root: yaml.Node, version: str) -> Permissions:
-    """The file's ``permissions``, if any."""
-    for name, key, value in mapping(doc, root, ""):
+def _permissions(doc: Document, root: yaml.Node) -> Permissions:
+    """The file's ``permissions``, if any (the version check has let them through)."""
+    for name, _, value in mapping(doc, root, ""):
         if name == "permissions":
-            return read_permissions(doc, value, key, version)
+            return read_permissions(doc, value)
     return Permissions()
 
 

@@ -12,18 +12,12 @@ from agentcore.config.nodes import Document, check_keys, mapping, name_list
 __all__ = ["permissions"]
 
 PERMISSION_KEYS = ("allow", "ask", "deny")
-FIRST_VERSION = 3
 
 
-def permissions(doc: Document, node: yaml.Node, key: yaml.Node, version: str) -> Permissions:
-    """The ``permissions`` mapping (``null``: none), in a file of ``version``."""
-    if int(version) < FIRST_VERSION:
-        raise doc.error(
-            key,
-            "permissions",
-            f"'permissions' needs version {FIRST_VERSION} or later of the format (this file "
-            f'is version {version}); set version: "{FIRST_VERSION}" or later',
-        )
+def permissions(doc: Document, node: yaml.Node) -> Permissions:
+    """The ``permissions`` mapping (``null``: none); :mod:`agentcore.config.versions` has
+    refused it already in a file older than version 3.
+    """
     if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null":
         return Permissions()
     keys = check_keys(doc, mapping(doc, node, "permissions"), "permissions", PERMISSION_KEYS)
