@@ -7,6 +7,8 @@
     team = agentcore.load("agent.yaml")
     result = team.run("Explain containers", yolo=True)
     print(result.output)
+
+The package holds no asserts for pytest to rewrite (PYTEST_DONT_REWRITE).
 """
 
 import agentcore.events as events

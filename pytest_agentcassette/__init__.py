@@ -8,7 +8,8 @@ Public API::
         ...  # every httpx / httpx2 request in here is recorded or replayed
 
 The names below are imported on first use, so that loading the pytest plugin in a session
-that never opens a cassette costs nothing.
+that never opens a cassette costs nothing. The package holds no asserts for pytest to
+rewrite (PYTEST_DONT_REWRITE; see :mod:`pytest_agentcassette.plugin._no_rewrite`).
 """
 
 from __future__ import annotations

@@ -54,6 +54,17 @@ class BodySource(Protocol):
         than parsing the bytes), else ``None``.
         """
 
+    @property
+    def in_file(self) -> bool:
+        """Whether the bytes are a cut of the cassette file's own, which the source holds:
+        decoding again costs a copy, so the body does not keep one of its own.
+        """
+
+    def mentions(self, word: bytes) -> bool:
+        """Whether ``word`` (no space or line break in it) is in the bytes, told without
+        decoding them where the source can (a cut of the file).
+        """
+
 
 class Body:
     """The exact bytes of a request or response body and the chunks they arrived in.
@@ -94,15 +105,12 @@ class Body:
     @property
     def content(self) -> bytes:
         """All bytes of the body."""
-        if self._content is None:
-            self._decode()
-        return self._content  # type: ignore[return-value]
+        return self._decoded()[0]
 
     @property
     def chunks(self) -> list[bytes]:
         """The body as the pieces the client received, in order."""
-        content = self.content
-        sizes = self._chunk_sizes
+        content, sizes = self._decoded()
         if sizes is None:
             return [content] if content else []
         chunks, offset = [], 0
@@ -111,17 +119,39 @@ class Body:
             offset += size
         return chunks
 
+    def mentions(self, word: bytes) -> bool:
+        """Whether ``word`` occurs in the body; a word without spaces or line breaks is
+        looked for in the file itself for a body cut from it (nothing is decoded).
+        """
+        if self._content is None and self._source is not None and word.isalnum():
+            return self._source.mentions(word)
+        return word in self.content
+
+    def held(self) -> Body:
+        """The body with its bytes held: itself, or a copy holding the bytes that this one
+        decodes at each use (see :attr:`BodySource.in_file`), for a use that reads them
+        more than once.
+        """
+        if self._content is not None:
+            return self
+        return Body.from_bytes(*self._decoded())
+
+    def _decoded(self) -> tuple[bytes, list[int] | None]:
+        if self._content is not None:
+            return self._content, self._chunk_sizes
+        if self._source is None:  # pragma: no cover - a body has bytes or a source
+            raise ValueError("a body without bytes or a source")
+        content, sizes = self._source.decode()
+        if not self._source.in_file:  # else the file's bytes are the body's
+            self._content, self._chunk_sizes = content, sizes
+        return content, sizes
+
     def json(self) -> Any:
         """The body parsed as JSON; raises ``ValueError`` if it is not a JSON document."""
         value = json_value(self)
         if value is NOT_JSON:
             raise ValueError("the body is not a JSON document")
         return value
-
-    def _decode(self) -> None:
-        if self._source is None:  # pragma: no cover - a body has bytes or a source
-            raise ValueError("a body without bytes or a source")
-        self._content, self._chunk_sizes = self._source.decode()
 
 
 def json_value(body: Body) -> Any:

@@ -662,6 +662,7 @@ class Cassette:
     def _replay(self, found: Interaction, live: RecordedRequest) -> httpx.Response:
         try:
             response = found.response
+            response = replace(response, body=response.body.held())  # decoded once here
             live_id, recorded_id = request_id(live.body), request_id(found.request.body)
             if live_id is not None and recorded_id is not None and live_id != recorded_id:
                 content = reanswered(response.body.content, recorded_id[0], live_id[0])

@@ -120,7 +120,7 @@ def parse_usage(
     request: RecordedRequest, response: RecordedResponse
 ) -> tuple[int, int, int] | None:
     """The usage ``response`` reports, read from the events that mention it only."""
-    if response.websocket is None and b"sage" not in response.body.content:  # not reported
+    if response.websocket is None and not response.body.mentions(b"sage"):  # not reported
         return None
     documents = _documents(response, mentioning=b"sage")
     parsed = ParsedResponse(_api(request, documents))

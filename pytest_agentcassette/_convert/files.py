@@ -13,7 +13,7 @@ from pytest_agentcassette._convert.vcrpy import is_http_entry, read_vcrpy
 from pytest_agentcassette._errors import CassetteSecretError
 from pytest_agentcassette._format import save_cassette
 from pytest_agentcassette._format.fields import READ_VERSIONS
-from pytest_agentcassette._format.yaml_io import YAMLError, line_of, load_yaml, yaml_problem
+from pytest_agentcassette._format.yaml import YAMLError, line_of, load_yaml, yaml_problem
 from pytest_agentcassette._located import LocatedError, where_text
 from pytest_agentcassette._secrets import (
     DEFAULT_REDACTED_HEADERS,

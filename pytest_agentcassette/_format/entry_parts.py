@@ -11,7 +11,7 @@ from typing import Any
 
 from pytest_agentcassette._errors import did_you_mean
 from pytest_agentcassette._format.stored_body import StoredBody
-from pytest_agentcassette._format.yaml_io import FlowSequence
+from pytest_agentcassette._format.yaml import FlowSequence
 from pytest_agentcassette._located import LocatedError, Where
 from pytest_agentcassette._model import Body, Headers, RecordedResponse, TransportError
 

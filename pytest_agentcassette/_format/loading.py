@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pytest_agentcassette._format.fields import FORMAT_VERSION, read_interactions
-from pytest_agentcassette._format.yaml_io import YAMLError, load_yaml, yaml_problem
+from pytest_agentcassette._format.yaml import YAMLError, load_with_blocks, yaml_problem
 from pytest_agentcassette._located import LocatedError
 from pytest_agentcassette._model import Interaction
 
@@ -29,7 +29,7 @@ def load_cassette(path: Path, raw: bytes | None = None) -> list[Interaction]:
         )
     cut = "" if raw.endswith(b"\n") else "The file ends mid-line: was it cut short?\n"
     try:
-        document = load_yaml(raw)
+        document = load_with_blocks(raw)
     except YAMLError as error:
         line, column, problem = yaml_problem(raw, error)
         cut = "" if problem.startswith(("byte", "control")) else cut  # not text at all

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pytest_agentcassette._errors import CassetteError
-from pytest_agentcassette._format.yaml_io import line_of
+from pytest_agentcassette._format.yaml import line_of
 from pytest_agentcassette._located import LocatedError, display_path, where_text
 
 __all__ = ["cassette_error"]

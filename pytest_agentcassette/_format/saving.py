@@ -19,7 +19,7 @@ from pytest_agentcassette._format.fields import (
 from pytest_agentcassette._format.history import stored_request_bodies
 from pytest_agentcassette._format.stored_body import StoredBody, stored_form
 from pytest_agentcassette._format.websocket_entries import websocket_to_stored
-from pytest_agentcassette._format.yaml_io import YAMLError, dump_yaml, load_yaml
+from pytest_agentcassette._format.yaml import YAMLError, dump_yaml, load_yaml
 from pytest_agentcassette._located import LocatedError
 from pytest_agentcassette._model import SERVER_EXITED, STDIO_SCHEME, Body, Interaction
 

@@ -34,7 +34,7 @@ from typing import Any
 from pytest_agentcassette._format.body_forms import JSON_STYLES, default_sizes, dumps, encode
 from pytest_agentcassette._format.documents import Document
 from pytest_agentcassette._format.patches import PatchError
-from pytest_agentcassette._format.yaml_io import FlowSequence
+from pytest_agentcassette._format.yaml import BlockText, FlowSequence, text_of
 from pytest_agentcassette._located import LocatedError, json_problem
 from pytest_agentcassette._model import Body
 
@@ -47,9 +47,14 @@ LINE_ENDINGS = ("lf", "crlf")
 _LEGACY_SSE_FIELDS = ("event", "data", "id", "retry", "comment")
 
 
+def _json_source(value: str | BlockText) -> str | bytes:
+    """What ``json.loads`` reads: a block's bytes as the file holds them (no string built)."""
+    return value.utf8() if isinstance(value, BlockText) else value
+
+
 def _parse_stored_json(stored: Mapping[str, Any]) -> Any:
     value = stored["json"]
-    if not isinstance(value, str):
+    if not isinstance(value, (str, BlockText)):
         # Written by hand as YAML data: a copy (the next request's patch changes it in
         # place), with keys as JSON has them (YAML may have read 50256: as a number).
         _refuse_alias_bomb(value, "json")
@@ -58,7 +63,7 @@ def _parse_stored_json(stored: Mapping[str, Any]) -> Any:
         except (TypeError, ValueError, RecursionError) as error:
             raise LocatedError(f"json holds what JSON cannot: {error}", ("json",)) from None
     try:
-        return json.loads(value)
+        return json.loads(_json_source(value))
     except (ValueError, RecursionError) as error:
         raise LocatedError(f"json is not valid JSON: {json_problem(error)}", ("json",)) from None
 
@@ -111,6 +116,22 @@ class StoredBody:
         self._keep = False  # another body patches this one: keep the document built
         self._value: Document | None = None  # that document, until the next body takes it
         self._position: int | None = None  # of a json_patch body's interaction, for errors
+
+    @property
+    def in_file(self) -> bool:
+        """Whether the body is text cut out of the file's bytes (see :class:`BlockText`)."""
+        stored = self.stored
+        if isinstance(stored, Mapping):
+            stored = stored.get("text")
+        return isinstance(stored, BlockText)
+
+    def mentions(self, word: bytes) -> bool:
+        """Whether ``word`` (letters and digits) is in the decoded bytes."""
+        stored = self.stored
+        text = stored.get("text") if isinstance(stored, Mapping) else stored
+        if isinstance(text, BlockText):
+            return text.mentions(word)
+        return word in self.decode()[0]
 
     @property
     def base_id(self) -> int | None:
@@ -218,16 +239,26 @@ def stored_form(body: Body) -> Any:
 
 
 def _styled(stored: Any) -> Any:
-    """Chunk sizes read best on one line."""
-    if not isinstance(stored, Mapping) or "chunks" not in stored:
+    """The stored form as YAML writes it: blocks as text, chunk sizes on one line."""
+    if isinstance(stored, BlockText):
+        return stored.text()
+    if not isinstance(stored, Mapping):
         return stored
-    return {**stored, "chunks": FlowSequence(stored["chunks"])}
+    written = {k: v.text() if isinstance(v, BlockText) else v for k, v in stored.items()}
+    if "chunks" in written:
+        written["chunks"] = FlowSequence(written["chunks"])
+    return written
+
+
+def _utf8(text: str | BlockText) -> bytes:
+    """Text's UTF-8 bytes (a block's as the file holds them)."""
+    return text.utf8() if isinstance(text, BlockText) else text.encode("utf-8")
 
 
 def _apply(stored: Mapping[str, Any], document: Document) -> None:
     where = f"interaction {stored['base']}"
     try:
-        operations = json.loads(stored["json_patch"])
+        operations = json.loads(_json_source(stored["json_patch"]))
     except (ValueError, RecursionError) as error:
         problem = json_problem(error)
         raise LocatedError(f"json_patch is not valid JSON: {problem}", ("json_patch",)) from None
@@ -244,7 +275,7 @@ def _apply(stored: Mapping[str, Any], document: Document) -> None:
 
 def _check_stored(stored: Any) -> None:
     """Validate the shape of a stored body without decoding it."""
-    if stored is None or isinstance(stored, str):
+    if stored is None or isinstance(stored, (str, BlockText)):
         return
     if not isinstance(stored, Mapping):
         raise LocatedError(
@@ -263,15 +294,15 @@ def _check_stored(stored: Any) -> None:
         raise LocatedError(f"a body needs exactly one of {', '.join(_KINDS)}, found {kinds}")
     kind = kinds[0]
     value = stored[kind]
-    if kind in ("text", "base64") and not isinstance(value, str):
+    if kind in ("text", "base64") and not isinstance(value, (str, BlockText)):
         raise LocatedError(f"{kind} must be a string, got {type(value).__name__}", (kind,))
-    if kind == "json" and not isinstance(value, (str, Mapping, list)):
+    if kind == "json" and not isinstance(value, (str, BlockText, Mapping, list)):
         raise LocatedError(
             f"json must be JSON text (or YAML data), got {type(value).__name__}", ("json",)
         )
     if kind == "sse":
         _check_legacy_sse(value)
-    if kind == "json_patch" and not isinstance(value, str):
+    if kind == "json_patch" and not isinstance(value, (str, BlockText)):
         raise LocatedError(f"json_patch must be JSON text, got {type(value).__name__}", (kind,))
     base = stored.get("base")
     if (kind == "json_patch") != (base is not None):
@@ -299,15 +330,14 @@ def _decode(stored: Any) -> tuple[bytes, list[int], list[int] | None]:
     """``(content, default chunk sizes, stored chunk sizes or None)``."""
     if stored is None:
         return b"", [], None
-    if isinstance(stored, str):
-        content = stored.encode("utf-8")
+    if isinstance(stored, (str, BlockText)):
+        content = _utf8(stored)
         return content, default_sizes(content), None
     sizes = stored.get("chunks")
     if "text" in stored:
-        text = stored["text"]
+        content = _utf8(stored["text"])
         if stored.get("line_ending") == "crlf":
-            text = text.replace("\n", "\r\n")
-        content = text.encode("utf-8")
+            content = content.replace(b"\n", b"\r\n")
         return content, default_sizes(content), sizes
     if "sse" in stored:
         style = stored.get("json_style", "compact")
@@ -322,9 +352,9 @@ def _decode(stored: Any) -> tuple[bytes, list[int], list[int] | None]:
         return content, default_sizes(content), sizes
     if "base64" in stored:
         try:
-            content = base64.b64decode(stored["base64"])
+            content = base64.b64decode(text_of(stored["base64"]))
         except (binascii.Error, ValueError):
-            problem = _base64_problem(stored["base64"])
+            problem = _base64_problem(text_of(stored["base64"]))
             raise LocatedError(f"base64 is not valid base64: {problem}", ("base64",)) from None
         return content, [len(content)] if content else [], sizes
     raise LocatedError("a JSON document is decoded by its StoredBody")  # pragma: no cover

@@ -12,7 +12,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
-from pytest_agentcassette._errors import (
+from pytest_agentcassette.plugin._no_rewrite import stop_rewriting_packages
+
+stop_rewriting_packages()  # before anything else of the package is imported
+
+from pytest_agentcassette._errors import (  # noqa: E402
     CassetteError,
     CassetteSecretError,
     SecretRedactedWarning,
@@ -20,8 +24,8 @@ from pytest_agentcassette._errors import (
     TokenBudgetWarning,
     UnusedInteractionsError,
 )
-from pytest_agentcassette._options import OPTIONS
-from pytest_agentcassette.plugin._settings import (
+from pytest_agentcassette._options import OPTIONS  # noqa: E402
+from pytest_agentcassette.plugin._settings import (  # noqa: E402
     MARKER,
     add_options,
     allow_every_record_mode,
@@ -29,7 +33,7 @@ from pytest_agentcassette.plugin._settings import (
     marker_help,
     session_option,
 )
-from pytest_agentcassette.plugin._settings import resolve as resolve_settings
+from pytest_agentcassette.plugin._settings import resolve as resolve_settings  # noqa: E402
 
 if TYPE_CHECKING:
     from pytest_agentcassette._cassette import Cassette

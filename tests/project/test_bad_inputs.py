@@ -23,7 +23,7 @@ import agentcore.errors
 import pytest_agentcassette._errors
 from agentcore.errors import ConfigError
 from pytest_agentcassette import CassetteError, use_cassette
-from pytest_agentcassette._format.yaml_io import dump_yaml
+from pytest_agentcassette._format.yaml import dump_yaml
 from tests.support.bad_corpus import BAD, MINIMUM, Case, corpus_files, load_cases
 from tests.support.cli_runs import agentcore as agentcore_cli
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from pytest_agentcassette import Body
-from pytest_agentcassette._format.yaml_io import dump_yaml, load_yaml
+from pytest_agentcassette._format.yaml import dump_yaml, load_yaml
 from pytest_agentcassette._located import LocatedError
 from pytest_agentcassette._model import NOT_JSON, json_value
 from tests.support.cassettes import stored_body, stored_form

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from pytest_agentcassette._format.yaml_io import _Loader, load_yaml
+from pytest_agentcassette._format.yaml.codec import _Loader, load_yaml
 
 DOCUMENTS = [
     "a: 1\nb: yes\nc: 1.5\nd: ~\ne: '1'\nf: 0x10\ng: 1_000\nh: 2001-01-01\n",

@@ -29,7 +29,7 @@ from pytest_agentcassette import (
     TransportError,
 )
 from pytest_agentcassette._format import save_cassette
-from pytest_agentcassette._format.yaml_io import dump_yaml, load_yaml
+from pytest_agentcassette._format.yaml import dump_yaml, load_yaml
 from pytest_agentcassette._located import LocatedError
 from pytest_agentcassette._transport.faults import ReplayedTransportError
 from tests.support.cassettes import load_cassette

@@ -11,11 +11,15 @@ from typing import Any
 
 import yaml
 
+from pytest_agentcassette._format.yaml.blocks import cut_blocks
+from pytest_agentcassette._format.yaml.skeleton import Unreadable, read_skeleton
+
 __all__ = [
     "FlowSequence",
     "YAMLError",
     "dump_yaml",
     "line_of",
+    "load_with_blocks",
     "load_yaml",
     "yaml_problem",
 ]
@@ -95,16 +99,11 @@ class _Quick:
         self.loader = _Loader("")  # for its resolver table and scalar constructors
         self.built: dict[int, Any] = {}  # an alias is the same object, as the safe loader has it
 
-    # Plain scalars that start with another character are strings whatever they say.
-    _MAYBE_NOT_TEXT = frozenset(k for k in _Loader.yaml_implicit_resolvers if k is not None)
-
     def build(self, node: yaml.Node) -> Any:
         tag = node.tag
         if isinstance(node, yaml.ScalarNode):
-            if tag == _PLAIN:  # resolve as the safe loader does
-                if node.value[:1] not in self._MAYBE_NOT_TEXT:
-                    return node.value
-                tag = self.loader.resolve(yaml.ScalarNode, node.value, (True, False))
+            if tag == _PLAIN:
+                return _plain_value(self.loader, node.value)
             if tag == _STR:
                 return node.value
             if tag in _SCALARS:
@@ -118,24 +117,61 @@ class _Quick:
             items.extend(self.build(item) for item in node.value)
             return items
         if isinstance(node, yaml.MappingNode) and tag == _MAP:
-            data: dict[Any, Any] = {}
-            self.built[id(node)] = data
-            for key, value in node.value:
-                built = self.build(key)
-                if built == "<<" or not isinstance(built, (str, int, bool, float)):
-                    raise _Unusual("merge key or unhashable key")
-                if built in data:  # the safe loader would keep the last one silently
-                    first = next(k for k, _ in node.value if k.value == key.value)
-                    raise yaml.constructor.ConstructorError(
-                        None,
-                        None,
-                        f"{built!r} is given twice (first on line {first.start_mark.line + 1}); "
-                        f"keep one",
-                        key.start_mark,
-                    )
-                data[built] = self.build(value)
-            return data
+            return self._mapping(node)
         raise _Unusual(tag)
+
+    def _mapping(self, node: yaml.MappingNode) -> dict[Any, Any]:
+        data: dict[Any, Any] = {}
+        self.built[id(node)] = data
+        for key, value in node.value:
+            built = self.build(key)
+            if built == "<<" or not isinstance(built, (str, int, bool, float)):
+                raise _Unusual("merge key or unhashable key")
+            if built in data:  # the safe loader would keep the last one silently
+                first = next(k for k, _ in node.value if k.value == key.value)
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"{built!r} is given twice (first on line {first.start_mark.line + 1}); "
+                    f"keep one",
+                    key.start_mark,
+                )
+            data[built] = self.build(value)
+        return data
+
+
+# Plain scalars that start with another character are strings whatever they say.
+_MAYBE_NOT_TEXT = frozenset(k for k in _Loader.yaml_implicit_resolvers if k is not None)
+
+
+def _plain_value(loader: yaml.SafeLoader, value: str) -> Any:
+    """An untagged plain scalar, resolved as the safe loader does (an int, a bool...)."""
+    if value[:1] not in _MAYBE_NOT_TEXT:
+        return value
+    tag = loader.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+    if tag == _STR:
+        return value
+    if tag in _SCALARS:
+        return loader.construct_object(yaml.ScalarNode(tag, value))
+    raise _Unusual(tag)
+
+
+def load_with_blocks(raw: bytes) -> Any:
+    """:func:`load_yaml` for a cassette: its literal blocks are read straight from ``raw``
+    (a body's when first used, as a :class:`~.blocks.BlockText`) and the rest by
+    :func:`~.skeleton.read_skeleton`; a file they cannot read exactly goes through
+    :func:`load_yaml` whole, which also words its errors.
+    """
+    cut = cut_blocks(raw)
+    if cut is not None:
+        loader = _Loader("")
+        try:
+            return read_skeleton(
+                cut.skeleton.decode("utf-8"), cut.blocks, lambda v: _plain_value(loader, v)
+            )
+        except (Unreadable, _Unusual, yaml.YAMLError, ValueError):
+            pass
+    return load_yaml(raw)
 
 
 def load_yaml(text: str | bytes) -> Any:
