@@ -6,6 +6,8 @@ the line of the place can be found. Also how messages show a place and a path.
 
 from __future__ import annotations
 
+import functools
+import os
 from pathlib import Path
 
 __all__ = ["LocatedError", "Where", "display_path", "json_problem", "where_text"]
@@ -87,7 +89,13 @@ def where_text(where: Where) -> str:
 
 def display_path(path: Path) -> str:
     """``path`` relative to the working directory when it lies below it."""
+    return _display_path(os.fspath(path), os.getcwd())
+
+
+@functools.lru_cache(maxsize=1024)
+def _display_path(path: str, cwd: str) -> str:
+    """:func:`display_path`, once per file and working directory (it resolves symlinks)."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(Path(path).resolve().relative_to(Path(cwd).resolve()))
     except ValueError:
-        return str(path)
+        return path

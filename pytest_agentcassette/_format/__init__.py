@@ -2,10 +2,10 @@
 while other processes may save it too (:mod:`.shared_save`), and the error a user reads
 for a problem in it (:mod:`.public_errors`); nothing else at this surface.
 
-Inside: YAML in and out (:mod:`.yaml_io`), each field checked (:mod:`.fields`), bodies in
-their stored forms (:mod:`.stored_body`, :mod:`.body_forms`), request bodies as JSON
-patches of earlier ones (:mod:`.history`, :mod:`.documents`, :mod:`.patches`) and atomic
-writes (:mod:`.atomic`).
+Inside: YAML in and out, bodies read straight from the file's bytes (:mod:`.yaml`), each
+field checked (:mod:`.fields`), bodies in their stored forms (:mod:`.stored_body`,
+:mod:`.body_forms`), request bodies as JSON patches of earlier ones (:mod:`.history`,
+:mod:`.documents`, :mod:`.patches`) and atomic writes (:mod:`.atomic`).
 """
 
 from pytest_agentcassette._format.fields import FORMAT_VERSION

@@ -11,6 +11,7 @@ the controller joins what the workers saw and what their tests opened.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ class CassetteFolders:
 
     def use(self, paths: Iterable[Path]) -> None:
         """Count ``paths`` as used (the cassettes tests opened)."""
-        self.used.update(path.resolve() for path in paths)
+        self.used.update(_real(path) for path in paths)
 
     def to_wire(self) -> dict[str, list[str]]:
         """The folders and files as plain data, for a pytest-xdist worker to send."""
@@ -130,20 +131,28 @@ def collected_folders(
     if narrowed is None:
         return folders
     for item in deselected:
-        folders.partial.add(module_folder(item).resolve())
-    partial = narrowed | {item.path.resolve() for item in deselected}
+        folders.partial.add(_real(module_folder(item)))
+    partial = narrowed | {_real(item.path) for item in deselected}
     of_module: dict[Path, tuple[Path, bool]] = {}  # a module -> its folder, whether whole
     for item in items:
         if not isinstance(item, pytest.Function):
             continue
         if item.path not in of_module:
-            whole = item.path.resolve() not in partial
-            of_module[item.path] = (module_folder(item).resolve(), whole)
+            whole = _real(item.path) not in partial
+            of_module[item.path] = (_real(module_folder(item)), whole)
         folder, whole = of_module[item.path]
         (folders.whole if whole else folders.partial).add(folder)
         if uses_a_cassette(item):
             try:
-                folders.used.add(cassette_file(item).resolve())
+                folders.used.add(_real(cassette_file(item)))
             except CassetteError:  # a wrong name: the test fails with it
                 folders.partial.add(folder)
     return folders
+
+
+@functools.lru_cache(maxsize=4096)
+def _real(path: Path) -> Path:
+    """``path`` resolved, once: a test's cassette is resolved when collected and again
+    when its use is counted.
+    """
+    return path.resolve()

@@ -45,12 +45,13 @@ def test_the_shared_client_agent_and_the_suite_run_for_every_contender(tmp_path:
     # cassetter only if its env already exists: this test never downloads anything.
     cassetter = cassetter_venv.cassetter_python(install=False)
     rows = shared.agent_rows(tmp_path, cassetter, turns=3, tests=2, rounds=1)
-    assert [row["contender"] for row in rows] == ["floor", "agentcassette", "cassetter", "vcrpy"]
+    names = ["floor", "floor, event chunks", "agentcassette", "cassetter", "vcrpy"]
+    assert [row["contender"] for row in rows] == names
     for row in rows:
         measured = isinstance(row["steady ms"], float)
         assert measured or str(row["steady ms"]).startswith("skipped ("), row
-    assert isinstance(rows[1]["cold ms"], float)
-    (floor, ours, theirs, _) = shared.suite_rows(tmp_path, cassetter, tests=3, rounds=1)
+    assert isinstance(rows[2]["cold ms"], float)
+    (floor, _, ours, theirs, _) = shared.suite_rows(tmp_path, cassetter, tests=3, rounds=1)
     assert float(ours["run s"]) > 0  # type: ignore[arg-type]
     assert len(suite_targets([floor, ours, theirs])) == 1
 
