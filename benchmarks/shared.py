@@ -25,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
@@ -259,27 +260,44 @@ def _runnable(
     }
 
 
+def _runs(
+    root: Path, cassetter: tuple[Path | None, str], turns: int, tests: int, rounds: int,
+    env: dict[str, str],
+) -> tuple[dict[str, str | None], Iterator[tuple[str, list[float], float]]]:  # fmt: skip
+    """Each contender's cassette recorded and the plugin compiled; then which contenders
+    run (None) or why not, and ``(name, seconds per test, wall time)`` for each run of each
+    contender that runs, contenders taking turns, ``rounds`` times over.
+    """
+    python, why = cassetter
+    cassettes = record_all(turns, root, python)
+    runnable = _runnable(cassettes, python, why)
+    compile_plugin()
+
+    def runs() -> Iterator[tuple[str, list[float], float]]:
+        for _ in range(rounds):
+            for name, skip in runnable.items():
+                if skip:
+                    continue
+                project = write_project(root, name, turns, tests, cassettes)
+                interpreter = python if name == "cassetter" else None
+                yield (name, *run_pytest(project, name, interpreter, env))
+
+    return runnable, runs()
+
+
 def agent_rows(
     root: Path, cassetter: tuple[Path | None, str], turns: int = 50, tests: int = 4,
     rounds: int = 3,
 ) -> list[dict[str, object]]:  # fmt: skip
     """Steady (median of tests 2..) and cold (first test) ms per contender, best of rounds."""
-    python, why = cassetter
-    cassettes = record_all(turns, root, python)
-    runnable = _runnable(cassettes, python, why)
-    compile_plugin()
+    env = {"PYTHONDONTWRITEBYTECODE": "1"}
+    runnable, runs = _runs(root, cassetter, turns, tests, rounds, env)
     steady: dict[str, float] = {}
     cold: dict[str, float] = {}
-    for _ in range(rounds):
-        for name, skip in runnable.items():
-            if skip:
-                continue
-            project = write_project(root, name, turns, tests, cassettes)
-            env = {"PYTHONDONTWRITEBYTECODE": "1"}
-            times, _ = run_pytest(project, name, python if name == "cassetter" else None, env)
-            ms = statistics.median(times[1:]) * 1000, times[0] * 1000
-            steady[name] = min(ms[0], steady.get(name, ms[0]))
-            cold[name] = min(ms[1], cold.get(name, ms[1]))
+    for name, times, _ in runs:
+        ms = statistics.median(times[1:]) * 1000, times[0] * 1000
+        steady[name] = min(ms[0], steady.get(name, ms[0]))
+        cold[name] = min(ms[1], cold.get(name, ms[1]))
     rows: list[dict[str, object]] = []
     for name, skip in runnable.items():
         if skip:
@@ -295,18 +313,10 @@ def suite_rows(
     rounds: int = 3,
 ) -> list[dict[str, object]]:  # fmt: skip
     """The whole pytest process's wall time per contender, median of ``rounds`` runs."""
-    python, why = cassetter
-    cassettes = record_all(turns, root, python)
-    runnable = _runnable(cassettes, python, why)
-    compile_plugin()
+    runnable, runs = _runs(root, cassetter, turns, tests, rounds, {})
     walls: dict[str, list[float]] = {name: [] for name in runnable}
-    for _ in range(rounds):
-        for name, skip in runnable.items():
-            if skip:
-                continue
-            project = write_project(root, name, turns, tests, cassettes)
-            _, wall = run_pytest(project, name, python if name == "cassetter" else None, {})
-            walls[name].append(wall)
+    for name, _, wall in runs:
+        walls[name].append(wall)
     rows: list[dict[str, object]] = []
     for name, skip in runnable.items():
         if skip:
