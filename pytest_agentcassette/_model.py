@@ -98,6 +98,8 @@ class Body:
 
     def __repr__(self) -> str:
         if self._content is None:
+            if self._source is not None and self._source.in_file:
+                return "<Body (its bytes read from the cassette file at each use)>"
             return "<Body (not decoded yet)>"
         shown = self._content if len(self._content) <= 40 else self._content[:39] + b"..."
         return f"<Body {shown!r} ({len(self._content)} bytes, {len(self.chunks)} chunks)>"
