@@ -27,6 +27,7 @@ __all__ = [
     "WebSocketTurn",
     "is_websocket",
     "json_value",
+    "may_be_jsonrpc",
     "stdio_request",
     "websocket_message_kind",
 ]
@@ -37,6 +38,8 @@ NOT_JSON: Any = object()
 """What :func:`json_value` returns for a body that is not a JSON document."""
 
 _JSON_START = re.compile(rb"[ \t\r\n]*[\[{]")
+_JSON_ARRAY = re.compile(rb"[ \t\r\n]*\[")
+_EDGE = 1024
 
 
 class BodySource(Protocol):
@@ -74,12 +77,13 @@ class Body:
     write it as it found it.
     """
 
-    __slots__ = ("_chunk_sizes", "_content", "_source")
+    __slots__ = ("_chunk_sizes", "_content", "_jsonrpc", "_source")
 
     def __init__(self) -> None:
         self._content: bytes | None = None
         self._chunk_sizes: list[int] | None = None
         self._source: BodySource | None = None
+        self._jsonrpc: bool | None = None  # may_be_jsonrpc's answer, once asked
 
     @classmethod
     def from_bytes(cls, content: bytes, chunk_sizes: Sequence[int] | None = None) -> Body:
@@ -169,6 +173,24 @@ def json_value(body: Body) -> Any:
         return json.loads(content)
     except ValueError:
         return NOT_JSON
+
+
+def may_be_jsonrpc(body: Body) -> bool:
+    """Whether ``body`` may be a JSON-RPC message (MCP's): it has ``"jsonrpc"`` as a key.
+
+    A message has one member that may be long (``params``, ``result`` or ``error``) and
+    the key is before or after it, so a long body is looked at near its ends only (an
+    LLM request of 50 turns is not searched end to end for it); a batch (an array) is
+    searched whole. The answer is kept with the body.
+    """
+    if body._jsonrpc is None:
+        content, key = body.content, b'"jsonrpc"'
+        if len(content) <= 2 * _EDGE or _JSON_ARRAY.match(content):
+            body._jsonrpc = key in content
+        else:
+            edges = content.find(key, 0, _EDGE), content.find(key, len(content) - _EDGE)
+            body._jsonrpc = edges != (-1, -1)
+    return body._jsonrpc
 
 
 class _Message:

@@ -20,7 +20,8 @@ _FIELDS = (b"data:", b"event:", b"id:", b"retry:", b":")
 
 def _separator(content: bytes) -> bytes:
     """What ends an event in ``content``: CR LF CR LF in a CRLF stream, else LF LF."""
-    return b"\r\n\r\n" if b"\r\n" in content else b"\n\n"
+    crlf = b"\r" in content and b"\r\n" in content  # one byte first: found much faster
+    return b"\r\n\r\n" if crlf else b"\n\n"
 
 
 def event_sizes(content: bytes) -> list[int] | None:

@@ -663,7 +663,8 @@ class Cassette:
         try:
             response = found.response
             response = replace(response, body=response.body.held())  # decoded once here
-            live_id, recorded_id = request_id(live.body), request_id(found.request.body)
+            recorded_id = request_id(found.request.body)
+            live_id = request_id(live.body) if recorded_id is not None else None
             if live_id is not None and recorded_id is not None and live_id != recorded_id:
                 content = reanswered(response.body.content, recorded_id[0], live_id[0])
                 response = replace(response, body=Body.from_bytes(content, event_sizes(content)))
@@ -684,7 +685,7 @@ class Cassette:
     def _gated(self, found: Interaction, response: RecordedResponse) -> GatedStream | None:
         """An event stream released in step with the code, where the replay needs one."""
         hold = held_open(found.request, response)
-        if not hold and not gated(response):
+        if not hold and not gated(found.request, response):
             return None
         return GatedStream(
             response.body.content,
@@ -701,12 +702,14 @@ class Cassette:
         live id, for an event stream that carries its answer (MCP's SSE transport); and
         that the code answered a request of the server's, for a stream that waits on it.
         """
+        answer = code_answer_id(found.request.body) if recorded_id is None else None
+        if recorded_id is None and answer is None:
+            return
         url = normalize_url(found.request.url)
         with self._lock:
             if recorded_id is not None:
                 key = (url, json.dumps(recorded_id[0]))
                 self._jsonrpc_answers[key] = live_id if live_id is not None else recorded_id
-            answer = code_answer_id(found.request.body)
             if answer is not None:
                 self._code_answers[(url, json.dumps(answer[0]))] = answer
 

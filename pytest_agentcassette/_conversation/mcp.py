@@ -9,7 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_agentcassette._model import NOT_JSON, STDIO_SCHEME, Interaction, json_value
+from pytest_agentcassette._model import (
+    NOT_JSON,
+    STDIO_SCHEME,
+    Interaction,
+    json_value,
+    may_be_jsonrpc,
+)
 from pytest_agentcassette._sse import events
 
 __all__ = ["McpCall", "is_jsonrpc", "mcp_call", "stream_answers"]
@@ -33,7 +39,7 @@ class McpCall:
 
 def is_jsonrpc(interaction: Interaction) -> bool:
     """Whether the request is a JSON-RPC message (MCP, over stdio or HTTP)."""
-    if b'"jsonrpc"' not in interaction.request.body.content:
+    if not may_be_jsonrpc(interaction.request.body):
         return False
     value = json_value(interaction.request.body)
     return isinstance(value, dict) and "jsonrpc" in value

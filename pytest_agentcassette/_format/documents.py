@@ -23,12 +23,13 @@ _SIMPLE = ("add", "remove", "replace")
 class Document:
     """``value`` (a JSON document) and the JSON text of its list elements."""
 
-    __slots__ = ("_form", "_lists", "_parts", "value")
+    __slots__ = ("_form", "_lists", "_names", "_parts", "value")
 
     def __init__(self, value: Any):
         self.value = value
         self._parts: dict[int, tuple[Any, str]] = {}  # id(element) -> (element, its JSON)
         self._lists: dict[int, tuple[list[Any], int, str]] = {}  # id -> (list, length, JSON)
+        self._names: dict[str, str] = {}  # a member's name -> its JSON and the separator
         self._form: tuple[str, str, bool] | None = None
 
     def patch(self, operations: list[Any]) -> None:
@@ -77,20 +78,28 @@ class Document:
         if form != self._form:
             self._parts.clear()
             self._lists.clear()
+            self._names.clear()
             self._form = form
         return self._dump(self.value)
 
     def _dump(self, value: Any) -> str:
-        item, key, ascii_only = self._form  # type: ignore[misc]
-        if isinstance(value, dict) and all(isinstance(name, str) for name in value):
-            members = (
-                json.dumps(name, ensure_ascii=ascii_only) + key + self._dump(member)
-                for name, member in value.items()
-            )
-            return "{" + item.join(members) + "}"
         if isinstance(value, list):
-            return self._dump_list(value, item)
-        return json.dumps(value, separators=(item, key), ensure_ascii=ascii_only)
+            return self._dump_list(value, self._form[0])  # type: ignore[index]
+        if not (isinstance(value, dict) and all(type(name) is str for name in value)):
+            return self._element(value)  # a scalar: the same object, the same JSON
+        kept = self._parts.get(id(value))
+        if kept is not None and kept[0] is value:
+            return kept[1]
+        names, members = self._names, []
+        for name, member in value.items():
+            named = names.get(name)
+            if named is None:
+                _, key, ascii_only = self._form  # type: ignore[misc]
+                named = names[name] = json.dumps(name, ensure_ascii=ascii_only) + key
+            members.append(named + self._dump(member))
+        text = "{" + self._form[0].join(members) + "}"  # type: ignore[index]
+        self._parts[id(value)] = (value, text)
+        return text
 
     def _dump_list(self, value: list[Any], item: str) -> str:
         kept = self._lists.get(id(value))
@@ -110,6 +119,5 @@ class Document:
             return kept[1]
         item, key, ascii_only = self._form  # type: ignore[misc]
         text = json.dumps(element, separators=(item, key), ensure_ascii=ascii_only)
-        if isinstance(element, (dict, list)):
-            self._parts[id(element)] = (element, text)
+        self._parts[id(element)] = (element, text)
         return text

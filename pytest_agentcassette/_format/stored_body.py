@@ -41,15 +41,29 @@ from pytest_agentcassette._model import Body
 __all__ = ["StoredBody", "stored_form", "stored_source"]
 
 _KINDS = ("json", "json_patch", "text", "base64")
+_READ_KINDS = frozenset((*_KINDS, "sse"))  # sse: the form before 0.2
+_TOO_DEEP = (
+    "the JSON document nests too deeply to be rebuilt; store this body as text (text: ...) "
+    "instead, or record it again"
+)
 _MODIFIERS = ("base", "chunks", "line_ending", "json_style", "json_ascii")
 _DOCUMENTS = ("json", "json_patch")
 LINE_ENDINGS = ("lf", "crlf")
 _LEGACY_SSE_FIELDS = ("event", "data", "id", "retry", "comment")
 
 
-def _json_source(value: str | BlockText) -> str | bytes:
-    """What ``json.loads`` reads: a block's bytes as the file holds them (no string built)."""
-    return value.utf8() if isinstance(value, BlockText) else value
+def _load_json(value: str | BlockText) -> Any:
+    """``json.loads`` of stored JSON text. A block is parsed as the file holds it,
+    indentation and all: no line break can fall inside a JSON string, so the indentation
+    is whitespace between tokens. Where that fails, the block's exact text is parsed, for
+    the error's place.
+    """
+    if not isinstance(value, BlockText):
+        return json.loads(value)
+    try:
+        return json.loads(value.as_in_file())
+    except ValueError:
+        return json.loads(value.utf8())
 
 
 def _parse_stored_json(stored: Mapping[str, Any]) -> Any:
@@ -63,8 +77,10 @@ def _parse_stored_json(stored: Mapping[str, Any]) -> Any:
         except (TypeError, ValueError, RecursionError) as error:
             raise LocatedError(f"json holds what JSON cannot: {error}", ("json",)) from None
     try:
-        return json.loads(_json_source(value))
-    except (ValueError, RecursionError) as error:
+        return _load_json(value)
+    except RecursionError:
+        raise LocatedError(_TOO_DEEP) from None
+    except ValueError as error:
         raise LocatedError(f"json is not valid JSON: {json_problem(error)}", ("json",)) from None
 
 
@@ -168,10 +184,7 @@ class StoredBody:
             try:
                 content, default, sizes = self._decode_document()
             except RecursionError:
-                raise LocatedError(
-                    "the JSON document nests too deeply to be rebuilt; store this body as "
-                    "text (text: ...) instead, or record it again"
-                ) from None
+                raise LocatedError(_TOO_DEEP) from None
         else:
             content, default, sizes = _decode(self.stored)
         if sizes is not None and sum(sizes) != len(content):
@@ -258,7 +271,7 @@ def _utf8(text: str | BlockText) -> bytes:
 def _apply(stored: Mapping[str, Any], document: Document) -> None:
     where = f"interaction {stored['base']}"
     try:
-        operations = json.loads(_json_source(stored["json_patch"]))
+        operations = _load_json(stored["json_patch"])
     except (ValueError, RecursionError) as error:
         problem = json_problem(error)
         raise LocatedError(f"json_patch is not valid JSON: {problem}", ("json_patch",)) from None
@@ -282,8 +295,8 @@ def _check_stored(stored: Any) -> None:
             f"expected a string or a mapping with one of {', '.join(_KINDS)}, "
             f"got {type(stored).__name__}"
         )
-    kinds = [key for key in stored if key in (*_KINDS, "sse")]  # sse: the form before 0.2
-    unknown = [key for key in stored if key not in (*_KINDS, "sse") and key not in _MODIFIERS]
+    kinds = [key for key in stored if key in _READ_KINDS]
+    unknown = [key for key in stored if key not in _READ_KINDS and key not in _MODIFIERS]
     if unknown:
         raise LocatedError(
             f"unknown key {unknown[0]!r}; a body has one of {', '.join(_KINDS)} "

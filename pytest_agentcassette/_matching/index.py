@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from pytest_agentcassette._located import LocatedError
 from pytest_agentcassette._matching.config import MatchConfig, RequestKey
-from pytest_agentcassette._model import Interaction, RecordedRequest, json_value
+from pytest_agentcassette._model import Interaction, RecordedRequest, json_value, may_be_jsonrpc
 
 __all__ = ["MatchIndex"]
 
@@ -30,7 +30,7 @@ so the recorded answer may answer them again."""
 
 
 def _listing(request: RecordedRequest) -> bool:
-    if b'"jsonrpc"' not in request.body.content:
+    if not may_be_jsonrpc(request.body):
         return False
     value = json_value(request.body)
     return isinstance(value, dict) and value.get("method") in _LISTINGS

@@ -27,6 +27,7 @@ import httpcore
 import httpx
 from respx.mocks import HTTPCoreMocker
 from respx.models import PassThrough
+from respx.patterns import parse_url
 
 from pytest_agentcassette._errors import CassetteError
 from pytest_agentcassette._transport.asking import RecordThrough, answer
@@ -55,6 +56,22 @@ def _head(response: Any) -> ResponseHead:
 
 _INHERITED = object()  # a patched method that the class did not define itself
 
+_URLS: dict[tuple[Any, ...], httpx.URL] = {}  # an httpcore URL's parts -> its httpx.URL
+_URLS_KEPT = 256
+
+
+def _url(raw: Any) -> httpx.URL:
+    """The ``httpx.URL`` of an httpcore request's URL, as respx builds it; the same URL
+    is parsed once (an agent sends its requests to one endpoint; URLs are immutable).
+    """
+    key = (raw.scheme, raw.host, raw.port, raw.target)
+    url = _URLS.get(key)
+    if url is None:
+        if len(_URLS) >= _URLS_KEPT:
+            _URLS.clear()
+        url = _URLS[key] = parse_url(key)
+    return url
+
 
 class _CassetteMocker(HTTPCoreMocker, ABC):
     """An httpcore-style mocker that can also record through the real pool."""
@@ -62,6 +79,19 @@ class _CassetteMocker(HTTPCoreMocker, ABC):
     response_class: ClassVar[Any] = httpcore.Response
     core: ClassVar[str]  # the HTTP core module whose exceptions a replay raises
     _swaps: ClassVar[list[tuple[Any, str, Any]]]  # (class, method name, own attribute)
+
+    @classmethod
+    def to_httpx_request(cls, **kwargs: Any) -> httpx.Request:
+        """The pool's request as respx converts it, with its URL parsed once."""
+        request = kwargs["request"]
+        method = request.method
+        return httpx.Request(
+            method.decode("ascii") if isinstance(method, bytes) else method,
+            _url(request.url),
+            headers=request.headers,
+            stream=request.stream,
+            extensions=request.extensions,
+        )
 
     @classmethod
     def start(cls) -> None:

@@ -85,6 +85,10 @@ class BlockText:
         kept = content.rstrip(b"\n")
         return kept if self._chomping == "-" else kept + b"\n"
 
+    def as_in_file(self) -> bytes:
+        """The block's lines as the file holds them, indentation and all."""
+        return self._raw[self._start : self._end]
+
     def mentions(self, word: bytes) -> bool:
         """Whether ``word`` (no space or line break in it, so never cut by the
         indentation) is in the block's text.
@@ -113,7 +117,7 @@ class CutFile:
 
 def _readable(raw: bytes) -> bool:
     """Whether ``raw`` is text that YAML's reader takes and the cut reads as it does."""
-    if raw.startswith(b"\xef\xbb\xbf") or not raw.endswith(b"\n") or _TAG in raw:
+    if raw.startswith(b"\xef\xbb\xbf") or not raw.endswith(b"\n"):
         return False
     pieces = range(0, len(raw), _PIECE)  # in pieces: translate sizes its output as its input
     if any(raw[at : at + _PIECE].translate(None, _ALLOWED_BYTES) for at in pieces):
@@ -169,4 +173,7 @@ def cut_blocks(raw: bytes) -> CutFile | None:
         blocks.append(block)
         position = block._end
     pieces.append(raw[position:])
-    return CutFile(b"".join(pieces), blocks)
+    skeleton = b"".join(pieces)
+    if skeleton.count(_TAG) != len(blocks):
+        return None  # the file itself spells a placeholder
+    return CutFile(skeleton, blocks)

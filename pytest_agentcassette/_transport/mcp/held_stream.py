@@ -15,7 +15,7 @@ from urllib.parse import urljoin
 
 import anyio
 
-from pytest_agentcassette._model import RecordedRequest, RecordedResponse
+from pytest_agentcassette._model import RecordedRequest, RecordedResponse, may_be_jsonrpc
 from pytest_agentcassette._sse import event_sizes, events
 from pytest_agentcassette._transport.mcp.jsonrpc import answer_id, parsed, question_id, reanswered
 from pytest_agentcassette._transport.replay import ReplayStream
@@ -29,10 +29,13 @@ has been replayed, else ``None``."""
 _POLL_SECONDS = 0.002
 
 
-def gated(response: RecordedResponse) -> bool:
+def gated(request: RecordedRequest, response: RecordedResponse) -> bool:
     """Whether an event stream holds a request of the server's own (what follows it must
-    wait for the code's answer in replay).
+    wait for the code's answer in replay). Only MCP's streams can: the answer to a
+    JSON-RPC message, or a ``GET`` stream.
     """
+    if request.method != "GET" and not may_be_jsonrpc(request.body):
+        return False
     content = response.body.content
     if b'"method"' not in content or not content.lstrip().startswith((b"event:", b"data:")):
         return False

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pytest_agentcassette._model import NOT_JSON, Body, json_value
+from pytest_agentcassette._model import NOT_JSON, Body, json_value, may_be_jsonrpc
 from pytest_agentcassette._sse import events
 
 __all__ = [
@@ -25,7 +25,7 @@ __all__ = [
 
 def request_id(body: Body) -> tuple[Any] | None:
     """``(id,)`` when ``body`` is one JSON-RPC request (a method and an id), else ``None``."""
-    if b'"jsonrpc"' not in body.content:  # an LLM request is not parsed again for nothing
+    if not may_be_jsonrpc(body):  # an LLM request is not parsed again for nothing
         return None
     value = json_value(body)
     if value is NOT_JSON or not isinstance(value, dict) or "jsonrpc" not in value:
@@ -63,7 +63,7 @@ def code_answer_id(body: Body) -> tuple[Any] | None:
     """``(id,)`` when ``body`` is the code's answer to a request of the server's (a JSON-RPC
     response the client sends, to an elicitation or a sampling request), else ``None``.
     """
-    if b'"jsonrpc"' not in body.content:
+    if not may_be_jsonrpc(body):
         return None
     value = json_value(body)
     if value is NOT_JSON or not isinstance(value, dict) or "jsonrpc" not in value:
