@@ -94,7 +94,14 @@ def display_path(path: Path) -> str:
 
 @functools.lru_cache(maxsize=1024)
 def _display_path(path: str, cwd: str) -> str:
-    """:func:`display_path`, once per file and working directory (it resolves symlinks)."""
+    """:func:`display_path`, once per file and working directory: read from the path's
+    text where it lies below ``cwd`` as written (as pytest gives a test's files), else
+    with both paths' symlinks resolved.
+    """
+    below = os.path.normpath(path)
+    prefix = cwd if cwd.endswith(os.sep) else cwd + os.sep
+    if os.path.isabs(below) and below.startswith(prefix):
+        return below[len(prefix) :]
     try:
         return str(Path(path).resolve().relative_to(Path(cwd).resolve()))
     except ValueError:

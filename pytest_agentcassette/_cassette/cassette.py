@@ -23,8 +23,6 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, Unpack, cast
 
 import httpx
 
-from pytest_agentcassette._cassette.budget import check_budget
-from pytest_agentcassette._cassette.drift import drift_lines, drift_message
 from pytest_agentcassette._cassette.messages import (
     fix_hint,
     mismatch_error,
@@ -71,13 +69,9 @@ from pytest_agentcassette._record_mode import RecordMode
 from pytest_agentcassette._secrets import (
     DEFAULT_REDACTED_HEADERS,
     DEFAULT_REDACTED_QUERY_PARAMETERS,
-    SecretFinding,
-    guard_secrets,
     lowercase_set,
     redact_headers,
     redact_url,
-    redacted_for_matching,
-    warn_found,
 )
 from pytest_agentcassette._sse import event_sizes
 from pytest_agentcassette._transport.asking import RecordThrough
@@ -85,12 +79,12 @@ from pytest_agentcassette._transport.interception import activate, deactivate
 from pytest_agentcassette._transport.mcp.held_stream import GatedStream, gated, held_open
 from pytest_agentcassette._transport.mcp.jsonrpc import code_answer_id, reanswered, request_id
 from pytest_agentcassette._transport.replay import replayed_response
-from pytest_agentcassette._transport.tee import Recording
 from pytest_agentcassette._transport.telemetry import download_for_host, telemetry_of
 
 if TYPE_CHECKING:
     from pytest_agentcassette._conversation import Conversation, ToolCall, Usage
     from pytest_agentcassette._options import CassetteOptions
+    from pytest_agentcassette._secrets import SecretFinding
 
 __all__ = ["Cassette", "opened_paths", "use_cassette"]
 
@@ -106,6 +100,15 @@ def _is_telemetry(interaction: Interaction) -> bool:
     if not url.startswith(("http://", "https://")):
         return False
     return telemetry_of(httpx.URL(url)) is not None
+
+
+def _as_stored(live: RecordedRequest) -> RecordedRequest:
+    """``live`` with its credentials redacted as a cassette stores them (asked when the
+    request as sent matched nothing: the secret patterns load on that need only).
+    """
+    from pytest_agentcassette._secrets import redacted_for_matching
+
+    return redacted_for_matching(live)
 
 
 def opened_paths(*, forget: bool = False) -> set[Path]:
@@ -408,6 +411,8 @@ class Cassette:
             return
         self._refuse_outage()
         self._quiet_recorded()
+        from pytest_agentcassette._secrets import guard_secrets, warn_found  # on a write only
+
         with save_turn(self.path):  # another process may have saved this file meanwhile
             try:
                 interactions = self._to_write()
@@ -510,6 +515,8 @@ class Cassette:
         """
         if self.max_tokens is None or self._refused or self._blocked:
             return
+        from pytest_agentcassette._cassette.budget import check_budget
+
         check_budget(
             self.exchanges,
             budget=self.max_tokens,
@@ -545,6 +552,8 @@ class Cassette:
             return self._replay(found, live)
         self._diverged = self.record_mode is RecordMode.UPDATE
         if self._may_record:
+            from pytest_agentcassette._transport.tee import Recording  # recording only
+
             recording = Recording(live, self.redacted_headers)
             self._record_pending(recording)
             if self.record_mode is RecordMode.VERIFY:
@@ -559,7 +568,7 @@ class Cassette:
         """
         try:
             found = self._index.take(live)
-            if found is None and (probe := redacted_for_matching(live)) is not live:
+            if found is None and (probe := _as_stored(live)) is not live:
                 found = self._index.take(probe)
         except LocatedError as error:
             raise self._public(error) from None
@@ -571,6 +580,8 @@ class Cassette:
         """
         if self.record_mode is not RecordMode.VERIFY:
             return
+        from pytest_agentcassette._cassette.drift import drift_lines, drift_message
+
         self.drift = drift_lines(self._verified)
         if self.drift:
             message = drift_message(self.drift, self._shown_path, self.record_command)
@@ -635,7 +646,7 @@ class Cassette:
         """The error for a request with nothing to replay, kept for the test to fail with
         (for a known download, such as tiktoken's, with the cache that avoids it).
         """
-        error = self._mismatch(redacted_for_matching(live))  # no credential in the error
+        error = self._mismatch(_as_stored(live))  # no credential in the error
         host = httpx.URL(live.url).host if live.url.startswith(("http:", "https:")) else ""
         download = download_for_host(host) if host else None
         if download is not None:
@@ -651,7 +662,7 @@ class Cassette:
         with self._lock:
             try:
                 found = self._index.take(live)
-                if found is None and (probe := redacted_for_matching(live)) is not live:
+                if found is None and (probe := _as_stored(live)) is not live:
                     found = self._index.take(probe)  # as the cassette stores it
             except LocatedError as error:
                 raise self._public(error) from None

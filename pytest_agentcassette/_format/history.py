@@ -15,8 +15,6 @@ from __future__ import annotations
 import json
 from typing import Any, NamedTuple
 
-import jsonpatch
-
 from pytest_agentcassette._format.body_forms import JSON_STYLES, indented_json
 from pytest_agentcassette._format.documents import Document
 from pytest_agentcassette._format.patches import PatchError
@@ -127,6 +125,8 @@ def _rebuilds(base_value: Any, operations: list[Any], exact: _Exact) -> bool:
 def _smallest_patch(
     candidates: list[tuple[int, Any]], value: Any, full_size: int, exact: _Exact
 ) -> tuple[int, str] | None:
+    import jsonpatch  # when writing a recording only
+
     best: tuple[int, str] | None = None
     for base, base_value in reversed(candidates[-_CANDIDATES:]):
         operations = jsonpatch.make_patch(base_value, value).patch

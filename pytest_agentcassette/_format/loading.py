@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pytest_agentcassette._format import yaml as yaml_format
 from pytest_agentcassette._format.fields import FORMAT_VERSION, read_interactions
-from pytest_agentcassette._format.yaml import YAMLError, load_with_blocks, yaml_problem
 from pytest_agentcassette._located import LocatedError
 from pytest_agentcassette._model import Interaction
 
@@ -23,15 +23,17 @@ def load_cassette(path: Path, raw: bytes | None = None) -> list[Interaction]:
     """
     if raw is None:
         raw = Path(path).read_bytes()
-    if not raw.strip():
+    if not raw or raw.isspace():
         raise LocatedError(
             f"is empty: expected 'version: {FORMAT_VERSION}' and 'interactions:'", about_file=True
         )
     cut = "" if raw.endswith(b"\n") else "The file ends mid-line: was it cut short?\n"
     try:
-        document = load_with_blocks(raw)
-    except YAMLError as error:
-        line, column, problem = yaml_problem(raw, error)
+        document = yaml_format.load_with_blocks(raw)
+    except Exception as error:  # the parser's error: it is loaded only for a file that needs it
+        if not yaml_format.is_yaml_error(error):
+            raise
+        line, column, problem = yaml_format.yaml_problem(raw, error)
         cut = "" if problem.startswith(("byte", "control")) else cut  # not text at all
         raise LocatedError(
             f"is not valid YAML: {problem}", line=line, column=column, about_file=True, note=cut

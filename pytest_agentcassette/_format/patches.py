@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import jsonpatch
-import jsonpointer
-
 __all__ = ["PatchError", "apply_patch", "pointer_steps"]
 
 
@@ -91,9 +88,18 @@ def apply_patch(document: Any, operations: list[Any]) -> Any:
             ):
                 document = _simple(document, operation)
             else:
-                document = jsonpatch.JsonPatch([operation]).apply(document, in_place=True)
-    except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as error:
-        raise PatchError(str(error)) from None
+                document = _by_jsonpatch(document, operation)
     except (LookupError, TypeError, AttributeError) as error:
         raise PatchError(f"{type(error).__name__}: {error}") from None
     return document
+
+
+def _by_jsonpatch(document: Any, operation: Any) -> Any:
+    """An operation the quick path leaves to ``jsonpatch`` (imported on this need only)."""
+    import jsonpatch
+    import jsonpointer
+
+    try:
+        return jsonpatch.JsonPatch([operation]).apply(document, in_place=True)
+    except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as error:
+        raise PatchError(str(error)) from None

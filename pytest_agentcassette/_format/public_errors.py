@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pytest_agentcassette._errors import CassetteError
-from pytest_agentcassette._format.yaml import line_of
+from pytest_agentcassette._format import yaml as yaml_format
 from pytest_agentcassette._located import LocatedError, display_path, where_text
 
 __all__ = ["cassette_error"]
@@ -17,7 +17,7 @@ def _line(path: Path, error: LocatedError, source: bytes | None) -> int | None:
     if error.line is not None or error.about_file:
         return error.line
     try:
-        return line_of(path.read_bytes() if source is None else source, error.where)
+        return yaml_format.line_of(path.read_bytes() if source is None else source, error.where)
     except OSError:
         return None
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pytest_agentcassette._format import yaml as yaml_format  # the parser: loaded on a write
 from pytest_agentcassette._format.atomic import write_atomically
 from pytest_agentcassette._format.entry_parts import stored_headers
 from pytest_agentcassette._format.fields import (
@@ -19,14 +20,15 @@ from pytest_agentcassette._format.fields import (
 from pytest_agentcassette._format.history import stored_request_bodies
 from pytest_agentcassette._format.stored_body import StoredBody, stored_form
 from pytest_agentcassette._format.websocket_entries import websocket_to_stored
-from pytest_agentcassette._format.yaml import YAMLError, dump_yaml, load_yaml
 from pytest_agentcassette._located import LocatedError
 from pytest_agentcassette._model import SERVER_EXITED, STDIO_SCHEME, Body, Interaction
 
 __all__ = ["save_cassette"]
 
-# What dumping a readable body form can raise (lone surrogates, unexpected types).
-_UNWRITABLE = (YAMLError, UnicodeError, TypeError, ValueError, RecursionError)
+
+def _unwritable() -> tuple[type[BaseException], ...]:
+    """What dumping a readable body form can raise (lone surrogates, unexpected types)."""
+    return (yaml_format.YAMLError, UnicodeError, TypeError, ValueError, RecursionError)
 
 
 def _line_form(body: Body) -> Any:
@@ -105,7 +107,7 @@ def _exact_copy(body: Body) -> Body:
     content = body.content
     try:
         stored: dict[str, Any] = {"text": content.decode("utf-8"), "chunks": sizes}
-        probe = StoredBody(load_yaml(dump_yaml({"b": stored}))["b"])
+        probe = StoredBody(yaml_format.load_yaml(yaml_format.dump_yaml({"b": stored}))["b"])
         if probe.decode()[0] == content:
             return Body.decoded_from(StoredBody(stored))
     except UnicodeDecodeError:
@@ -131,20 +133,20 @@ def _render(interactions: list[Interaction]) -> str:
             for i, x in enumerate(interactions)
         ],
     }
-    return dump_yaml(document)
+    return yaml_format.dump_yaml(document)
 
 
 def _writable(interactions: list[Interaction]) -> str:
     """Render; a body whose readable form YAML cannot hold is stored in an exact form."""
     try:
         return _render(interactions)
-    except _UNWRITABLE:
+    except _unwritable():
         pass
     for interaction in interactions:
         for part in (interaction.request, interaction.response):
             try:
-                dump_yaml(stored_form(part.body))
-            except _UNWRITABLE:
+                yaml_format.dump_yaml(stored_form(part.body))
+            except _unwritable():
                 part.body = _exact_copy(part.body)
     return _render(interactions)
 
@@ -163,7 +165,7 @@ def _verified(interactions: list[Interaction]) -> str:
     """
     while True:
         text = _writable(interactions)
-        again = read_interactions(load_yaml(text))
+        again = read_interactions(yaml_format.load_yaml(text))
         repaired = False
         for original, loaded in zip(interactions, again, strict=True):
             for part in ("request", "response"):

@@ -16,15 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-import jsonpatch
-
 from pytest_agentcassette._matching.config import MatchConfig, RequestKey
 from pytest_agentcassette._matching.index import MatchIndex
 from pytest_agentcassette._model import NOT_JSON, Body, Interaction, RecordedRequest, json_value
 
 __all__ = ["Nearest", "find_nearest", "recorded_comparable", "render_patch"]
 
-_PATCH_ERRORS = (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError)
 _MAX_CANDIDATES = 200
 _MAX_LINES = 8
 _VALUE_WIDTH = 72
@@ -49,6 +46,8 @@ def _comparable(config: MatchConfig, body: Body) -> Any:
 
 def _difference(recorded: Any, live: Any) -> tuple[float, list[dict[str, Any]]]:
     if isinstance(recorded, (dict, list)) and isinstance(live, (dict, list)):
+        import jsonpatch  # for a request nothing matched only
+
         patch: list[dict[str, Any]] = jsonpatch.make_patch(recorded, live).patch
         return len(json.dumps(patch, ensure_ascii=False)), patch
     # Text bodies: a cheap similarity on their first few kilobytes is enough to rank them.
@@ -184,6 +183,8 @@ _MISSING: Any = object()
 
 def _old_value(document: Any, pointer: str) -> Any:
     """The value at ``pointer``, or ``_MISSING`` (an explicit ``null`` is ``None``)."""
+    import jsonpatch
+
     try:
         return jsonpatch.JsonPointer(pointer).resolve(document)
     except (jsonpatch.JsonPointerException, KeyError, IndexError, TypeError):
@@ -197,6 +198,9 @@ def render_patch(patch: list[dict[str, Any]], recorded: Any = None) -> list[str]
     Operations apply one after the other, so each "before" value is read from the recorded
     document as the operations before it left it.
     """
+    import jsonpatch
+
+    errors = (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError)
     lines = []
     document = copy.deepcopy(recorded)
     for operation in patch[:_MAX_LINES]:
@@ -212,7 +216,7 @@ def render_patch(patch: list[dict[str, Any]], recorded: Any = None) -> list[str]
             lines.append(f"remove {path}" + ("" if old is _MISSING else f" (was {_show(old)})"))
         else:
             lines.append(f"{op} {operation.get('from', '')} → {path}")
-        with contextlib.suppress(*_PATCH_ERRORS):
+        with contextlib.suppress(*errors):
             document = jsonpatch.apply_patch(document, [operation])
     if len(patch) > _MAX_LINES:
         lines.append(f"… and {len(patch) - _MAX_LINES} more changes")

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
+import httpx
 import pytest
+import respx
 
 import pytest_agentcassette
+from pytest_agentcassette import use_cassette
 
 
 def test_all_is_sorted_and_every_name_resolves() -> None:
@@ -49,6 +53,35 @@ def test_loading_the_plugin_leaves_the_engine_unimported_until_a_cassette_is_use
     loaded = _modules_after("import pytest_agentcassette.plugin")
     engine = {"_cassette", "_format", "_matching", "_transport", "_secrets", "_conversation"}
     assert not loaded & {"httpx", "respx", "yaml", *(f"pytest_agentcassette.{m}" for m in engine)}
+
+
+_REPLAY = """
+import httpx
+from pytest_agentcassette import use_cassette
+
+with use_cassette(PATH, record_mode="none"):
+    for turn in range(2):
+        httpx.post("https://api.example.test/v1/chat", json={"messages": ["m" * 200] * (turn + 5)})
+"""
+
+
+def test_replaying_a_written_cassette_loads_no_parser_patch_library_or_secret_patterns(
+    tmp_path: Path,
+) -> None:
+    """What a replay that matches needs is read from the file as the plugin wrote it: YAML's
+    parser, jsonpatch and the credential patterns load for writes and misses only.
+    """
+    path = tmp_path / "session.yaml"
+    with respx.mock() as router:
+        router.post("https://api.example.test/v1/chat").respond(200, json={"ok": True})
+        with use_cassette(path, record_mode="all"):
+            for turn in range(2):  # the second request is stored as a patch of the first
+                body = {"messages": ["m" * 200] * (turn + 5)}
+                httpx.post("https://api.example.test/v1/chat", json=body)
+    assert "json_patch" in path.read_text()
+    loaded = _modules_after(_REPLAY.replace("PATH", repr(str(path))))
+    assert "pytest_agentcassette._cassette" in loaded  # the replay ran
+    assert not loaded & {"yaml", "jsonpatch", "jsonpointer", "pytest_agentcassette._secrets.guard"}
 
 
 def test_errors_form_one_hierarchy() -> None:

@@ -1,27 +1,48 @@
-"""YAML in and out (:mod:`.codec`): safe loading at libyaml's speed, block-style writing,
-the lines of YAML paths and YAML errors worded for a user; and a cassette's literal blocks
-read straight from the file's bytes (:mod:`.blocks`).
+"""YAML in and out. A cassette the plugin wrote is read without a YAML parser
+(:mod:`.reader`: literal blocks straight from the file's bytes, the rest line by line);
+the parser (:mod:`.codec`: safe loading at libyaml's speed, block-style writing, the
+lines of YAML paths and YAML errors worded for a user) is imported when first needed:
+to write, to read a file edited by hand, to word an error.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from pytest_agentcassette._format.yaml.blocks import BlockText, text_of
-from pytest_agentcassette._format.yaml.codec import (
-    FlowSequence,
-    YAMLError,
-    dump_yaml,
-    line_of,
-    load_with_blocks,
-    load_yaml,
-    yaml_problem,
-)
+from pytest_agentcassette._format.yaml.flow import FlowSequence
+from pytest_agentcassette._format.yaml.reader import is_yaml_error, load_with_blocks
+
+if TYPE_CHECKING:
+    from pytest_agentcassette._format.yaml.codec import (
+        YAMLError,
+        dump_yaml,
+        line_of,
+        load_yaml,
+        yaml_problem,
+    )
 
 __all__ = [
     "BlockText",
     "FlowSequence",
     "YAMLError",
     "dump_yaml",
+    "is_yaml_error",
     "line_of",
     "load_with_blocks",
     "load_yaml",
     "text_of",
     "yaml_problem",
 ]
+
+_PARSER = frozenset({"YAMLError", "dump_yaml", "line_of", "load_yaml", "yaml_problem"})
+
+
+def __getattr__(name: str) -> Any:
+    """The parser's names, imported with it on first use."""
+    if name not in _PARSER:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.codec"), name)
+    globals()[name] = value
+    return value

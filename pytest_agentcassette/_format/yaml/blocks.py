@@ -53,7 +53,7 @@ def _end_of_block(raw: bytes, start: int, indent: int) -> int:
     """Where a block indented by ``indent`` ends: after its last line, the line before the
     first that has fewer spaces and then text (lines of spaces alone are its line breaks).
     """
-    found = _pattern(_ENDS, rb"\n {0,%d}[^ \n]", indent).search(raw, start)
+    found = _pattern(_ENDS, rb"\n {0,%d}+[^ \n]", indent).search(raw, start)  # no backtracking
     return len(raw) if found is None else found.start() + 1
 
 
@@ -75,7 +75,7 @@ class BlockText:
         """The block's text, encoded in UTF-8 (as the file holds it)."""
         raw, start, end, indent = self._raw, self._start, self._end, self._indent
         lines, pad = raw[start:end], b" " * indent
-        short = indent > 1 and _pattern(_SHORT, rb"\n {1,%d}\n", indent).search(raw, start, end)
+        short = indent > 1 and _pattern(_SHORT, rb"\n {1,%d}+\n", indent).search(raw, start, end)
         if not short:  # every line starts with the indentation, or is empty
             content = (b"\n" + lines).replace(b"\n" + pad, b"\n")[1:]
         else:

@@ -11,15 +11,13 @@ from typing import Any
 
 import yaml
 
-from pytest_agentcassette._format.yaml.blocks import cut_blocks
-from pytest_agentcassette._format.yaml.skeleton import Unreadable, read_skeleton
+from pytest_agentcassette._format.yaml.flow import FlowSequence
 
 __all__ = [
     "FlowSequence",
     "YAMLError",
     "dump_yaml",
     "line_of",
-    "load_with_blocks",
     "load_yaml",
     "yaml_problem",
 ]
@@ -38,10 +36,6 @@ _Loader.yaml_implicit_resolvers = {
     first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
 }
-
-
-class FlowSequence(list[Any]):
-    """A sequence written in flow style: ``[12, 40, 7]``."""
 
 
 class _Dumper(_BaseDumper):  # type: ignore[misc,valid-type]
@@ -154,24 +148,6 @@ def _plain_value(loader: yaml.SafeLoader, value: str) -> Any:
     if tag in _SCALARS:
         return loader.construct_object(yaml.ScalarNode(tag, value))
     raise _Unusual(tag)
-
-
-def load_with_blocks(raw: bytes) -> Any:
-    """:func:`load_yaml` for a cassette: its literal blocks are read straight from ``raw``
-    (a body's when first used, as a :class:`~.blocks.BlockText`) and the rest by
-    :func:`~.skeleton.read_skeleton`; a file they cannot read exactly goes through
-    :func:`load_yaml` whole, which also words its errors.
-    """
-    cut = cut_blocks(raw)
-    if cut is not None:
-        loader = _Loader("")
-        try:
-            return read_skeleton(
-                cut.skeleton.decode("utf-8"), cut.blocks, lambda v: _plain_value(loader, v)
-            )
-        except (Unreadable, _Unusual, yaml.YAMLError, ValueError):
-            pass
-    return load_yaml(raw)
 
 
 def load_yaml(text: str | bytes) -> Any:

@@ -16,10 +16,10 @@ A placeholder's block stays a :class:`~.blocks.BlockText` where a body is (the v
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from pytest_agentcassette._format.yaml.blocks import BLOCK_TAG, BlockText
+from pytest_agentcassette._format.yaml.plain import UNDECIDED, plain_scalar
 
 __all__ = ["Unreadable", "read_skeleton"]
 
@@ -42,16 +42,13 @@ _BODY_KEYS = frozenset({"body"})
 _UNKNOWN: Any = object()
 
 
-def read_skeleton(
-    text: str, blocks: list[BlockText], plain: Callable[[str], Any]
-) -> dict[str, Any]:
-    """The document ``text`` holds (a mapping), its placeholders replaced by ``blocks``;
-    ``plain`` resolves a plain scalar as YAML's safe loader does. Raises
-    :class:`Unreadable`.
+def read_skeleton(text: str, blocks: list[BlockText]) -> dict[str, Any]:
+    """The document ``text`` holds (a mapping), its placeholders replaced by ``blocks``.
+    Raises :class:`Unreadable`.
     """
     if "\t" in text:
         raise Unreadable("a tab")
-    reader = _Reader(text, blocks, plain)
+    reader = _Reader(text, blocks)
     if not reader.columns or reader.columns[0] != 0:
         raise Unreadable("not a mapping at the top")
     document = reader.mapping(0, 0)
@@ -63,12 +60,13 @@ def read_skeleton(
 class _Reader:
     """The lines (blank ones dropped) as columns and texts, read from ``at`` on."""
 
-    def __init__(self, text: str, blocks: list[BlockText], plain: Callable[[str], Any]):
+    def __init__(self, text: str, blocks: list[BlockText]):
         lines = [(len(spaces), rest) for spaces, rest in _LINE.findall(text) if rest]
         self.columns = [column for column, _ in lines]
         self.texts = [rest for _, rest in lines]
-        self.blocks, self.plain = blocks, plain
+        self.blocks = blocks
         self.known: dict[str, Any] = {}  # plain scalars read so far (most repeat)
+        self.keyed: dict[str, tuple[Any, str] | None] = {}  # a line -> its key and the rest
         self.at = 0
         self.used = 0  # blocks taken, in order
 
@@ -78,15 +76,14 @@ class _Reader:
         columns, texts, count = self.columns, self.texts, len(self.columns)
         while self.at < count and columns[self.at] == column:
             text = texts[self.at]
-            found = _KEY.match(text)
-            if found is None:
+            keyed = self._keyed(text)
+            if keyed is None:
                 if text[:2] == "- ":
                     break  # the next item of the sequence this mapping is in
                 raise Unreadable(text)
-            key = self._key(found.group(1))
+            key, rest = keyed
             if key in data:
                 raise Unreadable("a key given twice")  # the parser words it, with lines
-            rest = text[found.end() :]
             self.at += 1
             inner = 2 if key in _BODY_KEYS else lazy - 1
             data[key] = self.scalar(rest, inner) if rest else self._nested(column, inner)
@@ -113,7 +110,7 @@ class _Reader:
             text = texts[self.at][2:]
             if text[:1] == " " or text[:2] == "- ":
                 raise Unreadable("an item indented further, or a sequence in a sequence")
-            if _KEY.match(text):  # a mapping that starts on the item's line
+            if self._keyed(text) is not None:  # a mapping that starts on the item's line
                 columns[self.at], texts[self.at] = column + 2, text
                 items.append(self.mapping(column + 2, lazy - 1))
             else:
@@ -123,11 +120,22 @@ class _Reader:
             raise Unreadable("a line indented where YAML would continue a value")
         return items
 
+    def _keyed(self, text: str) -> tuple[Any, str] | None:
+        """A line's key and what follows it, or ``None`` for a line that is no ``key:``
+        (most lines repeat: each is matched once).
+        """
+        keyed = self.keyed.get(text, _UNKNOWN)
+        if keyed is _UNKNOWN:
+            found = _KEY.match(text)
+            keyed = None if found is None else (self._key(found.group(1)), text[found.end() :])
+            self.keyed[text] = keyed
+        return keyed  # type: ignore[no-any-return]
+
     def _key(self, text: str) -> Any:
         key = self.known.get(text, _UNKNOWN)
         if key is not _UNKNOWN:
             return key
-        key = _single_quoted(text) if text[0] == "'" else self.plain(text)
+        key = _single_quoted(text) if text[0] == "'" else _resolved(text)
         self.known[text] = key
         if key == "<<" or not isinstance(key, (str, int, bool, float)):
             raise Unreadable("a merge key, or a key that is not a scalar")
@@ -159,7 +167,7 @@ class _Reader:
             raise Unreadable(f"a value that starts with {first!r}")
         if ": " in text or " #" in text or text[-1] in " :":
             raise Unreadable("a value YAML reads as more than a word")
-        value = self.known[text] = self.plain(text)
+        value = self.known[text] = _resolved(text)
         return value
 
     def _flow_sequence(self, text: str) -> list[Any]:
@@ -175,6 +183,14 @@ class _Reader:
         block = self.blocks[self.used]
         self.used += 1
         return block if lazy > 0 else block.text()
+
+
+def _resolved(word: str) -> Any:
+    """A plain scalar's value (:mod:`.plain`); one only the parser reads raises."""
+    value = plain_scalar(word)
+    if value is UNDECIDED:
+        raise Unreadable(f"a word only the YAML parser reads: {word!r}")
+    return value
 
 
 def _single_quoted(text: str) -> str:

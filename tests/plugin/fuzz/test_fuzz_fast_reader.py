@@ -20,6 +20,7 @@ from pytest_agentcassette._format import save_cassette
 from pytest_agentcassette._format.yaml import BlockText, load_with_blocks, load_yaml
 from pytest_agentcassette._format.yaml import codec as yaml_codec
 from pytest_agentcassette._format.yaml.blocks import cut_blocks
+from pytest_agentcassette._format.yaml.plain import UNDECIDED, plain_scalar
 from pytest_agentcassette._model import Interaction
 from tests.plugin.fuzz.test_fuzz_cassettes import interactions
 from tests.support.fuzzing import examples
@@ -155,3 +156,27 @@ def test_what_the_cut_does_not_read_goes_to_the_parser(text: str, why: str) -> N
     data = text.encode()
     assert cut_blocks(data) is None, why
     assert outcome(load_with_blocks, data) == outcome(load_yaml, data)
+
+
+# Characters of every YAML 1.1 notation that is not a string (numbers in all their bases,
+# booleans, nulls, .inf and .nan, merge keys), and a few that end such a reading.
+_WORDISH = st.text(st.sampled_from("0123456789+-._:eExXbBoOinfINFaAsyYtTrRuUlL~<=# "), max_size=8)
+_WORDS = [
+    "200", "0", "-0", "+7", "00", "08", "017", "0x1f", "0X1F", "0b101", "0o17", "1_000",
+    "1:30", "190:20:30", "1.", "1.5", "-1.5", "+1.5", "00.5", ".5", "-.5", "1e5", "1.0e+5",
+    "1.5e3", ".inf", "-.Inf", ".NaN", "nan", "inf", "yes", "Yes", "YES", "y", "n", "no",
+    "On", "OFF", "true", "TRUE", "tRUE", "null", "Null", "~", "<<", "=", "0.004s",
+    "200 OK", "2026-12-05", "2026-12-05T10:00:00Z", "-foo", ".git", "e", "E1",
+]  # fmt: skip
+
+
+@examples(300)
+@given(word=st.one_of(st.sampled_from(_WORDS), _WORDISH))
+def test_a_plain_word_reads_as_the_safe_loader_reads_it_or_is_left_to_it(word: str) -> None:
+    if not word or word != word.strip() or " #" in word or (word[0] in "#-" and word[1:2] in " "):
+        return  # not one plain scalar: the skeleton reader never asks for it
+    value = plain_scalar(word)
+    if value is UNDECIDED:
+        return
+    expected = yaml_codec._plain_value(yaml_codec._Loader(""), word)
+    assert (type(value), value) == (type(expected), expected)
