@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, Unpack, cast
 
 import httpx
 
+from pytest_agentcassette import _matching
 from pytest_agentcassette._cassette.messages import (
     fix_hint,
     mismatch_error,
@@ -52,7 +53,6 @@ from pytest_agentcassette._located import LocatedError, display_path
 from pytest_agentcassette._matching import (
     MatchConfig,
     MatchIndex,
-    find_nearest,
     normalize_url,
 )
 from pytest_agentcassette._model import (
@@ -740,7 +740,9 @@ class Cassette:
         try:
             key = self._index.live_key(live)
             with self._lock:
-                nearest = find_nearest(self._index, live, key) if self.had_recording else None
+                nearest = (
+                    _matching.find_nearest(self._index, live, key) if self.had_recording else None
+                )
                 played = sum(self._index.played)
         except LocatedError as error:
             raise self._public(error) from None

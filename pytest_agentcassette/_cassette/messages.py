@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pytest_agentcassette import _matching
 from pytest_agentcassette._conversation.wire import request_prompt
 from pytest_agentcassette._errors import CassetteMismatchError
-from pytest_agentcassette._matching import MatchConfig, Nearest, recorded_comparable, render_patch
 from pytest_agentcassette._model import STDIO_SCHEME, Interaction, RecordedRequest, is_websocket
 from pytest_agentcassette._record_mode import RecordMode
 
@@ -85,7 +85,7 @@ def mismatch_message(
     record_mode: RecordMode,
     total: int,
     played: int,
-    nearest: Nearest | None,
+    nearest: _matching.Nearest | None,
     changes: list[str],
     record_command: str | None,
     servers: tuple[str, ...] = (),
@@ -134,7 +134,7 @@ def mismatch_message(
 
 def mismatch_error(
     live: RecordedRequest,
-    nearest: Nearest | None,
+    nearest: _matching.Nearest | None,
     *,
     path: Path,
     shown_path: str,
@@ -143,7 +143,7 @@ def mismatch_error(
     total: int,
     played: int,
     record_command: str | None,
-    match_config: MatchConfig,
+    match_config: _matching.MatchConfig,
     servers: tuple[str, ...] = (),
     shared: int = 0,
 ) -> CassetteMismatchError:
@@ -153,8 +153,8 @@ def mismatch_error(
     """
     changes = []
     if nearest is not None and nearest.patch:
-        recorded = recorded_comparable(match_config, nearest.interaction)
-        changes = render_patch(nearest.patch, recorded)
+        recorded = _matching.recorded_comparable(match_config, nearest.interaction)
+        changes = _matching.render_patch(nearest.patch, recorded)
     details, advice = mismatch_message(
         method=live.method,
         url=live.url,

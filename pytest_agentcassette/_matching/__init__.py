@@ -4,6 +4,11 @@ index of a cassette's interactions (:mod:`.index`), what a body is compared as
 recorded one and what changed (:mod:`.nearest`).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pytest_agentcassette._lazy import lazy_attributes
 from pytest_agentcassette._matching.config import (
     DEFAULT_IGNORED_HEADERS,
     MATCHERS,
@@ -12,14 +17,16 @@ from pytest_agentcassette._matching.config import (
     RequestKey,
 )
 from pytest_agentcassette._matching.index import MatchIndex
-from pytest_agentcassette._matching.nearest import (
-    Nearest,
-    find_nearest,
-    recorded_comparable,
-    render_patch,
-)
 from pytest_agentcassette._matching.normalize import parse_pointer
 from pytest_agentcassette._matching.urls import normalize_url
+
+if TYPE_CHECKING:
+    from pytest_agentcassette._matching.nearest import (
+        Nearest,
+        find_nearest,
+        recorded_comparable,
+        render_patch,
+    )
 
 __all__ = [
     "DEFAULT_IGNORED_HEADERS",
@@ -35,3 +42,9 @@ __all__ = [
     "recorded_comparable",
     "render_patch",
 ]
+
+# For a request that matched nothing only.
+__getattr__ = lazy_attributes(
+    __name__,
+    dict.fromkeys(("Nearest", "find_nearest", "recorded_comparable", "render_patch"), "nearest"),
+)

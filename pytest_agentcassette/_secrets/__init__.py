@@ -6,9 +6,9 @@ was found (:mod:`.findings`), and the ``scan`` command for files on disk (:mod:`
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from pytest_agentcassette._lazy import lazy_attributes
 from pytest_agentcassette._secrets.scrub import (
     DEFAULT_REDACTED_HEADERS,
     DEFAULT_REDACTED_QUERY_PARAMETERS,
@@ -25,26 +25,6 @@ if TYPE_CHECKING:
         warn_found,
     )
 
-# The credential patterns compile on first use of what needs them (a write, a request that
-# matched nothing as sent): a replay that matches loads only the scrubbing above.
-_LAZY = {
-    "SecretFinding": "findings",
-    "finding_lines": "findings",
-    "guard_secrets": "guard",
-    "redacted_for_matching": "guard",
-    "warn_found": "guard",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
 __all__ = [
     "DEFAULT_REDACTED_HEADERS",
     "DEFAULT_REDACTED_QUERY_PARAMETERS",
@@ -57,3 +37,16 @@ __all__ = [
     "redacted_for_matching",
     "warn_found",
 ]
+
+# The credential patterns compile on first use of what needs them (a write, a request that
+# matched nothing as sent): a replay that matches loads only the scrubbing above.
+__getattr__ = lazy_attributes(
+    __name__,
+    {
+        "SecretFinding": "findings",
+        "finding_lines": "findings",
+        "guard_secrets": "guard",
+        "redacted_for_matching": "guard",
+        "warn_found": "guard",
+    },
+)

@@ -21,7 +21,7 @@ from abc import ABC
 from collections.abc import Callable
 from contextvars import ContextVar
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpcore
 import httpx
@@ -33,7 +33,9 @@ from pytest_agentcassette._errors import CassetteError
 from pytest_agentcassette._transport.asking import RecordThrough, answer
 from pytest_agentcassette._transport.faults import ReplayedTransportError, core_exception
 from pytest_agentcassette._transport.replay import ReplayStream
-from pytest_agentcassette._transport.tee import AsyncTee, ResponseHead, SyncTee
+
+if TYPE_CHECKING:
+    from pytest_agentcassette._transport.tee import ResponseHead
 
 __all__ = ["patch"]
 
@@ -46,6 +48,8 @@ def _text(value: Any) -> str:
 
 
 def _head(response: Any) -> ResponseHead:
+    from pytest_agentcassette._transport.tee import ResponseHead  # recording only
+
     return ResponseHead(
         response.status,
         _text(response.extensions.get("reason_phrase", b"")),
@@ -180,6 +184,8 @@ class _CassetteMocker(HTTPCoreMocker, ABC):
                 _bypass.reset(token)
             if isinstance(through, PassThrough):
                 return response
+            from pytest_agentcassette._transport.tee import SyncTee
+
             tape = through.recording.start(_head(response))
             return cls.response_class(
                 status=response.status,
@@ -211,6 +217,8 @@ class _CassetteMocker(HTTPCoreMocker, ABC):
                 _bypass.reset(token)
             if isinstance(through, PassThrough):
                 return response
+            from pytest_agentcassette._transport.tee import AsyncTee
+
             tape = through.recording.start(_head(response))
             return cls.response_class(
                 status=response.status,

@@ -69,7 +69,8 @@ def test_replaying_a_written_cassette_loads_no_parser_patch_library_or_secret_pa
     tmp_path: Path,
 ) -> None:
     """What a replay that matches needs is read from the file as the plugin wrote it: YAML's
-    parser, jsonpatch and the credential patterns load for writes and misses only.
+    parser, jsonpatch, the credential patterns, the recorder and the explanation of a miss
+    load for writes and misses only.
     """
     path = tmp_path / "session.yaml"
     with respx.mock() as router:
@@ -81,7 +82,16 @@ def test_replaying_a_written_cassette_loads_no_parser_patch_library_or_secret_pa
     assert "json_patch" in path.read_text()
     loaded = _modules_after(_REPLAY.replace("PATH", repr(str(path))))
     assert "pytest_agentcassette._cassette" in loaded  # the replay ran
-    assert not loaded & {"yaml", "jsonpatch", "jsonpointer", "pytest_agentcassette._secrets.guard"}
+    not_needed = {"yaml", "jsonpatch", "jsonpointer"} | {
+        f"pytest_agentcassette.{module}"
+        for module in (
+            "_secrets.guard",
+            "_matching.nearest",
+            "_transport.tee",
+            "_conversation.conversation",
+        )
+    }
+    assert not loaded & not_needed
 
 
 def test_errors_form_one_hierarchy() -> None:

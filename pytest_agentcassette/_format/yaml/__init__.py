@@ -7,12 +7,12 @@ to write, to read a file edited by hand, to word an error.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pytest_agentcassette._format.yaml.blocks import BlockText, text_of
 from pytest_agentcassette._format.yaml.flow import FlowSequence
 from pytest_agentcassette._format.yaml.reader import is_yaml_error, load_with_blocks
+from pytest_agentcassette._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from pytest_agentcassette._format.yaml.codec import (
@@ -36,13 +36,7 @@ __all__ = [
     "yaml_problem",
 ]
 
-_PARSER = frozenset({"YAMLError", "dump_yaml", "line_of", "load_yaml", "yaml_problem"})
-
-
-def __getattr__(name: str) -> Any:
-    """The parser's names, imported with it on first use."""
-    if name not in _PARSER:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.codec"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(
+    __name__,
+    dict.fromkeys(("YAMLError", "dump_yaml", "line_of", "load_yaml", "yaml_problem"), "codec"),
+)
