@@ -83,6 +83,7 @@ class _CassetteMocker(HTTPCoreMocker, ABC):
     response_class: ClassVar[Any] = httpcore.Response
     core: ClassVar[str]  # the HTTP core module whose exceptions a replay raises
     _swaps: ClassVar[list[tuple[Any, str, Any]]]  # (class, method name, own attribute)
+    _wrappers: ClassVar[dict[Any, Any]]  # a method -> its wrapper, made once
 
     @classmethod
     def to_httpx_request(cls, **kwargs: Any) -> httpx.Request:
@@ -115,7 +116,10 @@ class _CassetteMocker(HTTPCoreMocker, ABC):
                 if current is None:
                     continue
                 own = owner.__dict__.get(method, _INHERITED)
-                setattr(owner, method, cls.mock(current))
+                wrapper = cls._wrappers.get(current)
+                if wrapper is None:  # each cassette swaps the same methods in again
+                    wrapper = cls._wrappers[current] = cls.mock(current)
+                setattr(owner, method, wrapper)
                 cls._swaps.append((owner, method, own))
 
     @classmethod
@@ -253,6 +257,7 @@ class HttpcoreCassetteMocker(_CassetteMocker):
     name = ""
     routers: ClassVar[list[Any]] = []
     _swaps: ClassVar[list[tuple[Any, str, Any]]] = []
+    _wrappers: ClassVar[dict[Any, Any]] = {}
 
 
 class Httpcore2CassetteMocker(_CassetteMocker):
@@ -263,6 +268,7 @@ class Httpcore2CassetteMocker(_CassetteMocker):
     name = ""
     routers: ClassVar[list[Any]] = []
     _swaps: ClassVar[list[tuple[Any, str, Any]]] = []
+    _wrappers: ClassVar[dict[Any, Any]] = {}
     targets: ClassVar[list[str]] = [
         target.replace("httpcore.", "httpcore2.", 1) for target in HTTPCoreMocker.targets
     ]

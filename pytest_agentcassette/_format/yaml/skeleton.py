@@ -40,6 +40,11 @@ _FLOW_ITEMS = re.compile(_FLOW_ITEM)
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _BODY_KEYS = frozenset({"body"})
 _UNKNOWN: Any = object()
+# What lines and words read as, kept across files (most repeat from one cassette to the
+# next: "method: POST", "code: 200"); each reading depends on the text alone.
+_KNOWN: dict[str, Any] = {}  # a plain scalar -> its value
+_KEYED: dict[str, tuple[Any, str] | None] = {}  # a line -> its key and the rest, or None
+_KEPT = 8192
 
 
 def read_skeleton(text: str, blocks: list[BlockText]) -> dict[str, Any]:
@@ -65,8 +70,10 @@ class _Reader:
         self.columns = [column for column, _ in lines]
         self.texts = [rest for _, rest in lines]
         self.blocks = blocks
-        self.known: dict[str, Any] = {}  # plain scalars read so far (most repeat)
-        self.keyed: dict[str, tuple[Any, str] | None] = {}  # a line -> its key and the rest
+        if len(_KNOWN) + len(_KEYED) > _KEPT:
+            _KNOWN.clear()
+            _KEYED.clear()
+        self.known, self.keyed = _KNOWN, _KEYED
         self.at = 0
         self.used = 0  # blocks taken, in order
 
