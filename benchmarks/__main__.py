@@ -249,7 +249,7 @@ def _run_section(name: str, folder: Path, options: argparse.Namespace) -> list[s
         return agent_targets(rows)
     if name == "suite":
         rows = shared.suite_rows(folder, _cassetter(options), tests=options.suite, rounds=rounds)
-        _show(f"suite: {options.suite} tests of 2 turns, one pytest process (median)", rows)
+        _show(f"suite: {options.suite} tests of 2 turns, one pytest process (best of rounds)", rows)
         return suite_targets(rows)
     if name == "scaling":
         load_rows = scaling.load_rows(folder)

@@ -1,12 +1,18 @@
-"""cassetter, a contender that cannot live beside pytest-recording, in a virtual env of its own.
+"""cassetter, a contender that cannot live beside pytest-recording, in a virtual env of its own,
+which the floor and this plugin share with it.
 
 cassetter (PyPI ``cassetter``, a Rust core behind a vcrpy-like API) also defines
 ``--record-mode``: installed beside pytest-recording, pytest refuses to start. The harness
 therefore creates a virtual environment for it (``python -m venv`` + ``pip install
-cassetter pytest respx httpx``) under ``~/.cache/agentcassette-bench/cassetter-venv``
-(``AGENTCASSETTE_BENCH_CACHE`` moves it) and reuses it on the next run. If it cannot be made
-(no network, say), :func:`cassetter_python` says why and the tables and targets that need it
-say "skipped" with that reason: never a figure.
+cassetter pytest respx httpx pyyaml jsonpatch``, this environment's versions) under
+``~/.cache/agentcassette-bench/cassetter-venv`` (``AGENTCASSETTE_BENCH_CACHE`` moves it) and
+reuses it on the next run. The floor and this plugin (loaded from this checkout with ``-p``,
+its dependencies installed there too) run in the same environment, so that a whole pytest
+run costs each contender the same start-up: pytest reads the entry points of every
+installed distribution, and this project's environment holds a hundred more than a user's
+of either tool. If it cannot be made (no network, say), :func:`cassetter_python` says why,
+the tables and targets that need cassetter say "skipped" with that reason, never a
+figure, and the others run in this project's environment.
 """
 
 from __future__ import annotations
@@ -18,11 +24,13 @@ from pathlib import Path
 
 
 def packages() -> list[str]:
-    """cassetter 0.16, and the same pytest, respx and httpx as this environment's."""
+    """cassetter 0.16, and the same pytest, respx, httpx, pyyaml and jsonpatch as this
+    environment's (the last two: what this plugin needs beside respx and httpx).
+    """
     from importlib.metadata import PackageNotFoundError, version
 
     pinned = ["cassetter>=0.16,<0.17"]
-    for name in ("pytest", "respx", "httpx"):
+    for name in ("pytest", "respx", "httpx", "pyyaml", "jsonpatch"):
         try:
             pinned.append(f"{name}=={version(name)}")
         except PackageNotFoundError:
@@ -41,11 +49,12 @@ def _python(folder: Path) -> Path:
 
 
 def _works(python: Path) -> str | None:
-    """cassetter's version if ``python`` imports it, else None."""
+    """cassetter's version if ``python`` imports it and this plugin's dependencies, else None."""
     if not python.exists():
         return None
+    check = "import yaml, jsonpatch, importlib.metadata as m; print(m.version('cassetter'))"
     done = subprocess.run(
-        [str(python), "-c", "import importlib.metadata as m; print(m.version('cassetter'))"],
+        [str(python), "-c", check],
         capture_output=True,
         text=True,
         check=False,

@@ -30,6 +30,8 @@ def stop_rewriting_packages() -> None:
         known = getattr(finder, "_marked_for_rewrite_cache", None)
         if not isinstance(marked, set) or not isinstance(known, dict):
             continue
-        marked.difference_update(PACKAGES)
+        # The packages (an installed plugin's distribution) and any module of them named
+        # with -p (``-p pytest_agentcassette.plugin``, where plugins are not autoloaded).
+        marked.difference_update([name for name in marked if name.partition(".")[0] in PACKAGES])
         for name in [name for name in known if name.partition(".")[0] in PACKAGES]:
             del known[name]

@@ -34,3 +34,32 @@ def test_the_engine_is_imported_without_pytest_rewriting_it(pytester: pytest.Pyt
             "*agentcore: SourceFileLoader*",
         ]
     )
+
+
+def test_the_plugin_named_with_p_is_not_rewritten_either(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where plugins are not autoloaded (``PYTEST_DISABLE_PLUGIN_AUTOLOAD=1``, common in CI),
+    ``-p pytest_agentcassette.plugin`` loads the plugin: pytest marks that module for
+    rewriting by its name, and the plugin takes that name off too (the modules it imports
+    load as any module; itself, pytest has imported already).
+    """
+    pytester.makepyfile(
+        """
+        import sys
+
+
+        def test_loaders():
+            for name in ("pytest_agentcassette.plugin._settings", "pytest_agentcassette._options"):
+                print(f"{name}: {type(sys.modules[name].__loader__).__name__}")
+        """
+    )
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    result = pytester.runpytest_subprocess("-s", "-p", "pytest_agentcassette.plugin")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*pytest_agentcassette.plugin._settings: SourceFileLoader*",
+            "*pytest_agentcassette._options: SourceFileLoader*",
+        ]
+    )
