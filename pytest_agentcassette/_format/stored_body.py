@@ -272,7 +272,9 @@ def _apply(stored: Mapping[str, Any], document: Document) -> None:
     where = f"interaction {stored['base']}"
     try:
         operations = _load_json(stored["json_patch"])
-    except (ValueError, RecursionError) as error:
+    except RecursionError:
+        raise LocatedError(_TOO_DEEP, ("json_patch",)) from None  # valid, but too deep
+    except ValueError as error:
         problem = json_problem(error)
         raise LocatedError(f"json_patch is not valid JSON: {problem}", ("json_patch",)) from None
     if not isinstance(operations, list):

@@ -40,10 +40,10 @@ def plain_scalar(word: str) -> Any:
     """``word`` (an untagged plain scalar) as the safe loader reads it, or
     :data:`UNDECIDED`.
     """
-    if word[:1] not in _MAYBE_NOT_TEXT:
-        return word
     if word in _NULLS:
         return None
+    if word[:1] not in _MAYBE_NOT_TEXT:
+        return word
     boolean = _BOOLEANS.get(word)
     if boolean is not None:
         return boolean

@@ -389,3 +389,20 @@ def test_a_recorded_json_body_too_deep_to_rebuild_is_a_cassette_error(folder: Pa
         cassette._answer_http(httpx.Request("POST", "http://a/", content=b"x"))
     assert "deep.yaml, line 4 (at interactions[0].response.body)" in str(caught.value)
     assert "nests too deeply to be rebuilt; store this body as text" in str(caught.value)
+
+
+def test_a_json_patch_too_deep_to_rebuild_says_so_not_that_it_is_invalid(folder: Path) -> None:
+    path = folder / "deep-patch.yaml"
+    operations = b'[{"op": "add", "path": "/deep", "value": %s}]' % DEEP
+    path.write_bytes(
+        _cassette_text("{json: '{}'}", "x")
+        + b"- {request: {method: POST, url: 'http://a/', body: {base: 0, json_patch: '%s'}}, "
+        b"response: {code: 200, body: y}}\n" % operations
+    )
+    cassette = Cassette(path, record_mode="none")
+    cassette._open()
+    cassette._answer_http(httpx.Request("POST", "http://a/", content=b"{}"))
+    with pytest.raises(CassetteError) as caught:
+        cassette._answer_http(httpx.Request("POST", "http://a/", content=b"x"))
+    assert "nests too deeply to be rebuilt; store this body as text" in str(caught.value)
+    assert "not valid JSON" not in str(caught.value)
