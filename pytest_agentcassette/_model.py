@@ -4,6 +4,7 @@ bodies they carried. Nothing here knows how a cassette stores them.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -119,11 +120,8 @@ class Body:
         content, sizes = self._decoded()
         if sizes is None:
             return [content] if content else []
-        chunks, offset = [], 0
-        for size in sizes:
-            chunks.append(content[offset : offset + size])
-            offset += size
-        return chunks
+        ends = list(itertools.accumulate(sizes))
+        return list(map(content.__getitem__, map(slice, [0, *ends[:-1]], ends)))
 
     def mentions(self, word: bytes) -> bool:
         """Whether ``word`` occurs in the body; a word without spaces or line breaks is

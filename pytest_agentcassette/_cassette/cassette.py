@@ -379,7 +379,8 @@ class Cassette:
         self._loaded, self._used, self._recordings, self._mismatches = [], [], [], []
         self._blocked, self.secrets_found, self.saved, self._refused = [], [], False, False
         self.outage, self._shared, self._verified, self.drift = False, SharedParts(), [], []
-        self.existed, self._opened = self.path.exists(), file_state(self.path)
+        self._opened = file_state(self.path)
+        self.existed = self._opened is not None
         _OPENED.add(self.path)
         self._shown_path, self._source = display_path(self.path), None
         try:

@@ -11,10 +11,11 @@ candidates of a key. ``sequential`` mode checks only method and URL, in recorded
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 import re
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from pytest_agentcassette._matching.normalize import BodyNormalizer, parse_pointer
 from pytest_agentcassette._matching.urls import normalize_url
@@ -97,7 +98,29 @@ class MatchConfig:
         normalize_text: tuple[tuple[str, str], ...],
         null_is_absent: bool = False,
     ) -> MatchConfig:
-        """The configuration that the matching options (checked already) describe."""
+        """The configuration that the matching options (checked already) describe (the
+        same options, the same configuration: it is immutable, and made once).
+        """
+        options = (
+            match_on, allow_playback_repeats, ignore_headers, ignore_json_pointers,
+            normalize_text, null_is_absent,
+        )  # fmt: skip
+        try:
+            hash(options)
+        except TypeError:  # a matcher of the user's that cannot be hashed
+            return cls._made(*options)
+        return _made_once(*options)
+
+    @classmethod
+    def _made(
+        cls,
+        match_on: tuple[str | Matcher, ...],
+        allow_playback_repeats: bool,
+        ignore_headers: tuple[str, ...],
+        ignore_json_pointers: tuple[str, ...],
+        normalize_text: tuple[tuple[str, str], ...],
+        null_is_absent: bool,
+    ) -> MatchConfig:
         sequential = match_on == ("sequential",)
         normalizer = BodyNormalizer(
             tuple(parse_pointer(pointer) for pointer in ignore_json_pointers),
@@ -174,3 +197,8 @@ class MatchConfig:
             compared,
             headers,
         )
+
+
+@functools.lru_cache(maxsize=64)
+def _made_once(*options: Any) -> MatchConfig:
+    return MatchConfig._made(*options)

@@ -7,6 +7,7 @@ with ``?key=sk-live`` still matches a replayed ``?key=anything``.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from urllib.parse import unquote_plus
@@ -76,5 +77,16 @@ def redact_url(url: str, parameters: frozenset[str]) -> str:
 
 
 def lowercase_set(*groups: Iterable[str]) -> frozenset[str]:
-    """Merge name lists into one case-insensitive set."""
+    """Merge name lists into one case-insensitive set (made once for the same tuples)."""
+    if all(type(group) is tuple for group in groups):
+        return _lowercase_set_of_tuples(*groups)  # type: ignore[arg-type]
+    return _lowercase_set(groups)
+
+
+@functools.lru_cache(maxsize=64)
+def _lowercase_set_of_tuples(*groups: tuple[str, ...]) -> frozenset[str]:
+    return _lowercase_set(groups)
+
+
+def _lowercase_set(groups: Iterable[Iterable[str]]) -> frozenset[str]:
     return frozenset(name.strip().lower() for group in groups for name in group if name.strip())

@@ -1,7 +1,9 @@
 """Entering and leaving a cassette: the first cassette open in the process guards the
 sockets (:mod:`pytest_agentcassette._transport.network_guard`) and patches the client
 libraries, each as soon as it is imported (:mod:`pytest_agentcassette._transport.clients`);
-the last one out puts the patches back (the network guard stays once a cassette replayed).
+the last one out puts the patches back (the network guard stays once a cassette replayed),
+unless they are held for a cassette about to open (:func:`hold_patches`: the pytest layer
+holds them from one test to the next when both use a cassette).
 """
 
 from __future__ import annotations
@@ -16,23 +18,50 @@ from pytest_agentcassette._transport.registry import (
     cassette_in_charge,
     register,
     unregister,
+    when_idle,
 )
 
-__all__ = ["activate", "deactivate"]
+__all__ = ["activate", "deactivate", "hold_patches", "release_patches"]
+
+_patches = {"in place": False, "held": False}  # changed under the registry's lock
 
 
 def _start_patches() -> None:
+    if _patches["in place"]:  # held since the last cassette left
+        return
+    _patches["in place"] = True
     try:
         network_guard.install(cassette_in_charge)
         patch_all()
     except BaseException:
-        _stop_patches()  # leave nothing patched behind
+        _unpatch()  # leave nothing patched behind
         raise
 
 
 def _stop_patches() -> None:
+    if not _patches["held"]:
+        _unpatch()
+
+
+def _unpatch() -> None:
+    _patches["in place"] = False
     unpatch_all()
     network_guard.release()  # the guard stays, once a cassette replayed
+
+
+def hold_patches() -> None:
+    """Keep the patches in place when the last cassette leaves, for the next one to open:
+    with no cassette open, a patched client passes every request through, as an unpatched
+    one does. Until :func:`release_patches`.
+    """
+    _patches["held"] = True
+
+
+def release_patches() -> None:
+    """Stop holding the patches; they go now if no cassette is open."""
+    if _patches["held"]:
+        _patches["held"] = False
+        when_idle(_stop_patches)
 
 
 def activate(cassette: ActiveCassette) -> Token[Any]:

@@ -27,6 +27,7 @@ __all__ = [
     "cassette_in_charge",
     "register",
     "unregister",
+    "when_idle",
 ]
 
 
@@ -127,3 +128,10 @@ def unregister(cassette: ActiveCassette, token: Token[Any], *, on_last: Callable
         _active[:] = [entry for entry in _active if entry[0] is not cassette]
         if not _active:
             on_last()
+
+
+def when_idle(action: Callable[[], None]) -> None:
+    """Run ``action`` under the registry's lock if no cassette is open."""
+    with _lock:
+        if not _active:
+            action()

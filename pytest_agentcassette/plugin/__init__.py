@@ -32,6 +32,7 @@ from pytest_agentcassette.plugin._settings import (  # noqa: E402
     check_ini_record_mode,
     marker_help,
     session_option,
+    uses_a_cassette,
 )
 from pytest_agentcassette.plugin._settings import resolve as resolve_settings  # noqa: E402
 
@@ -54,6 +55,7 @@ _ORPHANS = pytest.StashKey[list[str]]()  # the summary's lines about orphaned ca
 _parsers: list[pytest.Parser] = []
 _sessions: list[pytest.Session] = []  # more than one: pytester runs a session in a session
 _TRANSPORT = "pytest_agentcassette._transport.network_guard"  # imported by a first cassette
+_INTERCEPTION = "pytest_agentcassette._transport.interception"  # likewise
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
@@ -238,6 +240,25 @@ def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, Any, Any]:
     return report
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(
+    item: pytest.Item, nextitem: pytest.Item | None
+) -> Generator[None, object, object]:
+    """Between two tests that both use a cassette, leave the clients patched (each test
+    would otherwise put the patches back and the next make them again); they go once a
+    test is followed by one that uses none, or by none.
+    """
+    interception = sys.modules.get(_INTERCEPTION)  # no cassette yet: nothing to hold
+    keep = interception is not None and nextitem is not None and uses_a_cassette(nextitem)
+    if keep:
+        interception.hold_patches()  # type: ignore[union-attr]
+    try:
+        return (yield)
+    finally:
+        if interception is not None and not keep:
+            interception.release_patches()
+
+
 def pytest_deselected(items: Sequence[pytest.Item]) -> None:
     """Note deselected tests (``-k``, ``-m``, ``--lf``): their modules did not run whole."""
     if items:
@@ -274,9 +295,11 @@ def _find_orphans(session: pytest.Session) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """On a pytest-xdist worker, hand the session's cassette records and folders to the
-    controller; elsewhere, look for orphaned cassettes.
+    """Put the clients' patches back; on a pytest-xdist worker, hand the session's
+    cassette records and folders to the controller; elsewhere, look for orphaned cassettes.
     """
+    if _INTERCEPTION in sys.modules:  # a run cut short (-x, ^C) may have held them
+        sys.modules[_INTERCEPTION].release_patches()
     stash = session.config.stash
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is None:

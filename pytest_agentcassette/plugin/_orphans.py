@@ -41,7 +41,7 @@ class CassetteFolders:
 
     def use(self, paths: Iterable[Path]) -> None:
         """Count ``paths`` as used (the cassettes tests opened)."""
-        self.used.update(_real(path) for path in paths)
+        self.used.update(_real_file(path) for path in paths)
 
     def to_wire(self) -> dict[str, list[str]]:
         """The folders and files as plain data, for a pytest-xdist worker to send."""
@@ -144,7 +144,7 @@ def collected_folders(
         (folders.whole if whole else folders.partial).add(folder)
         if uses_a_cassette(item):
             try:
-                folders.used.add(_real(cassette_file(item)))
+                folders.used.add(_real_file(cassette_file(item)))
             except CassetteError:  # a wrong name: the test fails with it
                 folders.partial.add(folder)
     return folders
@@ -156,3 +156,10 @@ def _real(path: Path) -> Path:
     when its use is counted.
     """
     return path.resolve()
+
+
+def _real_file(path: Path) -> Path:
+    """A cassette file as the search of its folder finds it: its folder resolved (once per
+    folder), its own name kept (a file that is a link is the link, as the search lists it).
+    """
+    return _real(path.parent) / path.name

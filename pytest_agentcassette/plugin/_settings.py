@@ -47,6 +47,11 @@ __all__ = [
 
 MARKER = "cassette"
 DIR_INI_KEY = INI_PREFIX + "dir"
+# Worked out once per session: the ini file's options, the folder of each folder of test
+# modules' cassettes, each test module's path as the user types it.
+_INI_OPTIONS = pytest.StashKey[dict[str, Any]]()
+_BASE_DIRS = pytest.StashKey[dict[Path, Path]]()
+_TYPED_FILES = pytest.StashKey[dict[Path, str]]()
 
 
 def marker_help() -> str:
@@ -157,7 +162,14 @@ def check_ini_record_mode(config: pytest.Config) -> None:
 
 
 def _ini_options(config: pytest.Config) -> dict[str, Any]:
-    """The options the ini file sets, checked."""
+    """The options the ini file sets, checked (once per session: the ini file is read once)."""
+    known = config.stash.get(_INI_OPTIONS, None)
+    if known is None:
+        known = config.stash[_INI_OPTIONS] = _read_ini_options(config)
+    return known
+
+
+def _read_ini_options(config: pytest.Config) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name, option in OPTIONS.items():
         value = config.getini(option.ini_key)
@@ -211,7 +223,11 @@ def cassette_file(item: pytest.Item) -> Path:
     """The cassette file of ``item``: the closest marker's name, or the test's own name
     (class and parametrize id included); raises :class:`CassetteError` for a wrong name.
     """
-    name = _given_name(item)
+    return _file_named(item, _given_name(item))
+
+
+def _file_named(item: pytest.Item, name: str | None) -> Path:
+    """The cassette file of ``item``, whose closest marker gives ``name`` (or none)."""
     if name is not None:
         return cassette_path(_base_dir(item), item.path.stem, name, explicit=True)
     cls = getattr(item, "cls", None)
@@ -231,7 +247,18 @@ def module_folder(item: pytest.Item) -> Path:
 
 
 def _base_dir(item: pytest.Item) -> Path:
+    """The folder of the cassette folders: ``--cassette-dir``, the ini key's, or
+    ``cassettes`` next to the test module (worked out once per folder of test modules).
+    """
     config = item.config
+    known = config.stash.setdefault(_BASE_DIRS, {})
+    base = known.get(item.path.parent)
+    if base is None:
+        base = known[item.path.parent] = _find_base_dir(config, item.path.parent)
+    return base
+
+
+def _find_base_dir(config: pytest.Config, tests: Path) -> Path:
     cli_dir = config.getoption("--cassette-dir")
     if cli_dir:
         return config.invocation_params.dir / str(cli_dir)
@@ -239,15 +266,19 @@ def _base_dir(item: pytest.Item) -> Path:
     if ini_dir:
         anchor = config.inipath.parent if config.inipath else config.rootpath
         return anchor / ini_dir
-    return item.path.parent / "cassettes"
+    return tests / "cassettes"
 
 
 def node_for_command(item: pytest.Item) -> str:
     """The test id as the user would type it from the directory pytest was started in."""
-    try:
-        file_part = str(item.path.relative_to(item.config.invocation_params.dir))
-    except ValueError:
-        file_part = str(item.path)
+    known = item.config.stash.setdefault(_TYPED_FILES, {})
+    file_part = known.get(item.path)
+    if file_part is None:
+        try:
+            file_part = str(item.path.relative_to(item.config.invocation_params.dir))
+        except ValueError:
+            file_part = str(item.path)
+        known[item.path] = file_part
     rest = item.nodeid.partition("::")[2]
     return f"{file_part}::{rest}" if rest else file_part
 
@@ -268,7 +299,8 @@ class TestCassette:
 
 def resolve(item: pytest.Item, fixture_config: Mapping[str, Any]) -> TestCassette:
     """The cassette of ``item``; raises :class:`CassetteError` for a wrong option."""
-    path = cassette_file(item)
+    given = _given_name(item)
+    path = _file_named(item, given)
     marker_options = _marker_options(item)
     fixture_options = check_options(fixture_config, source="the agent_cassette_config fixture")
     options = merge_options(_ini_options(item.config), fixture_options)
@@ -277,5 +309,4 @@ def resolve(item: pytest.Item, fixture_config: Mapping[str, Any]) -> TestCassett
     if cli_mode:
         options["record_mode"] = RecordMode.parse(cli_mode)
     command = f"pytest --record-mode={{mode}} {shlex.quote(node_for_command(item))}"
-    test = item.nodeid if _given_name(item) is not None else None
-    return TestCassette(path, options, command, test)
+    return TestCassette(path, options, command, item.nodeid if given is not None else None)

@@ -167,3 +167,18 @@ def test_a_cassette_a_test_opens_with_use_cassette_is_no_orphan(
         result.assert_outcomes(passed=1)
         assert _orphans_listed(result) == ["  cassettes/test_chat/test_old_name.yaml"]
         result.stdout.no_fnmatch_line("*by_hand.yaml*")
+
+
+def test_a_cassette_file_that_is_a_link_is_used_by_its_test(inner: pytest.Pytester) -> None:
+    """A test's cassette may be a link to a file kept elsewhere: the folder's listing shows
+    the link, and the test that names it uses it (it is not listed as an orphan).
+    """
+    folder = inner.path / "cassettes" / "test_chat"
+    kept = inner.path / "kept"
+    kept.mkdir()
+    (folder / "test_answer.yaml").rename(kept / "answer.yaml")
+    (folder / "test_answer.yaml").symlink_to(kept / "answer.yaml")
+    result = inner.runpytest_subprocess("-p", "no:randomly")  # paths resolved afresh
+    result.assert_outcomes(passed=7)
+    assert _orphans_listed(result) == ["  cassettes/test_chat/test_old_name.yaml"]
+    result.stdout.no_fnmatch_line("*test_answer.yaml*")
