@@ -3,10 +3,14 @@
 Needs the benchmark extras (``pip install -e ".[benchmarks]"``: vcrpy and pytest-recording,
 which the plugin itself never uses); cassetter is installed in a virtual env of its own
 (:mod:`benchmarks.cassetter_venv`). Options: ``--tests N`` (tests per pytest run, default
-10), ``--rounds N`` (runs per contender, default 3), ``--suite N`` (tests in the short
-suite, default 200), ``--quick`` (one round: a smoke test of the harness, not a
-measurement), ``--only NAME`` (one section alone, repeatable: replay, agent, suite,
-scaling, recording, memory, transports), ``--no-install`` (never create cassetter's env).
+10), ``--rounds N`` (runs per contender, default 3), ``--agent-rounds N`` (the same for
+the shared-client agent, default 5), ``--suite N`` (tests in the short suite, default
+200), ``--suite-rounds N`` (its runs per contender, default 7: a run is short and timed
+whole, so it takes more runs than elsewhere for the best of them to stand clear of the
+machine's noise; vcrpy runs once in these two sections), ``--quick`` (one round: a smoke
+test of the harness, not a measurement), ``--only NAME`` (one section alone, repeatable:
+replay, agent, suite, scaling, recording, memory, transports), ``--no-install`` (never
+create cassetter's env).
 """
 
 from __future__ import annotations
@@ -244,10 +248,12 @@ def _run_section(name: str, folder: Path, options: argparse.Namespace) -> list[s
         _show("replay: milliseconds per test (median test, best of rounds)", rows)
         return _replay_targets(rows)
     if name == "agent":
+        rounds = 1 if quick else options.agent_rounds
         rows = shared.agent_rows(folder, _cassetter(options), rounds=rounds)
         _show("agent: 50 turns, one client per process, ms per test (best of rounds)", rows)
         return agent_targets(rows)
     if name == "suite":
+        rounds = 1 if quick else options.suite_rounds
         rows = shared.suite_rows(folder, _cassetter(options), tests=options.suite, rounds=rounds)
         _show(f"suite: {options.suite} tests of 2 turns, one pytest process (best of rounds)", rows)
         return suite_targets(rows)
@@ -276,6 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tests", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--suite", type=int, default=200, help="tests in the short suite")
+    parser.add_argument("--agent-rounds", type=int, default=5, help="runs of the agent")
+    parser.add_argument("--suite-rounds", type=int, default=7, help="runs of the short suite")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", choices=SECTIONS, action="append", help="repeatable")
     parser.add_argument("--no-install", action="store_true", help="never create cassetter's env")
