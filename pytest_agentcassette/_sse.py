@@ -11,7 +11,7 @@ data line's place, :attr:`Event.data_spans`).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["Event", "event_sizes", "events"]
 
@@ -41,8 +41,7 @@ def event_sizes(content: bytes) -> list[int] | None:
     return [len(block) + extra for block in blocks]
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     """An event that carries data: its ``event:`` name (empty when it has none), its data
     lines joined by LF, and where each data line's value lies in the bytes read.
     """

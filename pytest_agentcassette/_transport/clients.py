@@ -14,16 +14,15 @@ from __future__ import annotations
 import importlib
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import ModuleType
+from typing import NamedTuple
 
 from pytest_agentcassette._transport.import_hook import when_imported
 
 __all__ = ["CLIENTS", "ClientPatch", "patch_all", "unpatch_all"]
 
 
-@dataclass(frozen=True)
-class ClientPatch:
+class ClientPatch(NamedTuple):
     """A client library and the adapter that patches it."""
 
     library: str

@@ -14,8 +14,7 @@ import fnmatch
 import functools
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     import httpx
@@ -35,8 +34,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Telemetry:
+class Telemetry(NamedTuple):
     """A tracing service: its hosts (``fnmatch`` patterns), the paths its exports go to
     (prefixes), and the switch that turns it off.
     """
@@ -77,8 +75,7 @@ TELEMETRY = (
 )
 
 
-@dataclass(frozen=True)
-class Download:
+class Download(NamedTuple):
     """Files a library downloads on first use, and how to have them without the network."""
 
     what: str

@@ -12,10 +12,9 @@ import itertools
 import os
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -32,7 +31,7 @@ from pytest_agentcassette.plugin._paths import cassette_path
 
 __all__ = [
     "MARKER",
-    "TestCassette",
+    "CassetteSettings",
     "add_options",
     "allow_every_record_mode",
     "cassette_file",
@@ -283,8 +282,7 @@ def node_for_command(item: pytest.Item) -> str:
     return f"{file_part}::{rest}" if rest else file_part
 
 
-@dataclass(frozen=True)
-class TestCassette:
+class CassetteSettings(NamedTuple):
     """Everything needed to open a test's cassette: its file, its options (checked, from
     every place that sets them) and the command that records it.
     """
@@ -294,10 +292,8 @@ class TestCassette:
     record_command: str
     test: str | None  # the test id, where the marker names a cassette tests may share
 
-    __test__ = False  # not a test class, whatever its name
 
-
-def resolve(item: pytest.Item, fixture_config: Mapping[str, Any]) -> TestCassette:
+def resolve(item: pytest.Item, fixture_config: Mapping[str, Any]) -> CassetteSettings:
     """The cassette of ``item``; raises :class:`CassetteError` for a wrong option."""
     given = _given_name(item)
     path = _file_named(item, given)
@@ -309,4 +305,4 @@ def resolve(item: pytest.Item, fixture_config: Mapping[str, Any]) -> TestCassett
     if cli_mode:
         options["record_mode"] = RecordMode.parse(cli_mode)
     command = f"pytest --record-mode={{mode}} {shlex.quote(node_for_command(item))}"
-    return TestCassette(path, options, command, item.nodeid if given is not None else None)
+    return CassetteSettings(path, options, command, item.nodeid if given is not None else None)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["BLOCK_TAG", "BlockText", "CutFile", "cut_blocks", "text_of"]
 
@@ -105,8 +105,7 @@ def text_of(value: str | BlockText) -> str:
     return value.text() if isinstance(value, BlockText) else value
 
 
-@dataclass(frozen=True)
-class CutFile:
+class CutFile(NamedTuple):
     """A file with its literal blocks cut out: ``skeleton`` (YAML, each block replaced by
     ``!agentcassette-block <index>``) and the blocks, in order.
     """
