@@ -3,7 +3,7 @@
 Needs the benchmark extras (``pip install -e ".[benchmarks]"``: vcrpy and pytest-recording,
 which the plugin itself never uses); cassetter is installed in a virtual env of its own
 (:mod:`benchmarks.cassetter_venv`). Options: ``--tests N`` (tests per pytest run, default
-10), ``--rounds N`` (runs per contender, default 3), ``--agent-rounds N`` (the same for
+10), ``--rounds N`` (runs per contender, default 5), ``--agent-rounds N`` (the same for
 the shared-client agent, default 5), ``--suite N`` (tests in the short suite, default
 200), ``--suite-rounds N`` (its runs per contender, default 7: a run is short and timed
 whole, so it takes more runs than elsewhere for the best of them to stand clear of the
@@ -280,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks; print the tables and whether each target holds."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--tests", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--suite", type=int, default=200, help="tests in the short suite")
     parser.add_argument("--agent-rounds", type=int, default=5, help="runs of the agent")
     parser.add_argument("--suite-rounds", type=int, default=7, help="runs of the short suite")

@@ -179,7 +179,7 @@ def median_ms(times: list[float]) -> float:
 
 
 def benchmark(
-    root: Path, turns_list: tuple[int, ...], tests: int, rounds: int = 3
+    root: Path, turns_list: tuple[int, ...], tests: int, rounds: int = 5
 ) -> list[dict[str, object]]:
     """One row per session length: each contender's time per test, in milliseconds.
 
