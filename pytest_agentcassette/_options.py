@@ -15,8 +15,7 @@ check needs from the engine is imported when a value is checked.
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import Annotated, Any, Literal, TypedDict, get_args, get_type_hints
+from typing import Annotated, Any, Literal, NamedTuple, TypedDict, get_args, get_type_hints
 
 from pytest_agentcassette._errors import CassetteError, did_you_mean
 from pytest_agentcassette._model import Matcher
@@ -38,8 +37,7 @@ INI_PREFIX = "agentcassette_"
 Checker = Callable[[Any, str, str], Any]
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):
     """How one option behaves (its name and type come from :class:`CassetteOptions`).
 
     ``check(value, name, source)`` returns the value in its checked form (it accepts a
@@ -54,10 +52,8 @@ class Option:
     check: Checker
     ini: Literal["string", "args", "linelist", "bool"] = "string"
     adds_up: bool = False
-    see: str = ""
-    """The page of the documentation (and anchor) that says more, for the options table."""
-    name: str = ""
-    """Filled in from the :class:`CassetteOptions` key it annotates."""
+    see: str = ""  # the documentation's page (and anchor) that says more, for the table
+    name: str = ""  # filled in from the :class:`CassetteOptions` key it annotates
 
     @property
     def ini_key(self) -> str:
@@ -423,7 +419,7 @@ def _declared() -> dict[str, Option]:
     options = {}
     for name, hint in get_type_hints(CassetteOptions, include_extras=True).items():
         (option,) = (meta for meta in hint.__metadata__ if isinstance(meta, Option))
-        options[name] = replace(option, name=name)
+        options[name] = option._replace(name=name)
     return options
 
 

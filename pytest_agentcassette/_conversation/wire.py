@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_agentcassette._conversation.shapes import as_dict as _d
@@ -26,14 +25,16 @@ __all__ = ["ParsedResponse", "parse_response", "parse_usage", "request_prompt"]
 RawCall = tuple[str | None, str, Any]  # (provider id, name, arguments as sent)
 
 
-@dataclass
 class ParsedResponse:
     """What a response says, read from its wire format."""
 
-    api: str
-    text: str = ""
-    tool_calls: list[RawCall] = field(default_factory=list)
-    usage: tuple[int, int, int] | None = None
+    __slots__ = ("api", "text", "tool_calls", "usage")
+
+    def __init__(self, api: str) -> None:
+        self.api = api
+        self.text = ""
+        self.tool_calls: list[RawCall] = []
+        self.usage: tuple[int, int, int] | None = None
 
 
 def _id(value: Any) -> str | None:

@@ -14,7 +14,6 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pytest_agentcassette._format.loading import load_cassette
@@ -81,13 +80,15 @@ def merged(
     return result
 
 
-@dataclass
 class SharedParts:
     """A cassette's interactions, split between one test and the others that share it."""
 
-    own: list[Interaction] = field(default_factory=list)
-    others: list[Interaction] = field(default_factory=list)
-    at: int = 0  # how many of ``others`` come before the test's own in the file
+    __slots__ = ("at", "others", "own")
+
+    def __init__(self, own: list[Interaction] | None = None) -> None:
+        self.own: list[Interaction] = own if own is not None else []
+        self.others: list[Interaction] = []
+        self.at = 0  # how many of ``others`` come before the test's own in the file
 
     def joined(self, own: list[Interaction]) -> list[Interaction]:
         """The file with ``own`` in place of the test's part (where it was, else last)."""

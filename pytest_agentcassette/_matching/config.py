@@ -14,7 +14,6 @@ import fnmatch
 import functools
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from pytest_agentcassette._matching.normalize import BodyNormalizer, parse_pointer
@@ -77,14 +76,13 @@ def _without_boundary(content: bytes) -> bytes:
     return content.replace(found.group(1), b"BOUNDARY")
 
 
-@dataclass(frozen=True)
-class MatchConfig:
+class MatchConfig(NamedTuple):
     """How requests are compared; see the module documentation."""
 
     match_on: tuple[str | Matcher, ...] = ("method", "url", "body")
     sequential: bool = False
     ignore_headers: tuple[str, ...] = ()
-    normalizer: BodyNormalizer = field(default_factory=BodyNormalizer)
+    normalizer: BodyNormalizer = BodyNormalizer()
     allow_playback_repeats: bool = False
 
     @classmethod

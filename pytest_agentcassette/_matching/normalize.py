@@ -37,8 +37,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = ["BodyNormalizer", "TextNormalizer", "parse_pointer"]
 
@@ -126,12 +125,14 @@ def _remove(value: Any, tokens: tuple[str, ...]) -> Any:
     return value
 
 
-@dataclass
 class _Numbering:
     """Placeholders numbered by first appearance, one series per kind."""
 
-    seen: dict[str, str] = field(default_factory=dict)
-    counts: dict[str, int] = field(default_factory=dict)
+    __slots__ = ("counts", "seen")
+
+    def __init__(self) -> None:
+        self.seen: dict[str, str] = {}
+        self.counts: dict[str, int] = {}
 
     def __call__(self, kind: str, value: str) -> str:
         if value not in self.seen:
@@ -271,8 +272,7 @@ def _texts(value: Any, rewrite: Callable[[str], str]) -> Any:
     return value
 
 
-@dataclass(frozen=True)
-class BodyNormalizer:
+class BodyNormalizer(NamedTuple):
     """Turns a JSON body (or text) into the form requests are compared in."""
 
     ignore_json_pointers: tuple[tuple[str, ...], ...] = ()

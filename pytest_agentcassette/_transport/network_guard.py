@@ -28,7 +28,6 @@ import sys
 import threading
 import weakref
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_agentcassette._errors import NetworkBlockedError
@@ -127,18 +126,18 @@ def _check(in_charge: InCharge, host: Any, port: Any) -> None:
     raise error
 
 
-@dataclass
 class _Lingering:
     """The guard's state once a cassette replayed: armed until the process ends."""
 
-    armed: bool = False
-    allowed: set[str] = field(default_factory=set)  # the replaying cassettes' allowed_hosts
-    before: dict[int, set[threading.Thread]] = field(default_factory=dict)  # per cassette
-    threads: weakref.WeakSet[threading.Thread] = field(default_factory=weakref.WeakSet)
-    over: bool = False  # the session ended: every thread is refused
-    on_stderr: bool = False  # the summary is written: refusals go to stderr
-    refused: list[NetworkBlockedError] = field(default_factory=list)
-    written: set[str] = field(default_factory=set)
+    def __init__(self) -> None:
+        self.armed = False
+        self.allowed: set[str] = set()  # the replaying cassettes' allowed_hosts
+        self.before: dict[int, set[threading.Thread]] = {}  # per cassette
+        self.threads: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+        self.over = False  # the session ended: every thread is refused
+        self.on_stderr = False  # the summary is written: refusals go to stderr
+        self.refused: list[NetworkBlockedError] = []
+        self.written: set[str] = set()
 
 
 _lingering = _Lingering()

@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,16 +27,17 @@ __all__ = ["CassetteFolders", "collected_folders", "orphan_lines"]
 SUFFIXES = (".yaml", ".yml")
 
 
-@dataclass
 class CassetteFolders:
-    """The cassette folders of the modules a session collected, and the files its tests use."""
+    """The cassette folders of the modules a session collected, and the files its tests use:
+    ``whole``, folders of modules whose every test was collected and selected; ``partial``,
+    folders of modules that ran in part (what they hold is not judged); ``used``, cassette
+    files the collected tests name, or opened.
+    """
 
-    whole: set[Path] = field(default_factory=set)
-    """Folders of modules whose every test was collected and selected."""
-    partial: set[Path] = field(default_factory=set)
-    """Folders of modules that ran in part: what they hold is not judged."""
-    used: set[Path] = field(default_factory=set)
-    """Cassette files the collected tests name, or opened."""
+    def __init__(self) -> None:
+        self.whole: set[Path] = set()
+        self.partial: set[Path] = set()
+        self.used: set[Path] = set()
 
     def use(self, paths: Iterable[Path]) -> None:
         """Count ``paths`` as used (the cassettes tests opened)."""

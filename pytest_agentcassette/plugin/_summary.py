@@ -6,9 +6,8 @@ were played).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from pytest_agentcassette._cassette import Cassette
@@ -18,8 +17,7 @@ if TYPE_CHECKING:
 __all__ = ["CassetteUse", "SessionReport"]
 
 
-@dataclass(frozen=True)
-class CassetteUse:
+class CassetteUse(NamedTuple):
     """What one test did with its cassette."""
 
     path: Path
@@ -198,11 +196,11 @@ def _counts(uses: list[CassetteUse]) -> str:
     return f"cassettes: {', '.join(parts)}"
 
 
-@dataclass
 class SessionReport:
     """Collects :class:`CassetteUse` records over a pytest session and renders them."""
 
-    uses: list[CassetteUse] = field(default_factory=list)
+    def __init__(self, uses: list[CassetteUse] | None = None) -> None:
+        self.uses: list[CassetteUse] = uses if uses is not None else []
 
     def add(
         self,
@@ -218,7 +216,7 @@ class SessionReport:
 
     def to_wire(self) -> list[dict[str, Any]]:
         """The records as plain data, for a pytest-xdist worker to send to the controller."""
-        return [{**asdict(use), "path": str(use.path)} for use in self.uses]
+        return [{**use._asdict(), "path": str(use.path)} for use in self.uses]
 
     def add_wire(self, records: list[dict[str, Any]]) -> None:
         """Add the records a worker sent (see :meth:`to_wire`)."""
