@@ -46,8 +46,6 @@ class CassetteUse(NamedTuple):
         stopped its write; ``not_run``: ``skipped`` or ``xfailed`` when the test was, and
         what it left unplayed is then no one's concern; ``failed``: the test's call failed).
         """
-        from pytest_agentcassette._secrets import finding_lines
-
         played = cassette.played
         if cassette.saved:
             outcome = "recorded"
@@ -71,8 +69,8 @@ class CassetteUse(NamedTuple):
             unused=len(cassette.unplayed) if not (cassette.is_recording or not_run) else 0,
             tokens=_tokens(played),
             seconds=sum(i.response.duration or 0.0 for i in played),
-            redacted=tuple(finding_lines(cassette.secrets_found)),
-            refused=tuple(finding_lines(refused or [])),
+            redacted=_finding_lines(cassette.secrets_found),
+            refused=_finding_lines(refused or []),
             faults=tuple(_fault_lines(cassette.recorded) if cassette.saved else ()),
             failed=failed and cassette.saved and not not_run,
             test=cassette.test or "",
@@ -87,6 +85,15 @@ def _fault_lines(recorded: list[Interaction]) -> list[str]:
             when = "no response" if interaction.response.status_code == 0 else "mid-body"
             lines.append(f"interaction {interaction.id}: {error.kind} ({when}) {error.message}")
     return lines
+
+
+def _finding_lines(findings: list[SecretFinding]) -> tuple[str, ...]:
+    """Where ``findings`` are, a line each (the secrets package loaded only for some)."""
+    if not findings:
+        return ()
+    from pytest_agentcassette._secrets import finding_lines
+
+    return tuple(finding_lines(findings))
 
 
 def _tokens(played: list[Interaction]) -> int:
