@@ -106,22 +106,23 @@ class MatchConfig(NamedTuple):
         try:
             hash(options)
         except TypeError:  # a matcher of the user's that cannot be hashed
-            return cls._made(*options)
-        return _made_once(*options)
+            return cls._made(options)
+        return _made_once(options)
 
     @classmethod
-    def _made(
-        cls,
-        match_on: tuple[str | Matcher, ...],
-        allow_playback_repeats: bool,
-        ignore_headers: tuple[str, ...],
-        ignore_json_pointers: tuple[str, ...],
-        normalize_text: tuple[tuple[str, str], ...],
-        null_is_absent: bool,
-    ) -> MatchConfig:
+    def _made(cls, options: tuple[Any, ...]) -> MatchConfig:
+        """The configuration of ``options``, in :meth:`build`'s order."""
+        (
+            match_on,
+            allow_playback_repeats,
+            ignore_headers,
+            pointers,
+            normalize_text,
+            null_is_absent,
+        ) = options
         sequential = match_on == ("sequential",)
         normalizer = BodyNormalizer(
-            tuple(parse_pointer(pointer) for pointer in ignore_json_pointers),
+            tuple(parse_pointer(pointer) for pointer in pointers),
             tuple((re.compile(pattern), replacement) for pattern, replacement in normalize_text),
             null_is_absent,
         )
@@ -198,5 +199,5 @@ class MatchConfig(NamedTuple):
 
 
 @functools.lru_cache(maxsize=64)
-def _made_once(*options: Any) -> MatchConfig:
-    return MatchConfig._made(*options)
+def _made_once(options: tuple[Any, ...]) -> MatchConfig:
+    return MatchConfig._made(options)

@@ -23,13 +23,23 @@ from pytest_agentcassette._transport.registry import (
 
 __all__ = ["activate", "deactivate", "hold_patches", "release_patches"]
 
-_patches = {"in place": False, "held": False}  # changed under the registry's lock
+
+class _Patches:
+    """Whether the clients are patched, and whether the patches are held (changed under
+    the registry's lock).
+    """
+
+    in_place = False
+    held = False
+
+
+_patches = _Patches()
 
 
 def _start_patches() -> None:
-    if _patches["in place"]:  # held since the last cassette left
+    if _patches.in_place:  # held since the last cassette left
         return
-    _patches["in place"] = True
+    _patches.in_place = True
     try:
         network_guard.install(cassette_in_charge)
         patch_all()
@@ -39,12 +49,12 @@ def _start_patches() -> None:
 
 
 def _stop_patches() -> None:
-    if not _patches["held"]:
+    if not _patches.held:
         _unpatch()
 
 
 def _unpatch() -> None:
-    _patches["in place"] = False
+    _patches.in_place = False
     unpatch_all()
     network_guard.release()  # the guard stays, once a cassette replayed
 
@@ -54,13 +64,13 @@ def hold_patches() -> None:
     with no cassette open, a patched client passes every request through, as an unpatched
     one does. Until :func:`release_patches`.
     """
-    _patches["held"] = True
+    _patches.held = True
 
 
 def release_patches() -> None:
     """Stop holding the patches; they go now if no cassette is open."""
-    if _patches["held"]:
-        _patches["held"] = False
+    if _patches.held:
+        _patches.held = False
         when_idle(_stop_patches)
 
 

@@ -248,14 +248,16 @@ def pytest_runtest_teardown(
     would otherwise put the patches back and the next make them again); they go once a
     test is followed by one that uses none, or by none.
     """
-    interception = sys.modules.get(_INTERCEPTION)  # no cassette yet: nothing to hold
-    keep = interception is not None and nextitem is not None and uses_a_cassette(nextitem)
+    interception = sys.modules.get(_INTERCEPTION)
+    if interception is None:  # no cassette yet: nothing to hold
+        return (yield)
+    keep = nextitem is not None and uses_a_cassette(nextitem)
     if keep:
-        interception.hold_patches()  # type: ignore[union-attr]
+        interception.hold_patches()
     try:
         return (yield)
     finally:
-        if interception is not None and not keep:
+        if not keep:
             interception.release_patches()
 
 
